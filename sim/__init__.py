@@ -1,0 +1,1 @@
+"""negsim: a discrete-event simulator of multi-party diplomacy on SimPy."""

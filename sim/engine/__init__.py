@@ -1,0 +1,16 @@
+"""The engine: one run of a scenario on SimPy, with its random streams and its result."""
+
+from sim.engine.compiled import CompiledModel, compile_scenario
+from sim.engine.result import RunResult, Source, TraceRecord
+from sim.engine.run import Check, CheckingEnvironment, simulate
+
+__all__ = [
+    "Check",
+    "CheckingEnvironment",
+    "CompiledModel",
+    "RunResult",
+    "Source",
+    "TraceRecord",
+    "compile_scenario",
+    "simulate",
+]

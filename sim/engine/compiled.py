@@ -1,0 +1,277 @@
+"""A scenario compiled for running: indices instead of names, actions prebuilt.
+
+:func:`compile_scenario` turns the teacher-readable :class:`~sim.scenario.Scenario`
+into flat tuples the engine can use without a dictionary lookup per event. It
+is pure data, computed once per scenario and cached.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sim.engine.rng import stream_id
+from sim.model.actions import KINDS, Action, ActionContext, ActionKind
+from sim.model.choice import Repertoire
+from sim.model.convening import thresholds
+from sim.model.params import Effect
+from sim.model.state import NO_DAY, Phase, State, atanh_stance, logit, pair_index
+from sim.scenario.schema import Scenario
+
+__all__ = ["CompiledActor", "CompiledModel", "Listener", "ReplayEvent", "compile_scenario"]
+
+#: Readiness is sampled for the fan chart every this many days.
+SAMPLE_DAYS = 7.0
+#: Stream id of the world (weekly noise, lead times, dated events' outcomes).
+WORLD_STREAM = stream_id("__world__")
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledActor:
+    """An actor as the engine runs it."""
+
+    index: int
+    id: str
+    stream: int
+    tempo_days: float
+    pass_weight: float
+    moves: tuple[Action, ...]
+    repertoire: Repertoire
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A reaction rule, indexed for dispatch.
+
+    Attributes
+    ----------
+    reactor
+        Index of the reacting actor.
+    by_mask
+        Bit ``a`` set when the rule answers actor ``a``.
+    responses
+        The response, prebuilt for each possible provoker (``None`` where the
+        provoker is the reactor itself).
+    """
+
+    reactor: int
+    rule: str
+    by_mask: int
+    probability: float
+    delay_min_days: float
+    delay_span_days: float
+    responses: tuple[Action | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayEvent:
+    """A dated event as the engine replays it."""
+
+    day: int
+    action: Action
+    provokes_reactions: bool
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledModel:
+    """Everything a run needs, in index form.
+
+    Attributes
+    ----------
+    listeners
+        For each kind of action, the reaction rules that answer it.
+    focal_days
+        The focal deadlines, sorted, in days.
+    horizon_end
+        The run stops at this time (the end of the horizon day).
+    grid
+        The days at which readiness is sampled.
+    """
+
+    scenario: Scenario
+    actor_ids: tuple[str, ...]
+    gate_ids: tuple[str, ...]
+    kinds: tuple[ActionKind, ...]
+    kind_index: Mapping[ActionKind, int]
+    actors: tuple[CompiledActor, ...]
+    listeners: Mapping[ActionKind, tuple[Listener, ...]]
+    events: tuple[ReplayEvent, ...]
+    initial: State
+    context: ActionContext
+    focal_days: tuple[float, ...]
+    announce_logit: float
+    postpone_logit: float
+    horizon_end: float
+    grid: tuple[float, ...]
+    world_active: bool
+
+    @property
+    def n_gates(self) -> int:
+        """How many gates the scenario has."""
+        return len(self.gate_ids)
+
+
+def _action(
+    kind: ActionKind,
+    actor: int,
+    effect: Effect,
+    other: str | None,
+    gate: str | None,
+    index: Mapping[str, int],
+    gates: Mapping[str, int],
+    label: str,
+    certain: bool = False,
+) -> Action:
+    return Action(
+        kind=kind,
+        actor=actor,
+        effect=effect,
+        other=index[other] if other is not None else -1,
+        gate=gates[gate] if gate is not None else -1,
+        certain=certain,
+        label=label,
+    )
+
+
+@lru_cache(maxsize=32)
+def compile_scenario(scenario: Scenario) -> CompiledModel:
+    """Compile a validated scenario for the engine (cached per scenario)."""
+    actor_ids = tuple(a.id for a in scenario.actors)
+    index = {aid: i for i, aid in enumerate(actor_ids)}
+    gate_index = {g.id: i for i, g in enumerate(scenario.gates)}
+    n = len(actor_ids)
+    kinds = tuple(ActionKind)
+
+    actors = []
+    for i, spec in enumerate(scenario.actors):
+        moves = tuple(
+            _action(m.kind, i, m.effect, m.other, m.gate, index, gate_index, m.id)
+            for m in spec.moves
+        )
+        actors.append(
+            CompiledActor(
+                index=i,
+                id=spec.id,
+                stream=stream_id(spec.id),
+                tempo_days=spec.tempo_days,
+                pass_weight=spec.pass_weight,
+                moves=moves,
+                repertoire=Repertoire.of(
+                    [m.weight for m in spec.moves],
+                    [KINDS[m.kind].polarity for m in spec.moves],
+                    spec.pass_weight,
+                ),
+            )
+        )
+
+    listeners: dict[ActionKind, list[Listener]] = {}
+    for i, spec in enumerate(scenario.actors):
+        for rule in spec.reactions:
+            mask = 0
+            for j, aid in enumerate(actor_ids):
+                if j != i and (not rule.by or aid in rule.by):
+                    mask |= 1 << j
+            responses = tuple(
+                None
+                if j == i
+                else _action(
+                    rule.respond,
+                    i,
+                    rule.effect,
+                    actor_ids[j] if rule.other == "provoker" else rule.other,
+                    rule.gate,
+                    index,
+                    gate_index,
+                    rule.id,
+                )
+                for j in range(n)
+            )
+            listener = Listener(
+                i,
+                rule.id,
+                mask,
+                rule.probability,
+                rule.delay_min_days,
+                rule.delay_max_days - rule.delay_min_days,
+                responses,
+            )
+            for kind in rule.on:
+                listeners.setdefault(kind, []).append(listener)
+
+    events = tuple(
+        ReplayEvent(
+            e.day,
+            _action(
+                e.kind,
+                index[e.actor],
+                e.effect,
+                e.other,
+                e.gate,
+                index,
+                gate_index,
+                e.id,
+                certain=e.certain,
+            ),
+            e.provokes_reactions,
+            e.note,
+        )
+        for e in scenario.events
+    )
+
+    pair_rapport = [scenario.initial.rapport] * (n * (n - 1) // 2)
+    for r in scenario.rapport:
+        pair_rapport[pair_index(index[r.between[0]], index[r.between[1]], n)] = r.value
+    resolved = 0
+    for g, gate in enumerate(scenario.gates):
+        if gate.resolved:
+            resolved |= 1 << g
+    init = scenario.initial
+    initial = State(
+        readiness_logit=logit(init.readiness),
+        violence_logit=logit(init.violence),
+        balance_latent=atanh_stance(init.balance),
+        resolved=resolved,
+        contention=tuple(g.contention for g in scenario.gates),
+        stance_latent=tuple(atanh_stance(a.stance) for a in scenario.actors),
+        rapport_latent=tuple(logit(r) for r in pair_rapport),
+        target_day=math.inf,
+        phase=Phase.OPEN,
+        convene_day=NO_DAY,
+    )
+    announce_logit, postpone_logit = thresholds(scenario.convening)
+    horizon = scenario.horizon_day
+    return CompiledModel(
+        scenario=scenario,
+        actor_ids=actor_ids,
+        gate_ids=tuple(gate_index),
+        kinds=kinds,
+        kind_index={k: i for i, k in enumerate(kinds)},
+        actors=tuple(actors),
+        listeners={k: tuple(v) for k, v in listeners.items()},
+        events=events,
+        initial=initial,
+        context=ActionContext(tuple(a.side for a in scenario.actors), scenario.mechanisms.rapport),
+        focal_days=tuple(sorted(float(d.day) for d in scenario.deadlines if d.focal)),
+        announce_logit=announce_logit,
+        postpone_logit=postpone_logit,
+        horizon_end=horizon + 1.0,
+        grid=tuple(float(d) for d in range(0, horizon + 1, int(SAMPLE_DAYS))),
+        world_active=_world_active(scenario),
+    )
+
+
+def _world_active(scenario: Scenario) -> bool:
+    """Whether the world process changes anything (else the engine leaves it out)."""
+    w = scenario.world
+    m = scenario.mechanisms
+    return bool(
+        w.violence_volatility
+        or w.balance_volatility
+        or w.violence_reversion
+        or w.balance_reversion
+        or (m.ripeness.enabled and m.ripeness.rate)
+        or (m.narrowing.enabled and m.narrowing.rate)
+    )

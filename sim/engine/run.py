@@ -1,0 +1,497 @@
+"""One run of a scenario on SimPy: :func:`simulate`.
+
+Processes
+---------
+- one process per actor: it waits an exponential time with mean
+  ``tempo_days`` (shorter near a focal date), then chooses a move from its
+  repertoire or lets the turn pass;
+- one replay process: the dated events from the record, each on its day;
+- one world process: every ``tick_days`` the war moves (violence, balance)
+  and readiness drifts (ripeness, narrowing);
+- messages: when an action is one that another actor reacts to, that actor
+  draws whether it reacts; if it does, its response happens when the news
+  reaches it, a delay later (a timed event with a callback);
+- convening events: when a date is announced, an urgent event on that day
+  convenes the conference unless the date was postponed in between.
+
+Order of same-day events
+------------------------
+SimPy runs simultaneous events by priority, then in the order they were
+scheduled, never at random. Dated events fall at the start of their day
+(time ``day + 0.0``), actors' decisions at continuous times, so ties arise
+only between events at whole days. Then:
+
+1. a conference due that day convenes first (urgent priority), before
+   anything else can postpone it;
+2. the day's dated events follow, in file order (the replay process
+   schedules its next wake-up before any later same-day event is scheduled);
+3. world ticks and any other events follow in the order they were scheduled;
+4. the run stops at the end of the horizon day (time ``horizon_day + 1``).
+
+Deadlines are not events: a run convened "by" a deadline convened on or
+before the deadline's day.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from functools import partial
+from statistics import NormalDist
+from typing import Any
+
+import simpy
+from simpy.core import StopSimulation
+from simpy.events import URGENT, Event
+
+from sim.engine.compiled import (
+    SAMPLE_DAYS,
+    WORLD_STREAM,
+    CompiledActor,
+    CompiledModel,
+    Listener,
+    compile_scenario,
+)
+from sim.engine.result import RunResult, Source, TraceRecord
+from sim.engine.rng import Purpose, Streams, Uniforms
+from sim.model.actions import Action, apply
+from sim.model.convening import Transition, convene, due, step
+from sim.model.mechanisms import near_focal_date, world_step
+from sim.model.state import State, logistic
+from sim.scenario.schema import Scenario
+
+__all__ = ["Check", "CheckingEnvironment", "simulate"]
+
+#: A check called after every SimPy event with the time and the state; it raises to fail.
+Check = Callable[[float, State], None]
+
+_inv_normal = NormalDist().inv_cdf
+_DECISION = Source.DECISION
+_REACTION = Source.REACTION
+
+
+class CheckingEnvironment(simpy.Environment):
+    """A SimPy environment that calls a check after every event it processes.
+
+    The analogue of Ciw's ``AssertSim``: cheap, and it catches a broken
+    invariant at the event that broke it.
+    """
+
+    def __init__(self, after_step: Callable[[], None]) -> None:
+        super().__init__()
+        self._after_step = after_step
+
+    def step(self) -> None:
+        """Process the next event, then run the check (also after the final one)."""
+        try:
+            super().step()
+        finally:
+            self._after_step()
+
+
+class _Urgent(Event):
+    """An event that fires after ``delay`` days with urgent priority.
+
+    Built like :class:`simpy.events.Timeout`, but scheduled ahead of normal
+    events at the same time.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, URGENT, delay)
+
+
+class _Run:
+    """The mutable bookkeeping of one run. The state itself changes only through the model."""
+
+    def __init__(
+        self, model: CompiledModel, seed: int, run: int, trace: bool, check: Check | None
+    ) -> None:
+        self.model = model
+        self.seed = seed
+        self.run = run
+        self.state = model.initial
+        self.streams = Streams(seed, run)
+        if check is None:
+            self.env = simpy.Environment()
+        else:
+            self.env = CheckingEnvironment(lambda: check(self.env.now, self.state))
+        n_kinds = len(model.kinds)
+        self.n_kinds = n_kinds
+        self.counts = [0] * (len(model.actors) * n_kinds)
+        self.trace: list[TraceRecord] | None = [] if trace else None
+        self.events = 0
+        self.announcements: list[tuple[float, int]] = []
+        self.postponements: list[float] = []
+        self.gate_days = [
+            0.0 if model.initial.resolved >> g & 1 else math.nan for g in range(model.n_gates)
+        ]
+        self.readiness: list[float] = []
+        self.next_sample = 0.0
+        self.convened_day: int | None = None
+        self.reaction_streams = [
+            Uniforms(self.streams, a.stream, Purpose.REACTIONS) for a in model.actors
+        ]
+        reactions = model.scenario.mechanisms.reactions
+        self.max_depth = reactions.max_depth if reactions.enabled else 0
+        self.listeners = model.listeners
+        self.kind_index = model.kind_index
+        self.n_gates = model.n_gates
+        self.announce_logit = model.announce_logit
+        self.postpone_logit = model.postpone_logit
+        self.lead_draws = Uniforms(self.streams, WORLD_STREAM, Purpose.CONVENING)
+        self.record_draws = Uniforms(self.streams, WORLD_STREAM, Purpose.RECORD)
+
+    # -- running ----------------------------------------------------------------
+
+    def execute(self) -> RunResult:
+        model = self.model
+        env = self.env
+        env.process(self._replay())
+        for actor in model.actors:
+            env.process(self._actor(actor))
+        if model.world_active:
+            env.process(self._world())
+        self._after_change(0.0)
+        env.run(until=model.horizon_end)
+        return self._result()
+
+    def _result(self) -> RunResult:
+        model = self.model
+        last = logistic(self.state.readiness_logit)
+        grid = model.grid
+        self.readiness.extend([last] * (len(grid) - len(self.readiness)))
+        return RunResult(
+            scenario=model.scenario.name,
+            seed=self.seed,
+            run=self.run,
+            convened_day=self.convened_day,
+            horizon_day=model.scenario.horizon_day,
+            announcements=tuple(self.announcements),
+            postponements=tuple(self.postponements),
+            gate_ids=model.gate_ids,
+            gate_days=tuple(self.gate_days),
+            actor_ids=model.actor_ids,
+            kinds=tuple(k.value for k in model.kinds),
+            action_counts=tuple(self.counts),
+            readiness=tuple(self.readiness),
+            sample_days=SAMPLE_DAYS,
+            final_readiness=last,
+            events=self.events,
+            trace=tuple(self.trace) if self.trace is not None else None,
+        )
+
+    # -- processes ------------------------------------------------------------------
+
+    def _actor(self, actor: CompiledActor) -> Generator[Event, Any, None]:
+        """An actor's decision loop.
+
+        Decision ``k`` uses draws ``3k, 3k+1, 3k+2`` of the actor's decision
+        stream (wait, choice, outcome), whatever happens, so draws stay keyed
+        by (actor, decision number). Whether a focal date is near is judged at
+        the decision: it sets that decision's weights and the wait until the
+        next one. This loop runs for most events of a run, so it keeps what it
+        can in local variables.
+        """
+        env = self.env
+        model = self.model
+        streams = self.streams
+        stream = actor.stream
+        focal = model.scenario.mechanisms.focal_dates
+        use_focal = focal.enabled and (focal.tempo_boost != 1.0 or focal.weight_boost != 1.0)
+        focal_days = model.focal_days
+        window = focal.window_days
+        sensitivity = model.scenario.choice.stance_sensitivity
+        index = actor.index
+        tempo = actor.tempo_days
+        fast_tempo = tempo / focal.tempo_boost
+        boost = focal.weight_boost
+        moves = actor.moves
+        pick = actor.repertoire.pick
+        timeout = env.timeout
+        log1p = math.log1p
+        buffer: list[float] = []
+        pos = block = decision = 0
+        near = use_focal and near_focal_date(0.0, focal_days, self.state.target_day, window)
+        while True:
+            if pos == len(buffer):
+                buffer = streams.block(stream, Purpose.DECISIONS, block)
+                block += 1
+                pos = 0
+            u_wait = buffer[pos]
+            u_choice = buffer[pos + 1]
+            u_outcome = buffer[pos + 2]
+            pos += 3
+            yield timeout(-log1p(-u_wait) * (fast_tempo if near else tempo))
+            self.events += 1
+            state = self.state
+            now = env.now
+            if use_focal:
+                near = near_focal_date(now, focal_days, state.target_day, window)
+            chosen = pick(state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice)
+            if chosen >= 0:
+                self._act(
+                    moves[chosen],
+                    now,
+                    u_outcome,
+                    _DECISION,
+                    0,
+                    True,
+                    decision=decision,
+                    draw=u_choice,
+                )
+            elif self.trace is not None:
+                r = logistic(state.readiness_logit)
+                self.trace.append(
+                    TraceRecord(
+                        now,
+                        Source.DECISION,
+                        actor.id,
+                        "pass",
+                        readiness_before=r,
+                        readiness_after=r,
+                        decision=decision,
+                        draw=u_choice,
+                    )
+                )
+            decision += 1
+
+    def _replay(self) -> Generator[Event, Any, None]:
+        """The dated events of the record, each at the start of its day."""
+        env = self.env
+        for event in self.model.events:
+            if event.day > env.now:
+                yield env.timeout(event.day - env.now)
+            self.events += 1
+            self._act(
+                event.action,
+                env.now,
+                self.record_draws.next(),
+                Source.RECORD,
+                0,
+                event.provokes_reactions,
+                note=event.note,
+            )
+
+    def _world(self) -> Generator[Event, Any, None]:
+        """The war's weekly dynamics and the time-driven mechanisms."""
+        env = self.env
+        scenario = self.model.scenario
+        world = scenario.world
+        mechanisms = scenario.mechanisms
+        draw = Uniforms(self.streams, WORLD_STREAM, Purpose.WORLD).next
+        dt = world.tick_days
+        while True:
+            z_violence = _inv_normal(draw())
+            z_balance = _inv_normal(draw())
+            yield env.timeout(dt)
+            self.events += 1
+            before = self.state
+            self._commit(world_step(before, world, mechanisms, dt, z_violence, z_balance))
+            if self.trace is not None:
+                self.trace.append(
+                    TraceRecord(
+                        env.now,
+                        Source.WORLD,
+                        "",
+                        "world",
+                        readiness_before=logistic(before.readiness_logit),
+                        readiness_after=logistic(self.state.readiness_logit),
+                    )
+                )
+            self._after_change(env.now)
+
+    # -- state changes --------------------------------------------------------------
+
+    def _commit(self, state: State) -> None:
+        """Make ``state`` current, first sampling readiness at grid days now passed."""
+        if self.env.now >= self.next_sample:
+            self._sample(self.env.now)
+        self.state = state
+
+    def _sample(self, now: float) -> None:
+        """Record the current readiness at every grid day up to ``now``."""
+        grid = self.model.grid
+        r = logistic(self.state.readiness_logit)
+        samples = self.readiness
+        while len(samples) < len(grid) and grid[len(samples)] <= now:
+            samples.append(r)
+        self.next_sample = grid[len(samples)] if len(samples) < len(grid) else math.inf
+
+    def _act(
+        self,
+        action: Action,
+        now: float,
+        u: float,
+        source: Source,
+        depth: int,
+        provokes: bool,
+        *,
+        decision: int = -1,
+        draw: float = math.nan,
+        note: str = "",
+    ) -> None:
+        """Apply an action, count it, trace it, send the news to whoever reacts."""
+        model = self.model
+        before = self.state
+        after, settled = apply(before, action, model.context, now, u)
+        if now >= self.next_sample:
+            self._sample(now)
+        self.state = after
+        self.counts[action.actor * self.n_kinds + self.kind_index[action.kind]] += 1
+        if settled >= 0:
+            self.gate_days[settled] = now
+        if self.trace is not None:
+            ids = model.actor_ids
+            self.trace.append(
+                TraceRecord(
+                    now,
+                    source,
+                    ids[action.actor],
+                    action.kind.value,
+                    other=ids[action.other] if action.other >= 0 else "",
+                    gate=model.gate_ids[action.gate] if action.gate >= 0 else "",
+                    label=action.label,
+                    readiness_before=logistic(before.readiness_logit),
+                    readiness_after=logistic(after.readiness_logit),
+                    settled=model.gate_ids[settled] if settled >= 0 else "",
+                    decision=decision,
+                    draw=draw,
+                    note=note,
+                )
+            )
+        if provokes and depth < self.max_depth:
+            listeners = self.listeners.get(action.kind)
+            if listeners:
+                for listener in listeners:
+                    if listener.by_mask >> action.actor & 1:
+                        self._send(listener, action.actor, depth + 1)
+        if due(after, self.n_gates, self.announce_logit, self.postpone_logit):
+            self._transition(now)
+
+    def _send(self, listener: Listener, provoker: int, depth: int) -> None:
+        """News of an action travels to a reactor, which draws whether and when it answers.
+
+        Three draws per message from the reactor's reaction stream, whatever
+        happens, so the stream stays aligned.
+        """
+        draw = self.reaction_streams[listener.reactor].next
+        u_delay = draw()
+        u_fire = draw()
+        u_outcome = draw()
+        if u_fire >= listener.probability:
+            return
+        response = listener.responses[provoker]
+        if response is None:  # pragma: no cover - the mask excludes the reactor itself
+            return
+        delay = listener.delay_min_days + u_delay * listener.delay_span_days
+        message = self.env.timeout(delay)
+        message.callbacks.append(lambda _: self._deliver(response, u_outcome, depth, u_fire))
+
+    def _deliver(self, response: Action, u_outcome: float, depth: int, u_fire: float) -> None:
+        self.events += 1
+        self._act(response, self.env.now, u_outcome, _REACTION, depth, True, draw=u_fire)
+
+    def _after_change(self, now: float) -> None:
+        """Apply the convening rule after a change of the state."""
+        if due(self.state, self.n_gates, self.announce_logit, self.postpone_logit):
+            self._transition(now)
+
+    def _transition(self, now: float) -> None:
+        """Announce or postpone, as the convening rule says."""
+        model = self.model
+        transition = due(self.state, self.n_gates, self.announce_logit, self.postpone_logit)
+        u = self.lead_draws.next() if transition is Transition.ANNOUNCED else 0.0
+        before = self.state
+        self.state, transition = step(before, model.scenario.convening, model.n_gates, now, u)
+        r = logistic(self.state.readiness_logit)
+        if transition is Transition.ANNOUNCED:
+            day = self.state.convene_day
+            self.announcements.append((now, day))
+            _Urgent(self.env, day - now).callbacks.append(partial(self._convene, day))
+            action = "announce"
+        else:
+            day = -1
+            self.postponements.append(now)
+            action = "postpone"
+        if self.trace is not None:
+            convener = model.scenario.convener or ""
+            self.trace.append(
+                TraceRecord(
+                    now,
+                    Source.CONVENING,
+                    convener,
+                    action,
+                    readiness_before=r,
+                    readiness_after=r,
+                    day=day,
+                )
+            )
+
+    def _convene(self, day: int, _event: Event) -> None:
+        self.events += 1
+        convened = convene(self.state, day)
+        if convened is None:
+            return  # the date was postponed in the meantime
+        self._commit(convened)
+        self.convened_day = day
+        if self.trace is not None:
+            r = logistic(convened.readiness_logit)
+            self.trace.append(
+                TraceRecord(
+                    float(day),
+                    Source.CONVENING,
+                    self.model.scenario.convener or "",
+                    "convene",
+                    readiness_before=r,
+                    readiness_after=r,
+                    day=day,
+                )
+            )
+        raise StopSimulation(day)
+
+
+def simulate(
+    scenario: Scenario | CompiledModel,
+    seed: int = 0,
+    run: int = 0,
+    *,
+    trace: bool = False,
+    check: Check | None = None,
+) -> RunResult:
+    """Run a scenario once.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario (or one already compiled with
+        :func:`~sim.engine.compiled.compile_scenario`).
+    seed
+        The master seed, a non-negative integer.
+    run
+        The run's index: run ``i`` of seed ``S`` is the same whether it is run
+        alone or as part of any Monte Carlo batch.
+    trace
+        Keep every step of the run in :attr:`RunResult.trace`.
+    check
+        Called after every SimPy event with the time and the state; raise to
+        fail (see :class:`CheckingEnvironment`).
+
+    Returns
+    -------
+    RunResult
+        The run's outcome.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` or ``run`` is negative.
+    """
+    if seed < 0:
+        raise ValueError(f"the seed must be a non-negative integer, got {seed}")
+    if run < 0:
+        raise ValueError(f"the run index must be non-negative, got {run}")
+    model = scenario if isinstance(scenario, CompiledModel) else compile_scenario(scenario)
+    return _Run(model, seed, run, trace, check).execute()

@@ -1,0 +1,1 @@
+"""Experiments: Monte Carlo estimation, comparisons, sweeps, sensitivity and executors."""

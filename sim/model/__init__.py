@@ -1,0 +1,41 @@
+"""The negotiation model: state, actions, mechanisms, choice and the convening rule.
+
+This layer is pure Python on plain data. It imports neither SimPy, the command
+line, nor matplotlib; :mod:`sim.engine` runs it in time.
+"""
+
+from sim.model.actions import KINDS, Action, ActionContext, ActionKind, KindInfo, apply
+from sim.model.params import (
+    ChoiceRule,
+    ConveningRule,
+    Effect,
+    FocalDates,
+    Mechanisms,
+    Narrowing,
+    Rapport,
+    Reactions,
+    Ripeness,
+    World,
+)
+from sim.model.state import Phase, State
+
+__all__ = [
+    "KINDS",
+    "Action",
+    "ActionContext",
+    "ActionKind",
+    "ChoiceRule",
+    "ConveningRule",
+    "Effect",
+    "FocalDates",
+    "KindInfo",
+    "Mechanisms",
+    "Narrowing",
+    "Phase",
+    "Rapport",
+    "Reactions",
+    "Ripeness",
+    "State",
+    "World",
+    "apply",
+]

@@ -1,0 +1,185 @@
+"""The negotiation state and the bounded transforms it is stored in.
+
+Every bounded quantity is stored as an unbounded latent value and read through
+a squashing function, so that no update can push it out of its range and no
+clipping is ever needed:
+
+========================  ==================  =========================
+quantity                  range               stored as
+========================  ==================  =========================
+readiness                 (0, 1)              log-odds (``logistic``)
+violence                  (0, 1)              log-odds (``logistic``)
+military balance          (-1, 1)             ``atanh`` (read by ``tanh``)
+actor stance              (-1, 1)             ``atanh`` (read by ``tanh``)
+pairwise rapport          (0, 1)              log-odds (``logistic``)
+gate contention           [0, 1)              itself, by saturating updates
+========================  ==================  =========================
+
+In floating point the squashed values can round to the closed interval's end
+points (``logistic(40.0) == 1.0``), never beyond them.
+
+The state is an immutable :class:`typing.NamedTuple` rather than a frozen
+dataclass: it is rebuilt after every action of every run, and building a
+tuple is several times cheaper than running a frozen dataclass's
+``__init__``. It is still immutable data; the functions in
+:mod:`sim.model.actions` return new states.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import IntEnum
+from typing import NamedTuple
+
+__all__ = [
+    "NO_DAY",
+    "Phase",
+    "State",
+    "atanh_stance",
+    "logistic",
+    "logit",
+    "pair_index",
+    "saturate",
+]
+
+#: Marker for "no day set" in integer day fields (the announced convening day).
+NO_DAY = -1
+
+
+class Phase(IntEnum):
+    """Where the convening process stands."""
+
+    OPEN = 0
+    """No date announced."""
+    ANNOUNCED = 1
+    """A date is announced and the conference will open on it unless postponed."""
+    CONVENED = 2
+    """The conference has opened; the run ends."""
+
+
+class State(NamedTuple):
+    """The negotiation state at one instant.
+
+    Attributes
+    ----------
+    readiness_logit
+        Log-odds of conference readiness.
+    violence_logit
+        Log-odds of the level of violence (0 calm, 1 the worst of the war).
+    balance_latent
+        ``atanh`` of the military balance: -1 one side (``side = -1`` actors)
+        prevails, +1 the other side (``side = +1`` actors) prevails, 0 stalemate.
+    resolved
+        Bit mask of resolved gates: bit ``g`` is set when gate ``g`` is resolved.
+    contention
+        Per gate, how contested it is, in [0, 1). Agreement on a gate succeeds
+        with a probability scaled by ``1 - contention``.
+    stance_latent
+        Per actor, ``atanh`` of its stance toward convening, in (-1, 1).
+    rapport_latent
+        Per unordered pair of actors (see :func:`pair_index`), the log-odds of
+        their rapport, in (0, 1).
+    target_day
+        The latest target date set by a ``target_date`` action, in days since
+        the scenario start; ``math.inf`` when none was set.
+    phase
+        A :class:`Phase` value.
+    convene_day
+        The announced convening day (days since start), or :data:`NO_DAY`.
+    """
+
+    readiness_logit: float
+    violence_logit: float
+    balance_latent: float
+    resolved: int
+    contention: tuple[float, ...]
+    stance_latent: tuple[float, ...]
+    rapport_latent: tuple[float, ...]
+    target_day: float
+    phase: int
+    convene_day: int
+
+    @property
+    def readiness(self) -> float:
+        """Conference readiness in [0, 1]."""
+        return logistic(self.readiness_logit)
+
+    @property
+    def violence(self) -> float:
+        """Level of violence in [0, 1]."""
+        return logistic(self.violence_logit)
+
+    @property
+    def balance(self) -> float:
+        """Military balance in [-1, 1]."""
+        return math.tanh(self.balance_latent)
+
+    def stance(self, actor: int) -> float:
+        """Stance of ``actor`` toward convening, in [-1, 1]."""
+        return math.tanh(self.stance_latent[actor])
+
+    def rapport(self, a: int, b: int) -> float:
+        """Rapport between actors ``a`` and ``b`` (``a != b``), in [0, 1]."""
+        return logistic(self.rapport_latent[pair_index(a, b, len(self.stance_latent))])
+
+    def gate_resolved(self, gate: int) -> bool:
+        """Whether gate ``gate`` is resolved."""
+        return bool(self.resolved >> gate & 1)
+
+
+def logistic(x: float) -> float:
+    """Return ``1 / (1 + exp(-x))`` without overflow for any finite ``x``."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def logit(p: float) -> float:
+    """Return the log-odds of ``p``, for ``0 < p < 1``.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not strictly between 0 and 1.
+    """
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"log-odds need a value strictly between 0 and 1, got {p}")
+    return math.log(p / (1.0 - p))
+
+
+def atanh_stance(s: float) -> float:
+    """Return ``atanh(s)``, for ``-1 < s < 1``.
+
+    Raises
+    ------
+    ValueError
+        If ``s`` is not strictly between -1 and 1.
+    """
+    if not -1.0 < s < 1.0:
+        raise ValueError(f"a stance or balance must lie strictly between -1 and 1, got {s}")
+    return math.atanh(s)
+
+
+def saturate(c: float, delta: float) -> float:
+    """Move a contention level ``c`` in [0, 1) by ``delta`` without leaving [0, 1).
+
+    A positive ``delta`` closes the remaining distance to 1 by the factor
+    ``exp(-delta)``; a negative one shrinks ``c`` toward 0 by ``exp(delta)``.
+    Both keep the value in [0, 1) by construction, and ``delta = 0`` leaves it
+    unchanged.
+    """
+    if delta >= 0.0:
+        return 1.0 - (1.0 - c) * math.exp(-delta)
+    return c * math.exp(delta)
+
+
+def pair_index(a: int, b: int, n: int) -> int:
+    """Index of the unordered pair ``{a, b}`` among ``n`` actors (``a != b``).
+
+    Pairs are numbered row by row through the upper triangle:
+    ``(0, 1), (0, 2), ..., (0, n-1), (1, 2), ...``.
+    """
+    if a > b:
+        a, b = b, a
+    return a * (2 * n - a - 1) // 2 + (b - a - 1)

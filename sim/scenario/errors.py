@@ -1,0 +1,50 @@
+"""The one error a scenario can raise: :class:`ScenarioError`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Problem", "ScenarioError"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a scenario.
+
+    Attributes
+    ----------
+    source
+        The file the offending value came from, or ``--set`` for an override.
+    key
+        The dotted key path of the offending value ("" for the whole file).
+    message
+        What is wrong, quoting the value and what was expected.
+    """
+
+    source: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.key}" if self.key else self.source
+        return f"{where}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario file, an ``extends`` chain or an override is invalid.
+
+    ``str(error)`` is one line per problem, each naming the file, the key and
+    what was wrong.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError("a ScenarioError needs at least one problem")
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, source: str, key: str, message: str) -> ScenarioError:
+        """An error with one problem."""
+        return cls([Problem(source, key, message)])

@@ -272,6 +272,7 @@ def _world_active(scenario: Scenario) -> bool:
         or w.balance_volatility
         or w.violence_reversion
         or w.balance_reversion
+        or w.readiness_reversion
         or (m.ripeness.enabled and m.ripeness.rate)
         or (m.narrowing.enabled and m.narrowing.rate)
     )

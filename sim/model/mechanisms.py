@@ -72,11 +72,19 @@ def world_step(
 ) -> State:
     """Advance the world by ``dt`` days.
 
-    Readiness first drifts by the ripeness and narrowing of the step's
-    starting state (an explicit Euler step over ``dt``); then violence and the
-    balance take their Ornstein–Uhlenbeck steps with the given normal draws.
+    Readiness first relaxes toward its mean (exactly, ``x' = mean + (x -
+    mean) * exp(-reversion * dt)``), then drifts by the ripeness and
+    narrowing of the step's starting state (an explicit Euler step over
+    ``dt``); violence and the balance take their Ornstein–Uhlenbeck steps with
+    the given normal draws.
     """
-    readiness_logit = state.readiness_logit + readiness_drift(state, mechanisms) * dt
+    readiness_logit = state.readiness_logit
+    if world.readiness_reversion > 0.0:
+        mean = math.log(world.readiness_mean / (1.0 - world.readiness_mean))
+        readiness_logit = mean + (readiness_logit - mean) * math.exp(
+            -world.readiness_reversion * dt
+        )
+    readiness_logit += readiness_drift(state, mechanisms) * dt
     violence_mean = math.log(world.violence_mean / (1.0 - world.violence_mean))
     violence_logit = ou_step(
         state.violence_logit,

@@ -148,14 +148,19 @@ class Mechanisms:
 
 @dataclass(frozen=True, slots=True)
 class World:
-    """The war's own dynamics, advanced every ``tick_days``.
+    """The world's own dynamics, advanced every ``tick_days``.
 
     Violence log-odds and the balance's latent value each follow an
     Ornstein–Uhlenbeck process: mean reversion at ``*_reversion`` per day
     toward their means, with ``*_volatility`` per square-root day of noise.
+    Readiness log-odds relax toward ``readiness_mean`` at
+    ``readiness_reversion`` per day: without fresh effort, diplomatic
+    momentum fades (and without fresh provocations, anger does too).
     """
 
     tick_days: float = 7.0
+    readiness_mean: float = 0.5
+    readiness_reversion: float = 0.0
     violence_mean: float = 0.5
     violence_reversion: float = 0.0
     violence_volatility: float = 0.0

@@ -625,6 +625,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
                 moves=tuple(moves),
                 reactions=tuple(reactions),
                 note=at.string("note", ""),
+                plural=at.boolean("plural", False),
             )
         )
         at.finish()
@@ -762,6 +763,16 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
     wt = root.table("world")
     world = World(
         tick_days=wt.number("tick_days", 7.0, low=0.0, low_open=True, what="a number of days"),
+        readiness_mean=wt.number(
+            "readiness_mean",
+            initial.readiness,
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
+            what="a readiness",
+        ),
+        readiness_reversion=wt.number("readiness_reversion", 0.0, low=0.0, what="a rate per day"),
         violence_mean=wt.number(
             "violence_mean",
             initial.violence,

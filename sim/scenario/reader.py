@@ -97,10 +97,15 @@ class Document:
 class Table:
     """One table of the document, read key by key."""
 
-    def __init__(self, doc: Document, path: Path, data: Mapping[str, Any]) -> None:
+    def __init__(
+        self, doc: Document, path: Path, data: Mapping[str, Any], *, absent: bool = False
+    ) -> None:
         self.doc = doc
         self.path = path
         self.data = data
+        # A required table that is missing (or not a table) was reported once;
+        # its own missing keys would only repeat that.
+        self.absent = absent
         self._seen: set[str] = set()
 
     # -- plumbing -------------------------------------------------------------
@@ -125,7 +130,7 @@ class Table:
         self._seen.add(key)
         if key in self.data:
             return self.data[key]
-        if default is _MISSING:
+        if default is _MISSING and not self.absent:
             self.fail(key, "is required but missing")
         return _MISSING
 
@@ -249,10 +254,10 @@ class Table:
         """A sub-table (an empty one when absent and not required)."""
         value = self._get(key, _MISSING if required else {})
         if value is _MISSING:
-            return Table(self.doc, self.key(key), {})
+            return Table(self.doc, self.key(key), {}, absent=True)
         if not isinstance(value, dict):
             self.fail(key, f"expected a table, got {describe(value)}")
-            return Table(self.doc, self.key(key), {})
+            return Table(self.doc, self.key(key), {}, absent=True)
         return Table(self.doc, self.key(key), value)
 
     def tables(self, key: str) -> Iterator[tuple[str, Table]]:

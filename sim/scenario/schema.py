@@ -111,6 +111,8 @@ class ActorSpec:
         Mean time between its decisions, in days (exponentially distributed).
     pass_weight
         Weight of letting a turn pass without acting.
+    plural
+        Whether :attr:`name` takes a plural verb ("the Gulf monarchies ship arms").
     """
 
     id: str
@@ -122,6 +124,7 @@ class ActorSpec:
     moves: tuple[Move, ...]
     reactions: tuple[ReactionRule, ...]
     note: str = ""
+    plural: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,69 @@
+"""The command line: ``negsim`` (also ``python -m sim``).
+
+Exit status: 0 done; 2 bad input (usage, scenario, parameter), with one line
+per problem on stderr and no traceback; 130 interrupted; 1 only for an
+internal fault.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+from sim._version import __version__
+from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_USAGE, Parser, UsageError
+from sim.experiments.executors import DaskUnavailable, SchedulerUnreachable
+from sim.scenario import ScenarioError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> Parser:
+    """The ``negsim`` parser with every command."""
+    parser = Parser(
+        prog="negsim",
+        description="negsim: a discrete-event simulator of multi-party diplomacy. Its reference "
+        "case is the 2013 push to convene the Geneva-2 conference on Syria.",
+    )
+    parser.add_argument("--version", action="version", version=f"negsim {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    from sim.cli import compare_cmd, run_cmd, trace_cmd, validate_cmd
+
+    for module in (run_cmd, compare_cmd, trace_cmd, validate_cmd):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``negsim`` with ``argv`` (default: the process's arguments); return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        status: int = args.handler(args)
+        sys.stdout.flush()
+        return status
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"negsim: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"negsim: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DaskUnavailable as exc:
+        print(f"negsim: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SchedulerUnreachable as exc:
+        print(f"negsim: {exc}", file=sys.stderr)
+        return EXIT_FAULT
+    except KeyboardInterrupt:
+        print("negsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (negsim trace | head): nothing more to say.
+        sys.stderr.close()
+        return 0
+    except Exception:
+        print("negsim: internal error; please report it with the traceback below", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_FAULT

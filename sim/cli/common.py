@@ -1,0 +1,211 @@
+"""What every command shares: exit codes, argument types, errors, loading scenarios.
+
+Bad input ends in :class:`UsageError` or :class:`~sim.scenario.ScenarioError`;
+:func:`sim.cli.main` turns either into one line per problem on stderr and exit
+status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from sim.scenario import Scenario, load_scenario
+
+__all__ = [
+    "EXIT_FAULT",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Parser",
+    "UsageError",
+    "add_scenario_argument",
+    "add_seed",
+    "add_set",
+    "load",
+    "non_negative_int",
+    "positive_int",
+    "print_json",
+    "progress_enabled",
+]
+
+EXIT_OK = 0
+EXIT_FAULT = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad input on the command line (not in a scenario file): exit status 2, one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and a :class:`UsageError`."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise instead of printing the usage and exiting."""
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def positive_int(text: str) -> int:
+    """An argument type: a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argument type: a whole number, 0 or more (a seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def probability_half_width(text: str) -> float:
+    """An argument type: an interval half-width in (0, 0.5)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not (math.isfinite(value) and 0.0 < value < 0.5):
+        raise argparse.ArgumentTypeError(f"must be between 0 and 0.5 (exclusive), got {text}")
+    return value
+
+
+def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional SCENARIO argument (the packaged baseline when left out)."""
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a packaged scenario (default: the Geneva-2 baseline)",
+    )
+
+
+def add_seed(parser: argparse.ArgumentParser) -> None:
+    """``--seed S``."""
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        metavar="S",
+        help="master seed, a non-negative integer (default 0); the same seed gives the same "
+        "results",
+    )
+
+
+def add_set(parser: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE`` (repeatable)."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value by dotted key, e.g. actors.russia.tempo_days=10 "
+        "(repeatable; VALUE is a TOML value)",
+    )
+
+
+def load(scenario: str | None, overrides: Sequence[str] = ()) -> Scenario:
+    """Load a scenario named on the command line, with ``--set`` overrides."""
+    return load_scenario(scenario, overrides)
+
+
+def print_json(obj: Any) -> None:
+    """Print one JSON object to stdout."""
+    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+def progress_enabled(quiet: bool) -> bool:
+    """Whether to show a progress bar: not with ``--quiet``, and only on a terminal."""
+    return not quiet and sys.stderr.isatty()
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers W | --scheduler ADDR | --dask-local N``."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="W",
+        help="local worker processes (default: all cores); results do not depend on it",
+    )
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (needs negsim[dask])",
+    )
+    group.add_argument(
+        "--dask-local",
+        type=positive_int,
+        metavar="N",
+        help="start a Dask LocalCluster of N workers on 127.0.0.1 for this command "
+        "(needs negsim[dask])",
+    )
+
+
+def executor_spec(args: argparse.Namespace) -> Any:
+    """The :class:`~sim.experiments.executors.ExecutorSpec` the options ask for."""
+    from sim.experiments.executors import ExecutorSpec
+
+    return ExecutorSpec(
+        workers=getattr(args, "workers", None),
+        scheduler=getattr(args, "scheduler", None),
+        dask_local=getattr(args, "dask_local", None),
+    )
+
+
+class Progress:
+    """A tqdm progress bar on stderr, or nothing (``--quiet``, or stderr not a terminal)."""
+
+    def __init__(self, enabled: bool, unit: str = "run") -> None:
+        self._bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=0, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def __call__(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total``."""
+        if self._bar is not None:
+            if self._bar.total != total:
+                self._bar.total = total
+            self._bar.n = done
+            self._bar.refresh()
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prepare_out(path: str | None) -> Any:
+    """Check an ``--out`` folder before long work; :class:`UsageError` if it is unusable."""
+    if path is None:
+        return None
+    from sim.output.files import OutputDirError, prepare_output_dir
+
+    try:
+        return prepare_output_dir(path)
+    except OutputDirError as exc:
+        raise UsageError(f"--out {exc}") from None

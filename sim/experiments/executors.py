@@ -1,0 +1,178 @@
+"""Where runs are executed: in this process, in local processes, or on a Dask cluster.
+
+Every back end is a :class:`concurrent.futures.Executor`, so the Monte Carlo
+code does not care which it gets. Results never depend on the back end: run
+``i`` is always computed from the ``i``-th child seed, wherever it runs.
+
+Dask is an optional extra, imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+__all__ = [
+    "Backend",
+    "DaskUnavailable",
+    "ExecutorSpec",
+    "SchedulerUnreachable",
+    "SerialExecutor",
+    "default_workers",
+    "open_executor",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: What to install for the Dask back end.
+DASK_HINT = "pip install 'negsim[dask]'  (or: pip install 'dask[distributed]')"
+
+
+class DaskUnavailable(RuntimeError):
+    """Dask was asked for but is not installed."""
+
+
+class SchedulerUnreachable(RuntimeError):
+    """The Dask scheduler could not be reached."""
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class SerialExecutor(Executor):
+    """An executor that runs each task at once, in this process (``--workers 1``)."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn(*args, **kwargs)`` now and return a finished future."""
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorSpec:
+    """Which back end to use.
+
+    Attributes
+    ----------
+    workers
+        Local worker processes (1: run in this process). ``None``: all cores.
+    scheduler
+        Address of a Dask scheduler (``tcp://HOST:PORT``): run on that cluster.
+    dask_local
+        Start a Dask LocalCluster of this many workers on 127.0.0.1 for the
+        duration of the work.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    dask_local: int | None = None
+
+    def __post_init__(self) -> None:
+        chosen = sum(x is not None for x in (self.scheduler, self.dask_local))
+        if chosen > 1 or (chosen and self.workers is not None):
+            raise ValueError("choose one of workers, scheduler and dask_local")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.dask_local is not None and self.dask_local < 1:
+            raise ValueError(f"dask_local must be at least 1, got {self.dask_local}")
+
+    @property
+    def label(self) -> str:
+        """How the work was run, for provenance."""
+        if self.scheduler is not None:
+            return f"dask scheduler {self.scheduler}"
+        if self.dask_local is not None:
+            return f"dask LocalCluster of {self.dask_local} workers"
+        return f"{self.resolved_workers} local process{'es' if self.resolved_workers > 1 else ''}"
+
+    @property
+    def resolved_workers(self) -> int:
+        """The number of local workers (all cores when unset)."""
+        return self.workers if self.workers is not None else default_workers()
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """An open executor and how many tasks it can run at once."""
+
+    executor: Executor
+    parallelism: int
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise DaskUnavailable(f"Dask is not installed; to use a cluster: {DASK_HINT}") from None
+    return distributed
+
+
+@contextmanager
+def open_executor(spec: ExecutorSpec) -> Iterator[Backend]:
+    """Open the back end ``spec`` names; close it (and any cluster it started) afterwards.
+
+    Raises
+    ------
+    DaskUnavailable
+        If a Dask back end is asked for and Dask is not installed.
+    SchedulerUnreachable
+        If the scheduler does not answer.
+    """
+    if spec.scheduler is not None or spec.dask_local is not None:
+        distributed = _import_distributed()
+        cluster = None
+        try:
+            if spec.dask_local is not None:
+                cluster = distributed.LocalCluster(
+                    n_workers=spec.dask_local,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+                address = cluster.scheduler_address
+            else:
+                address = spec.scheduler
+            try:
+                client = distributed.Client(address, timeout="10s", set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise SchedulerUnreachable(
+                    f"cannot reach the Dask scheduler at {address}: {exc}"
+                ) from None
+            try:
+                threads = sum(client.nthreads().values()) or 1
+                yield Backend(client.get_executor(pure=False), threads)
+            finally:
+                client.close()
+        finally:
+            if cluster is not None:
+                cluster.close()
+        return
+    workers = spec.resolved_workers
+    if workers == 1:
+        yield Backend(SerialExecutor(), 1)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        yield Backend(pool, workers)
+    except BaseException:
+        # Interrupted or failed: do not wait for queued work.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

@@ -1,0 +1,1 @@
+"""Output: tables, figures, narratives, reports and safe file writing."""

@@ -1,0 +1,280 @@
+"""One run told as a story: a dated timeline in plain sentences, or the same events as data.
+
+``negsim trace`` prints :func:`narrate` (text), :func:`trace_rows` as CSV, or
+:func:`trace_json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from sim.engine.result import RunResult, Source, TraceRecord
+from sim.scenario.schema import Scenario
+
+__all__ = ["TRACE_COLUMNS", "deadline_lines", "describe", "narrate", "trace_json", "trace_rows"]
+
+#: Columns of the CSV trace, in order.
+TRACE_COLUMNS = (
+    "date",
+    "time",
+    "source",
+    "actor",
+    "action",
+    "other",
+    "gate",
+    "label",
+    "readiness_before",
+    "readiness_after",
+    "settled",
+    "day",
+    "decision",
+    "draw",
+    "note",
+    "text",
+)
+
+#: World drift smaller than this is left out of the text (it is in the CSV and JSON).
+WORLD_LINE_MIN_CHANGE = 0.01
+
+
+def format_date(date: dt.date) -> str:
+    """``7 May 2013``."""
+    return f"{date.day} {date:%B %Y}"
+
+
+# Verbs as the narrative uses them: third person singular -> plural.
+_PLURAL = {
+    "announces": "announce",
+    "blames": "blame",
+    "carries": "carry",
+    "demands": "demand",
+    "launches": "launch",
+    "lifts": "lift",
+    "names": "name",
+    "sets": "set",
+    "settles": "settle",
+    "ships": "ship",
+    "tries": "try",
+    "waits": "wait",
+}
+
+
+class _Names:
+    """Readable names for a scenario's actors and gates."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.actors = {a.id: a.name for a in scenario.actors}
+        self.plural = {a.id for a in scenario.actors if a.plural}
+        self.gates = {g.id: g.label for g in scenario.gates}
+
+    def verb(self, actor_id: str, verb: str) -> str:
+        """``verb`` (third person singular) agreeing with the actor's name."""
+        return _PLURAL.get(verb, verb) if actor_id in self.plural else verb
+
+    def actor(self, actor_id: str) -> str:
+        return self.actors.get(actor_id, actor_id.replace("_", " "))
+
+    def gate(self, gate_id: str) -> str:
+        return self.gates.get(gate_id, gate_id.replace("_", " "))
+
+
+def _action_sentence(r: TraceRecord, names: _Names) -> str:
+    a = names.actor(r.actor)
+    b = names.actor(r.other) if r.other else ""
+    gate = names.gate(r.gate) if r.gate else ""
+    scenario = names.scenario
+
+    def v(verb: str) -> str:
+        return names.verb(r.actor, verb)
+
+    match r.action:
+        case "meeting":
+            return f"{a} and {b} meet"
+        case "joint_proposal":
+            return f"{a} and {b} put forward a joint proposal"
+        case "target_date":
+            return f"{a} {v('names')} a target date"
+        case "un_resolution":
+            return f"{a} {v('carries')} a UN resolution that blames {b}"
+        case "embargo_lift":
+            return f"{a} {v('lifts')} an arms embargo" + (
+                f", over the objections of {b}" if b else ""
+            )
+        case "arms_shipment":
+            return f"{a} {v('ships')} arms" + (f", to the alarm of {b}" if b else "")
+        case "seat_demand":
+            return f"{a} {v('demands')} a seat at the table ({gate})"
+        case "precondition":
+            return f"{a} {v('sets')} conditions for attending ({gate})"
+        case "delegation_agreement":
+            if r.settled:
+                return f"{a} {v('settles')} {gate}"
+            return f"{a} {v('tries')} to settle {gate}, without success"
+        case "military_offensive":
+            return f"{a} {v('launches')} a military offensive"
+        case "blame_statement":
+            return f"{a} publicly {v('blames')} {b}"
+        case "pass":
+            return f"{a} {v('waits')}"
+        case "world":
+            return "the war goes on"
+        case "announce":
+            who = a if r.actor else "the convener"
+            return f"{who} {v('announces')} the date: {format_date(scenario.date_of(r.day))}"
+        case "postpone":
+            return "the announced date is postponed"
+        case "convene":
+            return scenario.outcome
+        case other:
+            return f"{a}: {other.replace('_', ' ')}"
+
+
+def _readiness_clause(r: TraceRecord) -> str:
+    before, after = r.readiness_before, r.readiness_after
+    if math.isnan(before) or math.isnan(after):
+        return ""
+    if round(after, 2) > round(before, 2):
+        return f"readiness rises from {before:.2f} to {after:.2f}"
+    if round(after, 2) < round(before, 2):
+        return f"readiness falls from {before:.2f} to {after:.2f}"
+    return f"readiness stays at {after:.2f}"
+
+
+def describe(record: TraceRecord, scenario: Scenario) -> str:
+    """One trace record as a sentence (without its date)."""
+    names = _Names(scenario)
+    if record.source is Source.RECORD and record.note:
+        text = record.note
+    else:
+        text = _action_sentence(record, names)
+        if record.source is Source.REACTION:
+            text = f"in response, {text}"
+    if record.action in ("announce", "postpone", "convene", "pass"):
+        if record.action == "postpone":
+            text += f": readiness is down to {record.readiness_after:.2f}"
+        elif record.action == "announce":
+            text += f" (readiness {record.readiness_after:.2f})"
+        return text
+    clause = _readiness_clause(record)
+    if clause:
+        text += f"; {clause}"
+    if record.settled and record.action != "delegation_agreement":
+        text += f"; {names.gate(record.settled)} is settled"
+    return text
+
+
+def _visible(record: TraceRecord, verbose: bool) -> bool:
+    if verbose:
+        return True
+    if record.action == "pass":
+        return False
+    if record.source is Source.WORLD:
+        return abs(record.readiness_after - record.readiness_before) >= WORLD_LINE_MIN_CHANGE
+    return True
+
+
+def deadline_lines(result: RunResult, scenario: Scenario) -> list[str]:
+    """One line per deadline: met or missed."""
+    lines = []
+    for d in scenario.deadlines:
+        met = result.convened_by(d.day)
+        lines.append(f"  {d.label} ({format_date(d.date)}): {'met' if met else 'missed'}")
+    return lines
+
+
+def narrate(result: RunResult, scenario: Scenario, *, verbose: bool = False) -> str:
+    """The run as a dated timeline a teacher can read aloud.
+
+    Parameters
+    ----------
+    result
+        A run simulated with ``trace=True``.
+    scenario
+        The scenario it ran.
+    verbose
+        Also show turns let pass and every week of the war's drift.
+
+    Raises
+    ------
+    ValueError
+        If the run was simulated without its trace.
+    """
+    if result.trace is None:
+        raise ValueError("this run has no trace: simulate it with trace=True")
+    lines = [
+        scenario.title,
+        f"Scenario {scenario.name} (sha256 {scenario.sha256[:12]}), seed {result.seed}, "
+        f"run {result.run}. [record] marks events replayed from the historical record.",
+        "",
+    ]
+    for r in result.trace:
+        if not _visible(r, verbose):
+            continue
+        mark = "[record] " if r.source is Source.RECORD else ""
+        lines.append(f"{format_date(scenario.date_of(r.time))} — {mark}{describe(r, scenario)}.")
+    lines.append("")
+    if result.convened_day is not None:
+        when = format_date(scenario.date_of(result.convened_day))
+        lines.append(f"Outcome: {scenario.outcome} on {when} (day {result.convened_day}).")
+    else:
+        lines.append(
+            f"Outcome: not by the horizon ({format_date(scenario.horizon)}); "
+            f"final readiness {result.final_readiness:.2f}."
+        )
+    unresolved = [
+        g for g, d in zip(result.gate_ids, result.gate_days, strict=True) if math.isnan(d)
+    ]
+    if unresolved:
+        names = _Names(scenario)
+        lines.append("Still open: " + "; ".join(names.gate(g) for g in unresolved) + ".")
+    lines.append("Deadlines:")
+    lines.extend(deadline_lines(result, scenario))
+    return "\n".join(lines) + "\n"
+
+
+def trace_rows(result: RunResult, scenario: Scenario) -> Iterator[dict[str, Any]]:
+    """Every trace record as a flat row (the columns of :data:`TRACE_COLUMNS`)."""
+    if result.trace is None:
+        raise ValueError("this run has no trace: simulate it with trace=True")
+    for r in result.trace:
+        row = asdict(r)
+        row["source"] = r.source.value
+        row["date"] = scenario.date_of(r.time).isoformat()
+        row["text"] = describe(r, scenario)
+        for key in ("readiness_before", "readiness_after", "draw"):
+            if isinstance(row[key], float) and math.isnan(row[key]):
+                row[key] = None
+        yield {k: row[k] for k in TRACE_COLUMNS}
+
+
+def trace_json(result: RunResult, scenario: Scenario) -> dict[str, Any]:
+    """The run and its trace as one JSON-ready object."""
+    return {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.sha256,
+        "seed": result.seed,
+        "run": result.run,
+        "start": scenario.start.isoformat(),
+        "horizon": scenario.horizon.isoformat(),
+        "convened_day": result.convened_day,
+        "convened_date": (
+            scenario.date_of(result.convened_day).isoformat()
+            if result.convened_day is not None
+            else None
+        ),
+        "deadlines": [
+            {
+                "name": d.id,
+                "label": d.label,
+                "date": d.date.isoformat(),
+                "met": result.convened_by(d.day),
+            }
+            for d in scenario.deadlines
+        ],
+        "events": list(trace_rows(result, scenario)),
+    }

@@ -29,9 +29,27 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"negsim {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    from sim.cli import compare_cmd, run_cmd, trace_cmd, validate_cmd
+    from sim.cli import (
+        compare_cmd,
+        play_cmd,
+        report_cmd,
+        run_cmd,
+        sensitivity_cmd,
+        sweep_cmd,
+        trace_cmd,
+        validate_cmd,
+    )
 
-    for module in (run_cmd, compare_cmd, trace_cmd, validate_cmd):
+    for module in (
+        run_cmd,
+        compare_cmd,
+        trace_cmd,
+        validate_cmd,
+        sweep_cmd,
+        sensitivity_cmd,
+        play_cmd,
+        report_cmd,
+    ):
         module.register(commands)
     return parser
 

@@ -2,12 +2,14 @@
 
 from sim.engine.compiled import CompiledModel, compile_scenario
 from sim.engine.result import RunResult, Source, TraceRecord
-from sim.engine.run import Check, CheckingEnvironment, simulate
+from sim.engine.run import Check, CheckingEnvironment, Chooser, Decision, simulate
 
 __all__ = [
     "Check",
     "CheckingEnvironment",
+    "Chooser",
     "CompiledModel",
+    "Decision",
     "RunResult",
     "Source",
     "TraceRecord",

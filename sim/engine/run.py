@@ -35,7 +35,8 @@ before the deadline's day.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
 from functools import partial
 from statistics import NormalDist
 from typing import Any
@@ -54,16 +55,63 @@ from sim.engine.compiled import (
 )
 from sim.engine.result import RunResult, Source, TraceRecord
 from sim.engine.rng import Purpose, Streams, Uniforms
-from sim.model.actions import Action, apply
+from sim.model.actions import KINDS, Action, apply
+from sim.model.choice import PASS, weights
 from sim.model.convening import Transition, convene, due, step
 from sim.model.mechanisms import near_focal_date, world_step
 from sim.model.state import State, logistic
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Move, Scenario
 
-__all__ = ["Check", "CheckingEnvironment", "simulate"]
+__all__ = ["Check", "CheckingEnvironment", "Chooser", "Decision", "simulate"]
 
 #: A check called after every SimPy event with the time and the state; it raises to fail.
 Check = Callable[[float, State], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a person playing an actor sees at one of the actor's decision times.
+
+    Attributes
+    ----------
+    actor
+        The actor's id.
+    time
+        Days since the scenario start.
+    decision
+        The actor's decision number (0, 1, ...).
+    state
+        The current state.
+    moves
+        The actor's repertoire, as the scenario defines it.
+    actions
+        The same moves as actions, ready for :func:`sim.model.actions.apply`
+        (to preview their effects).
+    weights
+        How the simulated actor would weigh each move right now.
+    pass_weight
+        How it would weigh letting the turn pass.
+    recent
+        Trace records since the actor's previous decision (empty when the
+        run is not traced).
+    model
+        The compiled scenario (names, gates, the action context).
+    """
+
+    actor: str
+    time: float
+    decision: int
+    state: State
+    moves: tuple[Move, ...]
+    actions: tuple[Action, ...]
+    weights: tuple[float, ...]
+    pass_weight: float
+    recent: tuple[TraceRecord, ...]
+    model: CompiledModel
+
+
+#: Makes a played actor's choice: the index of a move, or PASS (-1).
+Chooser = Callable[[Decision], int]
 
 _inv_normal = NormalDist().inv_cdf
 _DECISION = Source.DECISION
@@ -107,9 +155,17 @@ class _Run:
     """The mutable bookkeeping of one run. The state itself changes only through the model."""
 
     def __init__(
-        self, model: CompiledModel, seed: int, run: int, trace: bool, check: Check | None
+        self,
+        model: CompiledModel,
+        seed: int,
+        run: int,
+        trace: bool,
+        check: Check | None,
+        players: Mapping[str, Chooser],
     ) -> None:
         self.model = model
+        self.players = players
+        self.asked_at: dict[int, int] = {}
         self.seed = seed
         self.run = run
         self.state = model.initial
@@ -210,6 +266,7 @@ class _Run:
         boost = focal.weight_boost
         moves = actor.moves
         pick = actor.repertoire.pick
+        player = self.players.get(actor.id)
         timeout = env.timeout
         log1p = math.log1p
         buffer: list[float] = []
@@ -230,7 +287,12 @@ class _Run:
             now = env.now
             if use_focal:
                 near = near_focal_date(now, focal_days, state.target_day, window)
-            chosen = pick(state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice)
+            if player is None:
+                chosen = pick(
+                    state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice
+                )
+            else:
+                chosen = self._ask(player, actor, decision, now, near)
             if chosen >= 0:
                 self._act(
                     moves[chosen],
@@ -257,6 +319,47 @@ class _Run:
                     )
                 )
             decision += 1
+
+    def _ask(
+        self, player: Chooser, actor: CompiledActor, decision: int, now: float, near: bool
+    ) -> int:
+        """Let a person choose the actor's move; check the answer."""
+        model = self.model
+        scenario = model.scenario
+        spec = scenario.actors[actor.index]
+        boost = scenario.mechanisms.focal_dates.weight_boost if near else 1.0
+        seen = self.asked_at.get(actor.index, 0)
+        recent = tuple(self.trace[seen:]) if self.trace is not None else ()
+        if self.trace is not None:
+            self.asked_at[actor.index] = len(self.trace)
+        chosen = player(
+            Decision(
+                actor=actor.id,
+                time=now,
+                decision=decision,
+                state=self.state,
+                moves=spec.moves,
+                actions=actor.moves,
+                weights=tuple(
+                    weights(
+                        [m.weight for m in spec.moves],
+                        [KINDS[m.kind].polarity for m in spec.moves],
+                        self.state.stance_latent[actor.index],
+                        scenario.choice.stance_sensitivity,
+                        boost,
+                    )
+                ),
+                pass_weight=spec.pass_weight,
+                recent=recent,
+                model=model,
+            )
+        )
+        if chosen != PASS and not 0 <= chosen < len(actor.moves):
+            raise ValueError(
+                f"a chooser for {actor.id} returned {chosen}; expected -1 (pass) or 0.."
+                f"{len(actor.moves) - 1}"
+            )
+        return chosen
 
     def _replay(self) -> Generator[Event, Any, None]:
         """The dated events of the record, each at the start of its day."""
@@ -460,6 +563,7 @@ def simulate(
     *,
     trace: bool = False,
     check: Check | None = None,
+    players: Mapping[str, Chooser] | None = None,
 ) -> RunResult:
     """Run a scenario once.
 
@@ -478,6 +582,12 @@ def simulate(
     check
         Called after every SimPy event with the time and the state; raise to
         fail (see :class:`CheckingEnvironment`).
+    players
+        Actors whose decisions a person (or a test) makes: at each of the
+        actor's decision times the actor's chooser is called with a
+        :class:`Decision` and returns the index of a move or ``PASS``. The
+        actor's draws are consumed as usual, so every other actor's draws
+        are unchanged.
 
     Returns
     -------
@@ -487,11 +597,15 @@ def simulate(
     Raises
     ------
     ValueError
-        If ``seed`` or ``run`` is negative.
+        If ``seed`` or ``run`` is negative, a player is not an actor, or a
+        chooser returns an index out of range.
     """
     if seed < 0:
         raise ValueError(f"the seed must be a non-negative integer, got {seed}")
     if run < 0:
         raise ValueError(f"the run index must be non-negative, got {run}")
     model = scenario if isinstance(scenario, CompiledModel) else compile_scenario(scenario)
-    return _Run(model, seed, run, trace, check).execute()
+    for name in players or {}:
+        if name not in model.actor_ids:
+            raise ValueError(f"unknown actor '{name}' (actors: {', '.join(model.actor_ids)})")
+    return _Run(model, seed, run, trace, check, players or {}).execute()

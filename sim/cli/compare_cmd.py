@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="compare two scenarios with paired runs",
         description="Run BASE and ALT in pairs: run i of each shares its seed, and each actor has "
         "its own random stream, so the runs differ only where the scenarios do. Per deadline: "
-        "both probabilities, the difference with a 95%% interval for paired proportions, the "
+        "both probabilities, the difference with a 95% interval for paired proportions, the "
         "exact McNemar p-value, and how much narrower the paired interval is than an unpaired "
         "one.",
     )

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="estimate P(convened by each deadline) by Monte Carlo",
         description="Run the scenario many times and report, per deadline, the probability that "
-        "the conference is convened by then, with 95%% Wilson intervals; the median convening "
+        "the conference is convened by then, with 95% Wilson intervals; the median convening "
         "date (Kaplan–Meier) and P(not convened by the horizon).",
     )
     add_scenario_argument(p)

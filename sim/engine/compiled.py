@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sim.engine.rng import stream_id
@@ -30,7 +30,15 @@ WORLD_STREAM = stream_id("__world__")
 
 @dataclass(frozen=True, slots=True)
 class CompiledActor:
-    """An actor as the engine runs it."""
+    """An actor as the engine runs it.
+
+    Attributes
+    ----------
+    repertoire
+        The actor's moves grouped for choice, all moves available.
+    repertoires
+        Cache of :meth:`repertoire_for`, keyed by the resolved-gates mask.
+    """
 
     index: int
     id: str
@@ -39,6 +47,26 @@ class CompiledActor:
     pass_weight: float
     moves: tuple[Action, ...]
     repertoire: Repertoire
+    base_weights: tuple[float, ...]
+    polarity: tuple[int, ...]
+    repertoires: dict[int, Repertoire] = field(default_factory=dict, compare=False, hash=False)
+
+    def repertoire_for(self, resolved: int) -> Repertoire:
+        """The repertoire when the gates in the mask ``resolved`` are settled.
+
+        A move on a settled gate (an agreement, a seat demand, a
+        precondition) is moot, so it gets weight 0; the rest keep theirs.
+        """
+        found = self.repertoires.get(resolved)
+        if found is None:
+            base = [
+                0.0 if a.gate >= 0 and resolved >> a.gate & 1 else w
+                for a, w in zip(self.moves, self.base_weights, strict=True)
+            ]
+            found = self.repertoires[resolved] = Repertoire.of(
+                base, self.polarity, self.pass_weight
+            )
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +117,14 @@ class CompiledModel:
         The run stops at this time (the end of the horizon day).
     grid
         The days at which readiness is sampled.
+    readiness_dynamic
+        Whether readiness moves between events.
+    war_dynamic
+        Whether the war takes random steps (the world process runs).
+    reaction_streams
+        ``reaction_streams[reactor][provoker]``: the random stream id of the
+        reactor's answers to that provoker, so that removing one provoker's
+        actions leaves the reactor's draws for all others unchanged.
     """
 
     scenario: Scenario
@@ -106,7 +142,9 @@ class CompiledModel:
     postpone_logit: float
     horizon_end: float
     grid: tuple[float, ...]
-    world_active: bool
+    readiness_dynamic: bool
+    war_dynamic: bool
+    reaction_streams: tuple[tuple[int, ...], ...]
 
     @property
     def n_gates(self) -> int:
@@ -159,6 +197,8 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                 tempo_days=spec.tempo_days,
                 pass_weight=spec.pass_weight,
                 moves=moves,
+                base_weights=tuple(m.weight for m in spec.moves),
+                polarity=tuple(KINDS[m.kind].polarity for m in spec.moves),
                 repertoire=Repertoire.of(
                     [m.weight for m in spec.moves],
                     [KINDS[m.kind].polarity for m in spec.moves],
@@ -259,20 +299,28 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         postpone_logit=postpone_logit,
         horizon_end=horizon + 1.0,
         grid=tuple(float(d) for d in range(0, horizon + 1, int(SAMPLE_DAYS))),
-        world_active=_world_active(scenario),
+        readiness_dynamic=_readiness_dynamic(scenario),
+        war_dynamic=_war_dynamic(scenario),
+        reaction_streams=tuple(
+            tuple(stream_id(f"{reactor}<-{provoker}") for provoker in actor_ids)
+            for reactor in actor_ids
+        ),
     )
 
 
-def _world_active(scenario: Scenario) -> bool:
-    """Whether the world process changes anything (else the engine leaves it out)."""
-    w = scenario.world
+def _readiness_dynamic(scenario: Scenario) -> bool:
+    """Whether readiness moves between events (reversion, ripeness or narrowing)."""
     m = scenario.mechanisms
     return bool(
-        w.violence_volatility
-        or w.balance_volatility
-        or w.violence_reversion
-        or w.balance_reversion
-        or w.readiness_reversion
+        scenario.world.readiness_reversion
         or (m.ripeness.enabled and m.ripeness.rate)
         or (m.narrowing.enabled and m.narrowing.rate)
+    )
+
+
+def _war_dynamic(scenario: Scenario) -> bool:
+    """Whether the war takes random steps (else the engine leaves its process out)."""
+    w = scenario.world
+    return bool(
+        w.violence_volatility or w.balance_volatility or w.violence_reversion or w.balance_reversion
     )

@@ -113,7 +113,10 @@ class RunResult:
     final_readiness
         Readiness when the run ended.
     events
-        SimPy events processed.
+        Events the model handled: actor decisions (passes included), dated
+        events, the war's steps, reaction messages and convening dates (also
+        those postponed). Each is one SimPy event; the benchmark compares
+        their cost with a bare SimPy loop of the same count.
     trace
         Every step of the run, when asked for; otherwise ``None``.
     """

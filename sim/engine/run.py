@@ -5,29 +5,37 @@ Processes
 - one process per actor: it waits an exponential time with mean
   ``tempo_days`` (shorter near a focal date), then chooses a move from its
   repertoire or lets the turn pass;
-- one replay process: the dated events from the record, each on its day;
-- one world process: every ``tick_days`` the war moves (violence, balance)
-  and readiness drifts (ripeness, narrowing);
+- one replay process: the dated events of the scenario, each on its day;
+- one world process (when the war has dynamics): every ``tick_days``, at
+  mid-tick, the war takes a random step (violence, balance);
 - messages: when an action is one that another actor reacts to, that actor
-  draws whether it reacts; if it does, its response happens when the news
-  reaches it, a delay later (a timed event with a callback);
-- convening events: when a date is announced, an urgent event on that day
-  convenes the conference unless the date was postponed in between.
+  draws whether it reacts and when the news reaches it; if it reacts, its
+  response happens on arrival (a timed event with a callback);
+- convening events: when a date is announced, an urgent event at the start of
+  that day convenes the conference unless the date was postponed in between.
+
+Readiness also moves between events (reversion to its rest level, ripeness,
+narrowing: :func:`sim.model.mechanisms.relax`); the engine brings it up to
+date exactly at the start of every event, then applies the convening rule,
+then the event's action, then the convening rule again.
 
 Order of same-day events
 ------------------------
 SimPy runs simultaneous events by priority, then in the order they were
-scheduled, never at random. Dated events fall at the start of their day
-(time ``day + 0.0``), actors' decisions at continuous times, so ties arise
-only between events at whole days. Then:
+scheduled, never at random. Dated events and convening dates fall at the
+start of their day (time ``day + 0.0``); the war's steps fall at mid-tick
+(``3.5, 10.5, ...`` for weekly ticks), never on a whole day; decisions and
+messages at continuous times (a message can land on a whole day only when its
+delay is a whole number of days after a dated event, and then it follows the
+event that sent it). So at the start of a day:
 
-1. a conference due that day convenes first (urgent priority), before
-   anything else can postpone it;
-2. the day's dated events follow, in file order (the replay process
-   schedules its next wake-up before any later same-day event is scheduled);
-3. world ticks and any other events follow in the order they were scheduled;
-4. the run stops at the end of the horizon day (time ``horizon_day + 1``).
+1. a conference due that day convenes first (urgent priority), unless
+   readiness slipped below the postpone threshold before the day began;
+2. the day's dated events follow, in file order (the replay process handles
+   them in one wake-up);
+3. any message sent with a zero delay by one of those events follows them.
 
+The run stops at the end of the horizon day (time ``horizon_day + 1``).
 Deadlines are not events: a run convened "by" a deadline convened on or
 before the deadline's day.
 """
@@ -58,7 +66,7 @@ from sim.engine.rng import Purpose, Streams, Uniforms
 from sim.model.actions import KINDS, Action, apply
 from sim.model.choice import PASS, weights
 from sim.model.convening import Transition, convene, due, step
-from sim.model.mechanisms import near_focal_date, world_step
+from sim.model.mechanisms import near_focal_date, readiness_drift, relax, rest_logit, war_step
 from sim.model.state import State, logistic
 from sim.scenario.schema import Move, Scenario
 
@@ -88,7 +96,11 @@ class Decision:
         The same moves as actions, ready for :func:`sim.model.actions.apply`
         (to preview their effects).
     weights
-        How the simulated actor would weigh each move right now.
+        How the simulated actor would weigh each move right now (0 for a move
+        that is not available).
+    available
+        Per move, whether it can matter now: a move on a gate already settled
+        is moot, and a simulated actor never chooses it.
     pass_weight
         How it would weigh letting the turn pass.
     recent
@@ -105,6 +117,7 @@ class Decision:
     moves: tuple[Move, ...]
     actions: tuple[Action, ...]
     weights: tuple[float, ...]
+    available: tuple[bool, ...]
     pass_weight: float
     recent: tuple[TraceRecord, ...]
     model: CompiledModel
@@ -187,9 +200,18 @@ class _Run:
         self.readiness: list[float] = []
         self.next_sample = 0.0
         self.convened_day: int | None = None
-        self.reaction_streams = [
-            Uniforms(self.streams, a.stream, Purpose.REACTIONS) for a in model.actors
-        ]
+        self.reaction_streams: dict[tuple[int, int], Uniforms] = {}
+        # Readiness between events (see sim.model.mechanisms.relax): the time it
+        # was last brought up to date, and its rest level and drift, which
+        # change only when stances, violence or the balance do.
+        world = model.scenario.world
+        self.last_time = 0.0
+        self.reversion = world.readiness_reversion
+        self.dynamic = model.readiness_dynamic
+        self._rest_key: tuple[float, ...] | None = None
+        self._rest = 0.0
+        self._drift_key: tuple[float, float] | None = None
+        self._drift = 0.0
         reactions = model.scenario.mechanisms.reactions
         self.max_depth = reactions.max_depth if reactions.enabled else 0
         self.listeners = model.listeners
@@ -208,7 +230,7 @@ class _Run:
         env.process(self._replay())
         for actor in model.actors:
             env.process(self._actor(actor))
-        if model.world_active:
+        if model.war_dynamic:
             env.process(self._world())
         self._after_change(0.0)
         env.run(until=model.horizon_end)
@@ -216,6 +238,8 @@ class _Run:
 
     def _result(self) -> RunResult:
         model = self.model
+        if self.convened_day is None:
+            self._advance(model.horizon_end)  # readiness at the end of the horizon
         last = logistic(self.state.readiness_logit)
         grid = model.grid
         self.readiness.extend([last] * (len(grid) - len(self.readiness)))
@@ -265,7 +289,7 @@ class _Run:
         fast_tempo = tempo / focal.tempo_boost
         boost = focal.weight_boost
         moves = actor.moves
-        pick = actor.repertoire.pick
+        repertoires = actor.repertoires
         player = self.players.get(actor.id)
         timeout = env.timeout
         log1p = math.log1p
@@ -283,12 +307,14 @@ class _Run:
             pos += 3
             yield timeout(-log1p(-u_wait) * (fast_tempo if near else tempo))
             self.events += 1
-            state = self.state
             now = env.now
+            self._advance(now)
+            state = self.state
             if use_focal:
                 near = near_focal_date(now, focal_days, state.target_day, window)
             if player is None:
-                chosen = pick(
+                repertoire = repertoires.get(state.resolved) or actor.repertoire_for(state.resolved)
+                chosen = repertoire.pick(
                     state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice
                 )
             else:
@@ -328,6 +354,7 @@ class _Run:
         scenario = model.scenario
         spec = scenario.actors[actor.index]
         boost = scenario.mechanisms.focal_dates.weight_boost if near else 1.0
+        available = tuple(a.gate < 0 or not self.state.resolved >> a.gate & 1 for a in actor.moves)
         seen = self.asked_at.get(actor.index, 0)
         recent = tuple(self.trace[seen:]) if self.trace is not None else ()
         if self.trace is not None:
@@ -342,13 +369,17 @@ class _Run:
                 actions=actor.moves,
                 weights=tuple(
                     weights(
-                        [m.weight for m in spec.moves],
+                        [
+                            m.weight if open_ else 0.0
+                            for m, open_ in zip(spec.moves, available, strict=True)
+                        ],
                         [KINDS[m.kind].polarity for m in spec.moves],
                         self.state.stance_latent[actor.index],
                         scenario.choice.stance_sensitivity,
                         boost,
                     )
                 ),
+                available=available,
                 pass_weight=spec.pass_weight,
                 recent=recent,
                 model=model,
@@ -368,6 +399,7 @@ class _Run:
             if event.day > env.now:
                 yield env.timeout(event.day - env.now)
             self.events += 1
+            self._advance(env.now)
             self._act(
                 event.action,
                 env.now,
@@ -379,48 +411,82 @@ class _Run:
             )
 
     def _world(self) -> Generator[Event, Any, None]:
-        """The war's weekly dynamics and the time-driven mechanisms."""
+        """The war's random step, every ``tick_days``, at mid-tick.
+
+        Steps fall at ``(k + 1/2) * tick_days``: with whole-day ticks, never on
+        a whole day, so they never tie with a dated event or a convening.
+        """
         env = self.env
-        scenario = self.model.scenario
-        world = scenario.world
-        mechanisms = scenario.mechanisms
+        world = self.model.scenario.world
         draw = Uniforms(self.streams, WORLD_STREAM, Purpose.WORLD).next
-        dt = world.tick_days
+        tick = world.tick_days
+        dt = tick / 2.0
         while True:
             z_violence = _inv_normal(draw())
             z_balance = _inv_normal(draw())
             yield env.timeout(dt)
             self.events += 1
+            now = env.now
+            self._advance(now)
             before = self.state
-            self._commit(world_step(before, world, mechanisms, dt, z_violence, z_balance))
+            self.state = war_step(before, world, dt, z_violence, z_balance)
             if self.trace is not None:
+                r = logistic(before.readiness_logit)
                 self.trace.append(
                     TraceRecord(
-                        env.now,
-                        Source.WORLD,
-                        "",
-                        "world",
-                        readiness_before=logistic(before.readiness_logit),
-                        readiness_after=logistic(self.state.readiness_logit),
+                        now, Source.WORLD, "", "world", readiness_before=r, readiness_after=r
                     )
                 )
-            self._after_change(env.now)
+            dt = tick
 
     # -- state changes --------------------------------------------------------------
 
-    def _commit(self, state: State) -> None:
-        """Make ``state`` current, first sampling readiness at grid days now passed."""
-        if self.env.now >= self.next_sample:
-            self._sample(self.env.now)
-        self.state = state
+    def _advance(self, now: float) -> None:
+        """Bring readiness up to ``now`` (it moves between events), then apply the convening rule.
+
+        Grid days passed since the last update are sampled on the way.
+        """
+        if now >= self.next_sample:
+            self._sample(now)
+        dt = now - self.last_time
+        if dt <= 0.0:
+            return
+        self.last_time = now
+        if self.dynamic:
+            state = self.state
+            self.state = relax(
+                state, self._rest_level(state), self.reversion, self._drift_rate(state), dt
+            )
+            if due(self.state, self.n_gates, self.announce_logit, self.postpone_logit):
+                self._transition(now)
+
+    def _rest_level(self, state: State) -> float:
+        if state.stance_latent is not self._rest_key:
+            self._rest_key = state.stance_latent
+            self._rest = rest_logit(state, self.model.scenario.world)
+        return self._rest
+
+    def _drift_rate(self, state: State) -> float:
+        key = (state.violence_logit, state.balance_latent)
+        if key != self._drift_key:
+            self._drift_key = key
+            self._drift = readiness_drift(state, self.model.scenario.mechanisms)
+        return self._drift
 
     def _sample(self, now: float) -> None:
-        """Record the current readiness at every grid day up to ``now``."""
+        """Record readiness at every grid day up to ``now`` not yet sampled."""
         grid = self.model.grid
-        r = logistic(self.state.readiness_logit)
+        state = self.state
         samples = self.readiness
         while len(samples) < len(grid) and grid[len(samples)] <= now:
-            samples.append(r)
+            dt = grid[len(samples)] - self.last_time
+            if self.dynamic and dt > 0.0:
+                at = relax(
+                    state, self._rest_level(state), self.reversion, self._drift_rate(state), dt
+                )
+                samples.append(logistic(at.readiness_logit))
+            else:
+                samples.append(logistic(state.readiness_logit))
         self.next_sample = grid[len(samples)] if len(samples) < len(grid) else math.inf
 
     def _act(
@@ -440,8 +506,6 @@ class _Run:
         model = self.model
         before = self.state
         after, settled = apply(before, action, model.context, now, u)
-        if now >= self.next_sample:
-            self._sample(now)
         self.state = after
         self.counts[action.actor * self.n_kinds + self.kind_index[action.kind]] += 1
         if settled >= 0:
@@ -480,7 +544,15 @@ class _Run:
         Three draws per message from the reactor's reaction stream, whatever
         happens, so the stream stays aligned.
         """
-        draw = self.reaction_streams[listener.reactor].next
+        key = (listener.reactor, provoker)
+        stream = self.reaction_streams.get(key)
+        if stream is None:
+            stream = self.reaction_streams[key] = Uniforms(
+                self.streams,
+                self.model.reaction_streams[listener.reactor][provoker],
+                Purpose.REACTIONS,
+            )
+        draw = stream.next
         u_delay = draw()
         u_fire = draw()
         u_outcome = draw()
@@ -495,6 +567,7 @@ class _Run:
 
     def _deliver(self, response: Action, u_outcome: float, depth: int, u_fire: float) -> None:
         self.events += 1
+        self._advance(self.env.now)
         self._act(response, self.env.now, u_outcome, _REACTION, depth, True, draw=u_fire)
 
     def _after_change(self, now: float) -> None:
@@ -535,10 +608,13 @@ class _Run:
 
     def _convene(self, day: int, _event: Event) -> None:
         self.events += 1
+        # Readiness may have slipped below the postpone threshold on its own
+        # since the last event: that postponement came first.
+        self._advance(float(day))
         convened = convene(self.state, day)
         if convened is None:
             return  # the date was postponed in the meantime
-        self._commit(convened)
+        self.state = convened
         self.convened_day = day
         if self.trace is not None:
             r = logistic(convened.readiness_logit)

@@ -1,10 +1,20 @@
-"""The world's own dynamics and the time-driven mechanisms.
+"""Time-driven dynamics: readiness between events, the war, focal dates.
 
-:func:`world_step` advances the war (violence and the military balance) and
-applies the two mechanisms that act through time rather than through actions:
-the ripeness of a mutually hurting stalemate and the narrowing of the space
-for talks by continuing violence. :func:`near_focal_date` tells whether a
-focal date is close, for the focal-dates mechanism.
+Between events, readiness log-odds ``x`` follow a deterministic ordinary
+differential equation, solved exactly by :func:`relax` (and :func:`advance`)::
+
+    dx/dt = -reversion * (x - rest) + drift
+
+- ``rest`` (:func:`rest_logit`) is where readiness settles without fresh
+  effort: the scenario's ``readiness_mean`` shifted by the actors' average
+  stance (``stance_pull``). Events give shocks that fade; attitudes last.
+- ``drift`` (:func:`readiness_drift`) is the sum of two mechanisms: the
+  ripeness of a mutually hurting stalemate (up) and the narrowing of the
+  space for talks by continuing violence (down).
+
+Violence and the military balance change only through actions and through
+the war's periodic random step, :func:`war_step` (Ornstein–Uhlenbeck).
+:func:`near_focal_date` tells whether a focal date is close.
 """
 
 from __future__ import annotations
@@ -16,7 +26,18 @@ from collections.abc import Sequence
 from sim.model.params import Mechanisms, World
 from sim.model.state import State, logistic
 
-__all__ = ["near_focal_date", "ou_step", "readiness_drift", "world_step"]
+__all__ = [
+    "advance",
+    "near_focal_date",
+    "ou_step",
+    "readiness_drift",
+    "relax",
+    "rest_logit",
+    "war_step",
+]
+
+# Building the state with tuple.__new__ skips NamedTuple's Python-level __new__.
+_new = tuple.__new__
 
 
 def ou_step(
@@ -62,33 +83,57 @@ def readiness_drift(state: State, mechanisms: Mechanisms) -> float:
     return drift
 
 
-def world_step(
-    state: State,
-    world: World,
-    mechanisms: Mechanisms,
-    dt: float,
-    z_violence: float,
-    z_balance: float,
-) -> State:
-    """Advance the world by ``dt`` days.
+def rest_logit(state: State, world: World) -> float:
+    """Where readiness log-odds settle without events.
 
-    Readiness first relaxes toward its mean (exactly, ``x' = mean + (x -
-    mean) * exp(-reversion * dt)``), then drifts by the ripeness and
-    narrowing of the step's starting state (an explicit Euler step over
-    ``dt``); violence and the balance take their Ornstein–Uhlenbeck steps with
-    the given normal draws.
+    ``logit(readiness_mean) + stance_pull * mean stance``, the mean taken over
+    all actors' stances in [-1, 1].
     """
-    readiness_logit = state.readiness_logit
-    if world.readiness_reversion > 0.0:
-        mean = math.log(world.readiness_mean / (1.0 - world.readiness_mean))
-        readiness_logit = mean + (readiness_logit - mean) * math.exp(
-            -world.readiness_reversion * dt
-        )
-    readiness_logit += readiness_drift(state, mechanisms) * dt
-    violence_mean = math.log(world.violence_mean / (1.0 - world.violence_mean))
+    rest = math.log(world.readiness_mean / (1.0 - world.readiness_mean))
+    if world.stance_pull and state.stance_latent:
+        stances = state.stance_latent
+        rest += world.stance_pull * math.fsum(math.tanh(s) for s in stances) / len(stances)
+    return rest
+
+
+def relax(state: State, rest: float, reversion: float, drift: float, dt: float) -> State:
+    """Readiness after ``dt`` days without events, all else unchanged.
+
+    The exact solution of ``dx/dt = -reversion * (x - rest) + drift`` for
+    constant ``rest`` and ``drift``: with ``reversion > 0``, ``x`` moves
+    toward ``rest + drift / reversion`` by the factor ``exp(-reversion *
+    dt)``; with no reversion it moves by ``drift * dt``.
+    """
+    x = state.readiness_logit
+    if reversion > 0.0:
+        target = rest + drift / reversion
+        x = target + (x - target) * math.exp(-reversion * dt)
+    else:
+        x += drift * dt
+    return _new(State, (x, *state[1:]))
+
+
+def advance(state: State, world: World, mechanisms: Mechanisms, dt: float) -> State:
+    """Readiness after ``dt`` days without events (see :func:`relax`)."""
+    return relax(
+        state,
+        rest_logit(state, world),
+        world.readiness_reversion,
+        readiness_drift(state, mechanisms),
+        dt,
+    )
+
+
+def war_step(state: State, world: World, dt: float, z_violence: float, z_balance: float) -> State:
+    """The war's random step over ``dt`` days: violence and the balance move.
+
+    Violence log-odds and the balance's latent value each take an exact
+    Ornstein–Uhlenbeck step (:func:`ou_step`) toward their means with the
+    given standard normal draws. Readiness is not touched (see :func:`relax`).
+    """
     violence_logit = ou_step(
         state.violence_logit,
-        violence_mean,
+        math.log(world.violence_mean / (1.0 - world.violence_mean)),
         world.violence_reversion,
         world.violence_volatility,
         dt,
@@ -102,11 +147,7 @@ def world_step(
         dt,
         z_balance,
     )
-    return state._replace(
-        readiness_logit=readiness_logit,
-        violence_logit=violence_logit,
-        balance_latent=balance_latent,
-    )
+    return state._replace(violence_logit=violence_logit, balance_latent=balance_latent)
 
 
 def near_focal_date(

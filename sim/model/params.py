@@ -148,19 +148,24 @@ class Mechanisms:
 
 @dataclass(frozen=True, slots=True)
 class World:
-    """The world's own dynamics, advanced every ``tick_days``.
+    """The world's own dynamics.
 
-    Violence log-odds and the balance's latent value each follow an
-    Ornstein–Uhlenbeck process: mean reversion at ``*_reversion`` per day
-    toward their means, with ``*_volatility`` per square-root day of noise.
-    Readiness log-odds relax toward ``readiness_mean`` at
-    ``readiness_reversion`` per day: without fresh effort, diplomatic
-    momentum fades (and without fresh provocations, anger does too).
+    Readiness log-odds relax continuously toward a rest level at
+    ``readiness_reversion`` per day: without fresh effort, diplomatic momentum
+    fades (and without fresh provocations, anger does too). The rest level is
+    ``logit(readiness_mean) + stance_pull * mean stance``: lasting attitudes
+    set where readiness settles. See :mod:`sim.model.mechanisms`.
+
+    Every ``tick_days`` the war takes a random step: violence log-odds and the
+    balance's latent value each follow an Ornstein–Uhlenbeck process, with
+    mean reversion at ``*_reversion`` per day toward their means and
+    ``*_volatility`` per square-root day of noise.
     """
 
     tick_days: float = 7.0
     readiness_mean: float = 0.5
     readiness_reversion: float = 0.0
+    stance_pull: float = 0.0
     violence_mean: float = 0.5
     violence_reversion: float = 0.0
     violence_volatility: float = 0.0

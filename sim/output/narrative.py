@@ -206,16 +206,20 @@ def narrate(result: RunResult, scenario: Scenario, *, verbose: bool = False) -> 
     """
     if result.trace is None:
         raise ValueError("this run has no trace: simulate it with trace=True")
+    added = {e.id for e in scenario.events if not e.record}
     lines = [
         scenario.title,
         f"Scenario {scenario.name} (sha256 {scenario.sha256[:12]}), seed {result.seed}, "
-        f"run {result.run}. [record] marks events replayed from the historical record.",
+        f"run {result.run}. [record] marks events replayed from the historical record"
+        + (", [scenario] dated events the scenario adds." if added else "."),
         "",
     ]
     for r in result.trace:
         if not _visible(r, verbose):
             continue
-        mark = "[record] " if r.source is Source.RECORD else ""
+        mark = ""
+        if r.source is Source.RECORD:
+            mark = "[scenario] " if r.label in added else "[record] "
         lines.append(f"{format_date(scenario.date_of(r.time))} — {mark}{describe(r, scenario)}.")
     lines.append("")
     if result.convened_day is not None:

@@ -84,7 +84,16 @@ _KIND_NAMES = ", ".join(k.value for k in ActionKind)
 
 
 def _packaged_dir() -> FsPath:
-    return FsPath(str(resources.files("sim.scenarios")))
+    """The folder of the packaged scenarios.
+
+    Installed, they are the package data ``sim.scenarios``; run from a source
+    checkout without installing (``python -m sim`` at the repository root),
+    they are the checkout's ``scenarios/`` folder.
+    """
+    try:
+        return FsPath(str(resources.files("sim.scenarios")))
+    except ModuleNotFoundError:
+        return FsPath(__file__).resolve().parents[2] / "scenarios"
 
 
 def packaged_scenarios() -> list[FsPath]:
@@ -564,7 +573,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
                 Move(
                     id=mid,
                     kind=move_kind,
-                    weight=mt.number("weight", 1.0, low=0.0, what="a non-negative weight"),
+                    weight=mt.number("weight", 1.0, low=0.0, what="a weight"),
                     other=other,
                     gate=gate,
                     effect=_effect(mt, move_kind, defaults[move_kind]),
@@ -621,7 +630,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
                     what="a stance",
                 ),
                 tempo_days=at.number("tempo_days", low=0.0, low_open=True, what="a number of days"),
-                pass_weight=at.number("pass_weight", 0.0, low=0.0, what="a non-negative weight"),
+                pass_weight=at.number("pass_weight", 0.0, low=0.0, what="a weight"),
                 moves=tuple(moves),
                 reactions=tuple(reactions),
                 note=at.string("note", ""),
@@ -678,6 +687,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
             certain=et.boolean("certain", True),
             provokes_reactions=et.boolean("provokes_reactions", True),
             note=et.string("note", ""),
+            record=et.boolean("record", True),
         )
         et.finish()
         events.append(event)
@@ -734,13 +744,13 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
     r = mt.table("ripeness")
     ripeness = Ripeness(
         r.boolean("enabled", True),
-        r.number("rate", 0.0, low=0.0, what="a non-negative rate per day"),
+        r.number("rate", 0.0, low=0.0, what="a rate per day"),
     )
     r.finish()
     r = mt.table("narrowing")
     narrowing = Narrowing(
         r.boolean("enabled", True),
-        r.number("rate", 0.0, low=0.0, what="a non-negative rate per day"),
+        r.number("rate", 0.0, low=0.0, what="a rate per day"),
     )
     r.finish()
     r = mt.table("focal_dates")
@@ -754,7 +764,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
     r = mt.table("rapport")
     rapport_m = Rapport(
         r.boolean("enabled", True),
-        r.number("amplification", 0.0, low=0.0, what="a non-negative factor"),
+        r.number("amplification", 0.0, low=0.0, what="a factor"),
     )
     r.finish()
     mt.finish()
@@ -773,6 +783,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
             what="a readiness",
         ),
         readiness_reversion=wt.number("readiness_reversion", 0.0, low=0.0, what="a rate per day"),
+        stance_pull=wt.number("stance_pull", 0.0, low=0.0, what="a number of log-odds"),
         violence_mean=wt.number(
             "violence_mean",
             initial.violence,
@@ -803,9 +814,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
     wt.finish()
 
     cht = root.table("choice")
-    choice = ChoiceRule(
-        cht.number("stance_sensitivity", 1.0, low=0.0, what="a non-negative number")
-    )
+    choice = ChoiceRule(cht.number("stance_sensitivity", 1.0, low=0.0, what="a number"))
     cht.finish()
     root.finish()
 

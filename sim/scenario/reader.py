@@ -206,9 +206,11 @@ class Table:
             self.fail(key, f"must be a finite number, got {value}")
             return fallback
         if not _within(x, low, high, low_open, high_open):
-            self.fail(
-                key, f"must be {_range_text(low, high, low_open, high_open, what)}, got {_fmt(x)}"
-            )
+            if low == 0 and not low_open and high is None:
+                self.fail(key, f"must not be negative ({what}), got {_fmt(x)}")
+            else:
+                range_text = _range_text(low, high, low_open, high_open, what)
+                self.fail(key, f"must be {range_text}, got {_fmt(x)}")
             return fallback
         return x
 

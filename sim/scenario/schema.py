@@ -140,6 +140,9 @@ class DatedEvent:
     provokes_reactions
         Whether other actors' reaction rules may answer it (false when the
         record already holds the answer as an event of its own).
+    record
+        Whether it happened (an event from the historical record) rather than
+        being added by a counterfactual; the narrative marks it either way.
     """
 
     id: str
@@ -153,6 +156,7 @@ class DatedEvent:
     certain: bool
     provokes_reactions: bool
     note: str = ""
+    record: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ import numpy as np
 from sim._version import __version__
 from sim.engine.compiled import compile_scenario
 from sim.engine.run import simulate
-from sim.experiments.executors import Backend, ExecutorSpec, open_executor
+from sim.experiments.executors import Backend, ExecutorSpec, SerialExecutor, open_executor
 from sim.experiments.stats import Proportion, SurvivalCurve, half_width, kaplan_meier, wilson
 from sim.scenario.schema import Deadline, Scenario
 
@@ -40,8 +40,11 @@ __all__ = [
 
 #: Runs in the first batch of a ``precision`` run, and the smallest later batch.
 PRECISION_BATCH = 200
-#: Largest number of runs per task sent to a worker.
-MAX_CHUNK = 250
+#: Largest number of runs per task sent to a worker (small enough that Ctrl-C and
+#: progress are prompt, large enough that sending the scenario is cheap).
+MAX_CHUNK = 100
+#: Largest chunk when running in this process (only progress depends on it).
+SERIAL_CHUNK = 25
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -305,9 +308,9 @@ class Interrupted(Exception):
         self.requested = requested
 
 
-def _chunks(start: int, stop: int, parallelism: int) -> list[tuple[int, int]]:
+def _chunks(start: int, stop: int, parallelism: int, largest: int) -> list[tuple[int, int]]:
     n = stop - start
-    size = max(1, min(MAX_CHUNK, math.ceil(n / (4 * parallelism))))
+    size = max(1, min(largest, math.ceil(n / (4 * parallelism))))
     return [(a, min(a + size, stop)) for a in range(start, stop, size)]
 
 
@@ -321,22 +324,38 @@ def _run_range(
     done_before: int,
     total: int,
 ) -> Outcomes:
-    """Runs ``start .. stop - 1`` on the back end, in chunks."""
-    futures: set[Future[Outcomes]] = {
-        backend.executor.submit(simulate_runs, scenario, seed, a, b)
-        for a, b in _chunks(start, stop, backend.parallelism)
-    }
+    """Runs ``start .. stop - 1`` on the back end, in chunks.
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C, with the number of runs finished.
+    """
     parts: list[Outcomes] = []
     done = done_before
+
+    def finished(part: Outcomes) -> None:
+        nonlocal done
+        parts.append(part)
+        done += len(part)
+        if on_progress is not None:
+            on_progress(done, total)
+
+    futures: set[Future[Outcomes]] = set()
     try:
-        while futures:
-            finished, futures = wait(futures, return_when=FIRST_COMPLETED)
-            for f in finished:
-                part = f.result()
-                parts.append(part)
-                done += len(part)
-                if on_progress is not None:
-                    on_progress(done, total)
+        if isinstance(backend.executor, SerialExecutor):
+            # In this process: one chunk at a time, so progress and Ctrl-C are prompt.
+            for a, b in _chunks(start, stop, 1, SERIAL_CHUNK):
+                finished(simulate_runs(scenario, seed, a, b))
+        else:
+            futures = {
+                backend.executor.submit(simulate_runs, scenario, seed, a, b)
+                for a, b in _chunks(start, stop, backend.parallelism, MAX_CHUNK)
+            }
+            while futures:
+                done_futures, futures = wait(futures, return_when=FIRST_COMPLETED)
+                for f in done_futures:
+                    finished(f.result())
     except KeyboardInterrupt:
         for f in futures:
             f.cancel()
@@ -400,6 +419,7 @@ def run_monte_carlo(
             raise ValueError(f"max_runs must be at least 1, got {max_runs}")
     elif runs is None or runs < 1:
         raise ValueError(f"the number of runs must be at least 1, got {runs}")
+    precision_deadlines = list(precision_deadlines) if precision_deadlines else None
     known = {d.id for d in scenario.deadlines}
     for name in precision_deadlines or ():
         if name not in known:

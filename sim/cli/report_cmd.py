@@ -1,8 +1,9 @@
-"""``negsim report``: placeholder while the command is being written (replaced before release)."""
+"""``negsim report``: one self-contained HTML page from a results folder."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sim.cli.common import UsageError
 
@@ -11,10 +12,41 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
-    p = subparsers.add_parser("report", help="(being written)")
+    p = subparsers.add_parser(
+        "report",
+        help="write an HTML report of a results folder",
+        description="Read a folder written by 'negsim run --out' or 'negsim compare --out' and "
+        "write one self-contained HTML page: the scenario's summary, the deadline table with "
+        "95% intervals, the figures (embedded) with captions on how to read them, the "
+        "provenance and, for a comparison, the paired differences. Nothing in the page is "
+        "loaded from the network; it prints well.",
+    )
+    p.add_argument("results_dir", metavar="RESULTS_DIR", help="the results folder")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.html",
+        help="where to write the page (default: RESULTS_DIR/report.html)",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Refuse: not written yet."""
-    raise UsageError("negsim report is not available yet")
+    """Run the ``report`` command: build the page, write it atomically, print its path."""
+    from sim.output.files import atomic_write_text
+    from sim.output.report import ReportError, build_report
+
+    folder = Path(args.results_dir)
+    try:
+        page = build_report(folder)
+    except ReportError as exc:
+        raise UsageError(f"report: {exc}") from None
+    out = Path(args.output) if args.output else folder / "report.html"
+    if out.is_dir():
+        raise UsageError(f"-o {out}: is a folder; give a file name such as report.html")
+    try:
+        atomic_write_text(out, page)
+    except OSError as exc:
+        raise UsageError(f"-o {out}: cannot write the report ({exc.strerror or exc})") from None
+    print(out)
+    return 0

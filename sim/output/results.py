@@ -9,6 +9,7 @@ folders.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import platform
@@ -73,12 +74,15 @@ def _provenance(result: MonteCarloResult) -> dict[str, Any]:
         "numpy": np.__version__,
         "scenario": s.name,
         "scenario_title": s.title,
+        "scenario_description": s.description.strip(),
+        "outcome": s.outcome,
         "scenario_file": s.source,
         "scenario_sha256": s.sha256,
         "seed": result.seed,
         "runs": result.runs,
         "backend": result.backend,
         "wall_time_s": round(result.wall_time, 3),
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 

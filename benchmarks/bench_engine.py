@@ -1,4 +1,4 @@
-"""Benchmarks of the engine and the Monte Carlo layer, each against a baseline measured in the same run.
+"""Benchmarks of the engine and the Monte Carlo layer, against baselines measured in the same run.
 
 Run from the repository root:
 
@@ -130,7 +130,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     which = args.only or ["events", "workers", "memory"]
-    print(f"resource limits: {resource.getrlimit(resource.RLIMIT_AS)}; python {sys.version.split()[0]}")
+    print(
+        f"resource limits: {resource.getrlimit(resource.RLIMIT_AS)}; python {sys.version.split()[0]}"
+    )
     if "events" in which:
         r = bench_events(200 if args.quick else 1000)
         print(

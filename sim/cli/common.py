@@ -47,8 +47,14 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and a :class:`UsageError`."""
 
     def error(self, message: str) -> NoReturn:
-        """Raise instead of printing the usage and exiting."""
-        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+        """Raise instead of printing the usage and exiting.
+
+        The message names the command (``play: argument --as is required``);
+        :func:`sim.cli.main` puts ``negsim:`` in front of it.
+        """
+        command = self.prog.partition(" ")[2]
+        where = f"{command}: " if command else ""
+        raise UsageError(f"{where}{message} (see '{self.prog} --help')")
 
 
 def positive_int(text: str) -> int:

@@ -1,20 +1,201 @@
-"""``negsim play``: placeholder while the command is being written (replaced before release)."""
+"""``negsim play``: a student takes one actor's decisions at the terminal.
+
+The interactive logic lives in :mod:`sim.play`; this module parses the
+options, checks them before the session starts (a bad ``--as``, ``--replay``
+or ``--record`` fails at once, with exit status 2 and one line), and runs the
+comparison with simulated runs at the end.
+
+The comparison runs in this process by default (``--workers 1``): 200 runs of
+the baseline take about two seconds on one core, less than starting a pool of
+worker processes and importing the simulator in each would save, and a
+classroom of students playing on one shared machine should not each take
+every core. Results do not depend on the number of workers.
+"""
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import sys
+from pathlib import Path
 
-from sim.cli.common import UsageError
+from sim.cli.common import (
+    EXIT_INTERRUPTED,
+    Progress,
+    UsageError,
+    add_scenario_argument,
+    add_set,
+    load,
+    non_negative_int,
+    positive_int,
+    progress_enabled,
+)
 
-__all__ = ["register"]
+__all__ = ["register", "run"]
+
+#: Simulated runs the played outcome is compared with, by default.
+DEFAULT_RUNS = 200
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``play`` command."""
-    p = subparsers.add_parser("play", help="(being written)")
+    p = subparsers.add_parser(
+        "play",
+        help="play one actor's decisions at the terminal",
+        description="Take one actor's decisions yourself while the other actors are simulated. "
+        "At each of your decision times you see the date, readiness, the open questions, the "
+        "latest events and your options with their effects; type an option's number (0 passes). "
+        "At the end you see the outcome and how it compares with simulated runs of the same "
+        "scenario and seed where the model plays your actor. Answers can be piped in, one per "
+        "line; end of input passes at every remaining decision.",
+    )
+    add_scenario_argument(p)
+    p.add_argument(
+        "--as",
+        dest="actor",
+        required=True,
+        metavar="ACTOR",
+        help="the actor you play, by its id in the scenario (e.g. russia)",
+    )
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=None,
+        metavar="S",
+        help="master seed, a non-negative integer (default 0; with --replay, the recorded seed)",
+    )
+    add_set(p)
+    files = p.add_mutually_exclusive_group()
+    files.add_argument(
+        "--record",
+        metavar="FILE",
+        help="save your choices and the seed to FILE (JSON), to replay the session later",
+    )
+    files.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="play back the choices saved with --record (same scenario, --set and --as)",
+    )
+    p.add_argument(
+        "--runs",
+        type=positive_int,
+        default=DEFAULT_RUNS,
+        metavar="N",
+        help=f"simulated runs to compare your outcome with (default {DEFAULT_RUNS})",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="W",
+        help="local worker processes for the comparison (default 1: quick enough, and fair "
+        "to a shared classroom machine); results do not depend on it",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar for the comparison")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Refuse: not written yet."""
-    raise UsageError("negsim play is not available yet")
+    """Run the ``play`` command."""
+    # Imported here: sim.play needs scipy, and every negsim command imports this module.
+    from sim.experiments.executors import ExecutorSpec
+    from sim.experiments.montecarlo import Interrupted, run_monte_carlo
+    from sim.play import (
+        PlaySession,
+        Recording,
+        RecordingError,
+        compare,
+        comparison_text,
+        find_actor,
+        outcome_text,
+        read_recording,
+        write_recording,
+    )
+
+    scenario = load(args.scenario, args.set)
+    try:
+        actor = find_actor(scenario, args.actor)
+    except KeyError as exc:
+        raise UsageError(f"--as: {exc.args[0]}") from None
+    replay: Recording | None = None
+    seed = args.seed if args.seed is not None else 0
+    if args.replay is not None:
+        try:
+            replay = read_recording(args.replay)
+        except RecordingError as exc:
+            raise UsageError(f"--replay {exc}") from None
+        try:
+            replay.check(scenario, actor)
+        except RecordingError as exc:
+            raise UsageError(f"--replay {args.replay}: {exc}") from None
+        if args.seed is not None and args.seed != replay.seed:
+            raise UsageError(
+                f"--seed {args.seed}: {args.replay} was recorded with seed {replay.seed} "
+                "(leave --seed out to replay it)"
+            )
+        seed = replay.seed
+    if args.record is not None:
+        _check_writable(args.record)
+
+    stdin = sys.stdin if sys.stdin is not None else io.StringIO()
+    out = sys.stdout
+    session = PlaySession(
+        scenario,
+        actor,
+        input=stdin,
+        output=out,
+        replay=replay,
+        echo=not stdin.isatty(),
+    )
+    result = session.play(seed)
+    out.write(outcome_text(result, scenario, actor, session.choices))
+    if args.record is not None:
+        recording = session.recording(seed, result, args.set)
+        try:
+            write_recording(args.record, recording, scenario)
+        except OSError as exc:
+            raise UsageError(f"--record {args.record}: cannot write it ({exc.strerror})") from None
+        out.write(
+            f"Your choices and the seed are saved in {args.record}; replay them with --replay.\n"
+        )
+    if replay is not None and replay.convened_day != result.convened_day:
+        out.write(
+            f"Note: this replay ended differently from the recording (made with negsim "
+            f"{replay.version}); the model may have changed since.\n"
+        )
+    out.write(
+        f"\nSimulating {args.runs} runs with {scenario.actor(actor).name} left to the model...\n"
+    )
+    out.flush()
+    with Progress(progress_enabled(args.quiet)) as bar:
+        try:
+            simulated = run_monte_carlo(
+                scenario,
+                args.runs,
+                seed,
+                executor=ExecutorSpec(workers=args.workers),
+                on_progress=bar,
+            )
+        except Interrupted as exc:
+            bar.close()
+            print(
+                f"negsim: interrupted: the comparison stopped after {exc.completed} of "
+                f"{exc.requested} runs",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+    out.write(comparison_text(compare(result, simulated), scenario, actor, seed))
+    return 0
+
+
+def _check_writable(path: str) -> None:
+    """Fail before the session, not after it, if ``--record`` cannot be written."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise UsageError(f"--record {path}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise UsageError(f"--record {path}: no folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--record {path}: cannot write in {folder}")

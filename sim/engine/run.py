@@ -101,6 +101,9 @@ class Decision:
     available
         Per move, whether it can matter now: a move on a gate already settled
         is moot, and a simulated actor never chooses it.
+    model_choice
+        What the simulated actor would choose now, with its own random draw
+        (a move index or ``PASS``): returning it reproduces the simulated run.
     pass_weight
         How it would weigh letting the turn pass.
     recent
@@ -118,6 +121,7 @@ class Decision:
     actions: tuple[Action, ...]
     weights: tuple[float, ...]
     available: tuple[bool, ...]
+    model_choice: int
     pass_weight: float
     recent: tuple[TraceRecord, ...]
     model: CompiledModel
@@ -318,7 +322,7 @@ class _Run:
                     state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice
                 )
             else:
-                chosen = self._ask(player, actor, decision, now, near)
+                chosen = self._ask(player, actor, decision, now, near, u_choice)
             if chosen >= 0:
                 self._act(
                     moves[chosen],
@@ -347,7 +351,13 @@ class _Run:
             decision += 1
 
     def _ask(
-        self, player: Chooser, actor: CompiledActor, decision: int, now: float, near: bool
+        self,
+        player: Chooser,
+        actor: CompiledActor,
+        decision: int,
+        now: float,
+        near: bool,
+        u_choice: float,
     ) -> int:
         """Let a person choose the actor's move; check the answer."""
         model = self.model
@@ -380,6 +390,12 @@ class _Run:
                     )
                 ),
                 available=available,
+                model_choice=actor.repertoire_for(self.state.resolved).pick(
+                    self.state.stance_latent[actor.index],
+                    scenario.choice.stance_sensitivity,
+                    boost,
+                    u_choice,
+                ),
                 pass_weight=spec.pass_weight,
                 recent=recent,
                 model=model,

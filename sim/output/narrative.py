@@ -15,7 +15,18 @@ from typing import Any
 from sim.engine.result import RunResult, Source, TraceRecord
 from sim.scenario.schema import Scenario
 
-__all__ = ["TRACE_COLUMNS", "deadline_lines", "describe", "narrate", "trace_json", "trace_rows"]
+__all__ = [
+    "TRACE_COLUMNS",
+    "added_events",
+    "deadline_lines",
+    "describe",
+    "format_date",
+    "narrate",
+    "newsworthy",
+    "timeline_line",
+    "trace_json",
+    "trace_rows",
+]
 
 #: Columns of the CSV trace, in order.
 TRACE_COLUMNS = (
@@ -168,7 +179,8 @@ def describe(record: TraceRecord, scenario: Scenario) -> str:
     return text
 
 
-def _visible(record: TraceRecord, verbose: bool) -> bool:
+def newsworthy(record: TraceRecord, verbose: bool = False) -> bool:
+    """Whether the text timeline shows a record: not passes nor small drift, unless ``verbose``."""
     if verbose:
         return True
     if record.action == "pass":
@@ -176,6 +188,22 @@ def _visible(record: TraceRecord, verbose: bool) -> bool:
     if record.source is Source.WORLD:
         return abs(record.readiness_after - record.readiness_before) >= WORLD_LINE_MIN_CHANGE
     return True
+
+
+def added_events(scenario: Scenario) -> frozenset[str]:
+    """The ids of the dated events a scenario adds to the record (``record = false``)."""
+    return frozenset(e.id for e in scenario.events if not e.record)
+
+
+def timeline_line(record: TraceRecord, scenario: Scenario, added: frozenset[str]) -> str:
+    """One line of the timeline: date, the ``[record]``/``[scenario]`` mark, the sentence.
+
+    ``added`` is :func:`added_events` of the scenario.
+    """
+    mark = ""
+    if record.source is Source.RECORD:
+        mark = "[scenario] " if record.label in added else "[record] "
+    return f"{format_date(scenario.date_of(record.time))} — {mark}{describe(record, scenario)}."
 
 
 def deadline_lines(result: RunResult, scenario: Scenario) -> list[str]:
@@ -206,7 +234,7 @@ def narrate(result: RunResult, scenario: Scenario, *, verbose: bool = False) -> 
     """
     if result.trace is None:
         raise ValueError("this run has no trace: simulate it with trace=True")
-    added = {e.id for e in scenario.events if not e.record}
+    added = added_events(scenario)
     lines = [
         scenario.title,
         f"Scenario {scenario.name} (sha256 {scenario.sha256[:12]}), seed {result.seed}, "
@@ -215,12 +243,8 @@ def narrate(result: RunResult, scenario: Scenario, *, verbose: bool = False) -> 
         "",
     ]
     for r in result.trace:
-        if not _visible(r, verbose):
-            continue
-        mark = ""
-        if r.source is Source.RECORD:
-            mark = "[scenario] " if r.label in added else "[record] "
-        lines.append(f"{format_date(scenario.date_of(r.time))} — {mark}{describe(r, scenario)}.")
+        if newsworthy(r, verbose):
+            lines.append(timeline_line(r, scenario, added))
     lines.append("")
     if result.convened_day is not None:
         when = format_date(scenario.date_of(result.convened_day))

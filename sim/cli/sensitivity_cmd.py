@@ -1,20 +1,179 @@
-"""``negsim sensitivity``: placeholder while the command is being written (replaced before release)."""
+"""``negsim sensitivity``: Sobol' indices of P(convened by every deadline) at once.
+
+The model is run at the points of a Saltelli design (``N * (d + 2)`` evaluations for ``d``
+parameters and ``--samples N``), each evaluation being ``--runs R`` runs with the same seeds
+(common random numbers); first-order and total Sobol' indices with 95% bootstrap intervals
+follow from :func:`scipy.stats.sobol_indices` (see :mod:`sim.experiments.sensitivity`). Notes
+say when ``N`` or ``R`` is too small for stable indices. With ``--out DIR``, finished points
+are saved as they come and ``--resume`` finishes an interrupted analysis.
+
+Exit status as for ``negsim sweep``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
 
-from sim.cli.common import UsageError
+from sim.cli.common import (
+    EXIT_FAULT,
+    EXIT_INTERRUPTED,
+    Progress,
+    UsageError,
+    add_executor_options,
+    add_scenario_argument,
+    add_seed,
+    executor_spec,
+    positive_int,
+    prepare_out,
+    progress_enabled,
+)
+
+if TYPE_CHECKING:
+    from sim.experiments.sweep import SensitivityResult
 
 __all__ = ["register"]
+
+#: How to finish a stopped analysis.
+RESUME_HINT = "rerun the same command with --resume to finish"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``sensitivity`` command."""
-    p = subparsers.add_parser("sensitivity", help="(being written)")
+    p = subparsers.add_parser(
+        "sensitivity",
+        help="Sobol' indices of P(convened by each deadline), with bootstrap intervals",
+        description="First-order and total Sobol' indices of P(convened by every deadline) "
+        "with respect to scenario parameter ranges, with 95%% bootstrap intervals. Each of the "
+        "N*(d+2) evaluations is R runs with the same seeds (common random numbers).",
+    )
+    add_scenario_argument(p)
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        required=True,
+        metavar="KEY=LOW:HIGH",
+        help="an uncertain parameter, uniform over LOW:HIGH (integers if both bounds are "
+        "written as integers), by dotted scenario key as for --set (repeatable)",
+    )
+    p.add_argument(
+        "--samples",
+        type=positive_int,
+        default=64,
+        metavar="N",
+        help="base sample size, a power of 2; the model is evaluated N*(d+2) times "
+        "(default 64; 1024 or more for stable indices)",
+    )
+    p.add_argument(
+        "--runs",
+        type=positive_int,
+        default=100,
+        metavar="R",
+        help="runs per evaluation (default 100)",
+    )
+    add_seed(p)
+    add_executor_options(p)
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write points.jsonl (as points finish), sensitivity.csv, sensitivity.json and "
+        "one bar chart per deadline here",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the analysis whose points.jsonl is in --out DIR (same arguments)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
 
+def _table(result: SensitivityResult) -> str:
+    from sim.output.tables import format_table
+
+    labels = {d.id: d.label for d in result.scenario.deadlines}
+    header = ["deadline", "parameter", "first-order", "95% interval", "total", "95% interval"]
+    rows = [
+        [
+            labels.get(r["deadline"], r["deadline"]),
+            r["param"],
+            f"{r['first']:.3f}",
+            f"[{r['first_low']:.3f}, {r['first_high']:.3f}]",
+            f"{r['total']:.3f}",
+            f"[{r['total_low']:.3f}, {r['total_high']:.3f}]",
+        ]
+        for r in result.records()
+    ]
+    s = result.sensitivity
+    lines = [
+        format_table(header, rows, {2, 3, 4, 5}),
+        f"N={s.samples} samples, {result.evaluations} evaluations of {s.runs} runs, seed {s.seed}",
+    ]
+    lines += [f"Note: {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
 def run(args: argparse.Namespace) -> int:
-    """Refuse: not written yet."""
-    raise UsageError("negsim sensitivity is not available yet")
+    """Run the ``sensitivity`` command."""
+    from sim.experiments.designs import DesignError
+    from sim.experiments.store import StoreError
+    from sim.experiments.sweep import (
+        ExperimentInterrupted,
+        ExperimentStopped,
+        PointError,
+        Sensitivity,
+    )
+
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out DIR, the folder of the analysis to finish")
+    try:
+        analysis = Sensitivity(args.param, args.scenario, args.samples, args.runs, args.seed)
+        points, _ = analysis.validate()
+    except DesignError as exc:
+        raise UsageError(str(exc)) from None
+    except PointError as exc:
+        raise UsageError(str(exc)) from None
+    out = prepare_out(args.out)
+    store = None
+    if out is not None:
+        try:
+            store = analysis.open_store(out, resume=args.resume)
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
+        if store.records:
+            print(
+                f"negsim: resuming: {len(store.records)} of {len(points)} points "
+                f"were already done ({store.path})",
+                file=sys.stderr,
+            )
+    with Progress(progress_enabled(args.quiet)) as bar:
+        try:
+            result = analysis.run(executor_spec(args), store=store, on_progress=bar)
+        except ExperimentStopped as exc:
+            bar.close()
+            how = RESUME_HINT if store is not None else "use --out DIR to be able to resume"
+            print(
+                f"negsim: {exc.reason}; stopped after {exc.completed} of {exc.total} points; {how}",
+                file=sys.stderr,
+            )
+            return EXIT_FAULT
+        except ExperimentInterrupted as exc:
+            bar.close()
+            how = RESUME_HINT if store is not None else "nothing was written"
+            print(
+                f"negsim: interrupted after {exc.completed} of {exc.total} points; {how}",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
+    sys.stdout.write(_table(result))
+    if out is not None:
+        from sim.output.sweep_figures import write_sensitivity_figures
+
+        write_sensitivity_figures(result, out)
+        result.save(out)  # sensitivity.json last: a folder with it is complete
+        sys.stdout.write(f"Results written to {out}/\n")
+    return 0

@@ -1,20 +1,173 @@
-"""``negsim sweep``: placeholder while the command is being written (replaced before release)."""
+"""``negsim sweep``: P(convened by each deadline) over a design of scenario parameters.
+
+Every point's scenario is validated before anything runs; every point runs the same seeds
+(common random numbers). With ``--out DIR`` each finished point is appended durably to
+``DIR/points.jsonl``, so an interrupted sweep is finished by the same command with
+``--resume``; ``sweep.csv``, ``sweep.json`` and the figures are written at the end, rebuilt from
+that log (see :mod:`sim.experiments.store`).
+
+Exit status: 0 done; 2 bad input (a parameter, the design, a point that fails validation, a
+log of another sweep), one line; 1 an unreachable scheduler, or a worker lost twice (the
+finished points are saved: the message says how to resume); 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
 
-from sim.cli.common import UsageError
+from sim.cli.common import (
+    EXIT_FAULT,
+    EXIT_INTERRUPTED,
+    Progress,
+    UsageError,
+    add_executor_options,
+    add_scenario_argument,
+    add_seed,
+    executor_spec,
+    positive_int,
+    prepare_out,
+    progress_enabled,
+)
+
+if TYPE_CHECKING:
+    from sim.experiments.sweep import SweepResult
 
 __all__ = ["register"]
+
+#: How to finish a stopped sweep.
+RESUME_HINT = "rerun the same command with --resume to finish"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``sweep`` command."""
-    p = subparsers.add_parser("sweep", help="(being written)")
+    p = subparsers.add_parser(
+        "sweep",
+        help="P(convened by each deadline) over a grid, LHS or Sobol' design of parameters",
+        description="Vary scenario parameters over a design and estimate, at every point, "
+        "P(convened by each deadline) with 95%% Wilson intervals. Every point runs the same "
+        "seeds (common random numbers). With --out, finished points are saved as they come, "
+        "and --resume finishes an interrupted sweep.",
+    )
+    add_scenario_argument(p)
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        required=True,
+        metavar="KEY=LOW:HIGH|KEY=A,B,C",
+        help="a parameter to vary, by dotted scenario key as for --set: a range LOW:HIGH "
+        "(integers if both bounds are written as integers) or a list of values (repeatable)",
+    )
+    p.add_argument(
+        "--design",
+        choices=("grid", "lhs", "sobol"),
+        default="grid",
+        help="grid: every combination; lhs: Latin hypercube; sobol: scrambled Sobol' sequence "
+        "(default grid)",
+    )
+    p.add_argument(
+        "--points",
+        type=positive_int,
+        default=5,
+        metavar="P",
+        help="values per range for a grid; points for lhs and sobol (a power of 2) (default 5)",
+    )
+    p.add_argument(
+        "--runs", type=positive_int, default=200, metavar="N", help="runs per point (default 200)"
+    )
+    add_seed(p)
+    add_executor_options(p)
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write points.jsonl (as points finish), sweep.csv, sweep.json and figures here",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the sweep whose points.jsonl is in --out DIR (same arguments as before)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
 
+def _table(result: SweepResult) -> str:
+    from sim.output.tables import format_table
+
+    keys = [param.key for param in result.design.params]
+    header = ["point", *keys, *(d.id for d in result.deadlines)]
+    rows = []
+    for record in result.records():
+        cells = [str(record["point"])]
+        for key in keys:
+            value = record[key]
+            if isinstance(value, bool):
+                cells.append("true" if value else "false")
+            else:
+                cells.append(f"{value:.4g}" if isinstance(value, float) else str(value))
+        for d in result.deadlines:
+            cells.append(f"{100 * record[f'{d.id}_probability']:.1f}%")
+        rows.append(cells)
+    right = {0, *range(len(keys) + 1, len(header))}
+    return format_table(header, rows, right) + "\n"
+
+
 def run(args: argparse.Namespace) -> int:
-    """Refuse: not written yet."""
-    raise UsageError("negsim sweep is not available yet")
+    """Run the ``sweep`` command."""
+    from sim.experiments.designs import DesignError
+    from sim.experiments.store import StoreError
+    from sim.experiments.sweep import ExperimentInterrupted, ExperimentStopped, PointError, Sweep
+
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out DIR, the folder of the sweep to finish")
+    try:
+        sweep = Sweep(args.param, args.scenario, args.design, args.points, args.runs, args.seed)
+        design, _ = sweep.validate()
+    except DesignError as exc:
+        raise UsageError(str(exc)) from None
+    except PointError as exc:
+        raise UsageError(str(exc)) from None
+    out = prepare_out(args.out)
+    store = None
+    if out is not None:
+        try:
+            store = sweep.open_store(out, resume=args.resume)
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
+        if store.records:
+            print(
+                f"negsim: resuming: {len(store.records)} of {len(design.points)} points "
+                f"were already done ({store.path})",
+                file=sys.stderr,
+            )
+    with Progress(progress_enabled(args.quiet)) as bar:
+        try:
+            result = sweep.run(executor_spec(args), store=store, on_progress=bar)
+        except ExperimentStopped as exc:
+            bar.close()
+            how = RESUME_HINT if store is not None else "use --out DIR to be able to resume"
+            print(
+                f"negsim: {exc.reason}; stopped after {exc.completed} of {exc.total} points; {how}",
+                file=sys.stderr,
+            )
+            return EXIT_FAULT
+        except ExperimentInterrupted as exc:
+            bar.close()
+            how = RESUME_HINT if store is not None else "nothing was written"
+            print(
+                f"negsim: interrupted after {exc.completed} of {exc.total} points; {how}",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+        except StoreError as exc:
+            raise UsageError(str(exc)) from None
+    sys.stdout.write(_table(result))
+    if out is not None:
+        from sim.output.sweep_figures import write_sweep_figures
+
+        write_sweep_figures(result, out)
+        result.save(out)  # sweep.json last: a folder with it is complete
+        sys.stdout.write(f"Results written to {out}/\n")
+    return 0

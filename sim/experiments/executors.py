@@ -10,6 +10,8 @@ Dask is an optional extra, imported only when asked for.
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -123,6 +125,28 @@ def _import_distributed() -> Any:
     return distributed
 
 
+def _die_with_parent() -> None:
+    """In a worker process: end when the parent process dies (Linux), even by ``kill -9``.
+
+    Without this, workers of a killed ``negsim`` would be orphaned and run on.
+    Elsewhere it does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl here
+        return
+    # The parent may have died before the request above took effect.
+    if os.getppid() == 1:  # pragma: no cover
+        os._exit(1)
+
+
 @contextmanager
 def open_executor(spec: ExecutorSpec) -> Iterator[Backend]:
     """Open the back end ``spec`` names; close it (and any cluster it started) afterwards.
@@ -139,13 +163,19 @@ def open_executor(spec: ExecutorSpec) -> Iterator[Backend]:
         cluster = None
         try:
             if spec.dask_local is not None:
-                cluster = distributed.LocalCluster(
-                    n_workers=spec.dask_local,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                )
+                with warnings.catch_warnings():
+                    # The scheduler's HTTP server (on 127.0.0.1) moves to a free port when 8787
+                    # is taken, and says so; that is no concern of ours.
+                    warnings.filterwarnings(
+                        "ignore", message=r"Port \d+ is already in use", category=UserWarning
+                    )
+                    cluster = distributed.LocalCluster(
+                        n_workers=spec.dask_local,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                    )
                 address = cluster.scheduler_address
             else:
                 address = spec.scheduler
@@ -168,7 +198,7 @@ def open_executor(spec: ExecutorSpec) -> Iterator[Backend]:
     if workers == 1:
         yield Backend(SerialExecutor(), 1)
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
     try:
         yield Backend(pool, workers)
     except BaseException:

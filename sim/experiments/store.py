@@ -1,0 +1,408 @@
+"""The durable results log of a sweep or a sensitivity analysis, for ``--resume``.
+
+A long experiment writes every finished point to ``points.jsonl`` in its output folder, so that
+an interruption -- Ctrl-C, ``kill -9``, a machine going down -- loses at most the points that
+were running. The same command with ``--resume`` reads the log, skips the points it holds and
+runs the others; the final tables are rebuilt from the log, sorted by point index, so they are
+identical, byte for byte, to those of an uninterrupted run.
+
+File format
+-----------
+``points.jsonl`` is UTF-8 JSON Lines:
+
+* line 1, the header, written atomically (temporary file, fsync, rename) when the log is
+  created, so the file either does not exist or starts with a whole header::
+
+      {"negsim_points": 1, "kind": "sweep", "fingerprint": "<sha256>",
+       "identity": {"kind": ..., "version": ..., "scenario_sha256": ..., "design": {...},
+                    "runs": ..., "seed": ...},
+       "points": 9}
+
+  ``identity`` says what was run (negsim version, SHA-256 of the resolved scenario, the
+  design's :meth:`~sim.experiments.designs.Design.to_json`, runs per point, seed);
+  ``fingerprint`` is the SHA-256 of its canonical JSON. ``points`` is how many points the
+  experiment has.
+
+* one line per finished point, appended and fsync'd (:func:`~sim.output.files.append_line_durably`)
+  before the next point is reported done::
+
+      {"point": 3, "values": {"actors.russia.tempo_days": 7.5}, "runs": 200,
+       "convened": {"end_of_may": 0, "g8_summit": 4, ...}}
+
+  ``point`` is the index in the design (0-based), ``values`` the point's parameter values,
+  ``runs`` the replications and ``convened`` how many of them convened by each deadline (by
+  deadline id). Only integer counts are stored: estimates and intervals are recomputed from
+  them, so they do not depend on float formatting.
+
+Reading
+-------
+:func:`read_log` keeps the first record of each point index and skips a torn or unparsable line
+(at most the last one after a crash, as appends are whole lines flushed one at a time).
+:meth:`PointStore.open` with ``resume=True`` also *repairs* a log that needed skipping: it
+rewrites it atomically with the header and the good records sorted by index, so that the next
+append starts on a fresh line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.experiments.designs import Scalar
+from sim.output.files import append_line_durably, atomic_write_text
+
+__all__ = [
+    "FORMAT_VERSION",
+    "LOG_NAME",
+    "LogContents",
+    "PointRecord",
+    "PointStore",
+    "StoreError",
+    "fingerprint",
+    "read_log",
+]
+
+LOG_NAME = "points.jsonl"
+"""File name of the log inside the output folder."""
+
+FORMAT_VERSION = 1
+"""Value of the header's ``negsim_points`` key."""
+
+
+class StoreError(ValueError):
+    """A log that cannot be used: another experiment's, unreadable, or already present.
+
+    The message is one line naming the file and what to do.
+    """
+
+
+def _canonical(obj: object) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(identity: Mapping[str, Any]) -> str:
+    """Return the SHA-256 of the canonical JSON of ``identity``.
+
+    Parameters
+    ----------
+    identity : mapping
+        JSON-ready description of an experiment (see the module notes).
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+    """
+    return hashlib.sha256(_canonical(dict(identity)).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PointRecord:
+    """The results of one finished point.
+
+    Parameters
+    ----------
+    point : int
+        Index of the point in the design (0-based).
+    values : dict of str to scalar
+        The point's parameter values, by dotted key.
+    runs : int
+        Number of replications (runs ``0 .. runs - 1`` of the experiment's seed).
+    convened : dict of str to int
+        Per deadline id: how many replications convened on or before the deadline.
+    """
+
+    point: int
+    values: dict[str, Scalar]
+    runs: int
+    convened: dict[str, int]
+
+    def to_line(self) -> str:
+        """Return the record as one line of JSON (no newline)."""
+        return json.dumps(
+            {
+                "point": self.point,
+                "values": self.values,
+                "runs": self.runs,
+                "convened": self.convened,
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+
+    @classmethod
+    def from_json(cls, obj: object) -> PointRecord | None:
+        """Return the record a parsed line describes, or ``None`` if it is not a record."""
+        if not isinstance(obj, dict):
+            return None
+        point, values, runs, convened = (
+            obj.get("point"),
+            obj.get("values"),
+            obj.get("runs"),
+            obj.get("convened"),
+        )
+        if not (isinstance(point, int) and isinstance(runs, int)):
+            return None
+        if not (_is_count(point) and _is_count(runs)):
+            return None
+        if not isinstance(values, dict) or not isinstance(convened, dict):
+            return None
+        if not all(_is_count(v) for v in convened.values()):
+            return None
+        if not all(isinstance(v, bool | int | float | str) for v in values.values()):
+            return None
+        counts = {str(k): int(v) for k, v in convened.items()}
+        return cls(point, dict(values), runs, counts)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@dataclass(frozen=True, slots=True)
+class LogContents:
+    """What :func:`read_log` found in a log.
+
+    Parameters
+    ----------
+    header : dict
+        The parsed header line.
+    records : dict of int to PointRecord
+        The first good record of every point found, by index.
+    skipped : int
+        Lines skipped: torn, unparsable, or duplicates of an earlier point.
+    """
+
+    header: dict[str, Any]
+    records: dict[int, PointRecord]
+    skipped: int
+
+
+def read_log(path: str | os.PathLike[str]) -> LogContents:
+    """Read a log, ignoring a torn last line and duplicate points.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``points.jsonl`` file.
+
+    Returns
+    -------
+    LogContents
+        The header, the records by point index and how many lines were skipped.
+
+    Raises
+    ------
+    StoreError
+        If the file cannot be read or its first line is not a header.
+    """
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"{file}: cannot read the results log ({exc.strerror})") from None
+    lines = data.split(b"\n")
+    header: object = None
+    try:
+        header = json.loads(lines[0].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = None
+    if not (
+        isinstance(header, dict)
+        and header.get("negsim_points") == FORMAT_VERSION
+        and isinstance(header.get("fingerprint"), str)
+    ):
+        raise StoreError(
+            f"{file}: not a negsim results log (bad first line); "
+            "choose another --out or delete the file"
+        )
+    records: dict[int, PointRecord] = {}
+    skipped = 0
+    # The text after the last newline is a torn append (or empty): ignore it.
+    complete, tail = lines[1:-1], lines[-1]
+    if tail.strip():
+        skipped += 1
+    for raw in complete:
+        if not raw.strip():
+            continue
+        try:
+            record = PointRecord.from_json(json.loads(raw.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            record = None
+        if record is None or record.point in records:
+            skipped += 1
+            continue
+        records[record.point] = record
+    return LogContents(header, records, skipped)
+
+
+def _has_records(path: Path) -> bool:
+    """Tell whether a log holds anything besides its header (read cheaply)."""
+    try:
+        with open(path, "rb") as f:
+            f.readline()
+            return any(line.strip() for line in f)
+    except OSError:
+        return True
+
+
+def _describe_difference(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """Say in a few words how two identities differ."""
+
+    def short(value: object) -> str:
+        text = value if isinstance(value, str) else _canonical(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    names = {
+        "kind": "the kind of experiment",
+        "version": "the negsim version",
+        "scenario_sha256": "the scenario (SHA-256 of the resolved scenario)",
+        "design": "the design",
+        "runs": "the runs per point",
+        "seed": "the seed",
+        "samples": "the samples",
+        "params": "the parameters",
+    }
+    for key in (*names, *sorted(set(old) | set(new))):
+        if old.get(key) != new.get(key):
+            there, here = old.get(key), new.get(key)
+            if isinstance(there, dict) and isinstance(here, dict):
+                for sub in sorted(set(there) | set(here)):
+                    if there.get(sub) != here.get(sub):
+                        return (
+                            f"{names.get(key, key)} differs: {sub} {short(there.get(sub))} "
+                            f"there, {short(here.get(sub))} now"
+                        )
+            return f"{names.get(key, key)} differs: {short(there)} there, {short(here)} now"
+    return "the fingerprints differ"
+
+
+class PointStore:
+    """An open results log in an output folder; appends are durable.
+
+    Use :meth:`open` to create or resume one. An experiment calls :meth:`append` once per
+    finished point, from a single thread.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The log file.
+    identity : dict
+        The experiment's identity (see the module notes).
+    records : dict of int to PointRecord
+        The points already in the log.
+    """
+
+    def __init__(
+        self, path: Path, identity: dict[str, Any], records: dict[int, PointRecord]
+    ) -> None:
+        self.path = path
+        self.identity = identity
+        self._records = dict(records)
+
+    @property
+    def records(self) -> dict[int, PointRecord]:
+        """The finished points, by index (a copy)."""
+        return dict(self._records)
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | os.PathLike[str],
+        identity: Mapping[str, Any],
+        points: int,
+        *,
+        resume: bool,
+    ) -> PointStore:
+        """Create a new log in ``folder``, or reopen the one there to resume it.
+
+        Parameters
+        ----------
+        folder : path-like
+            The output folder; it must exist.
+        identity : mapping
+            What the experiment is (see the module notes); its fingerprint must match the
+            log's to resume.
+        points : int
+            How many points the experiment has (records beyond are refused).
+        resume : bool
+            ``False``: start a new log, refusing if one holding points is already there (a log
+            with a header only is replaced). ``True``: reopen the log if there is one (a
+            missing log starts a new one), refusing a log written for another experiment.
+
+        Returns
+        -------
+        PointStore
+            The open store, holding the records already finished.
+
+        Raises
+        ------
+        StoreError
+            With one line: a log already there (without ``resume``), a log of a different
+            experiment, or an unreadable log.
+        """
+        path = Path(folder) / LOG_NAME
+        ident = json.loads(_canonical(dict(identity)))
+        kind = str(ident.get("kind", "experiment"))
+        if path.exists() and not resume and not _has_records(path):
+            # A log with a header and no point (a sweep that failed before its first point,
+            # e.g. on an unreachable scheduler) holds nothing to lose: start it anew.
+            path.unlink()
+        if not path.exists():
+            header = {
+                "negsim_points": FORMAT_VERSION,
+                "kind": kind,
+                "fingerprint": fingerprint(ident),
+                "identity": ident,
+                "points": points,
+            }
+            atomic_write_text(path, _canonical(header) + "\n")
+            return cls(path, ident, {})
+        if not resume:
+            raise StoreError(
+                f"{path} holds the points of an earlier {kind}: add --resume to finish or "
+                "reuse it, or choose another --out"
+            )
+        contents = read_log(path)
+        if contents.header["fingerprint"] != fingerprint(ident):
+            old = contents.header.get("identity")
+            why = _describe_difference(old if isinstance(old, dict) else {}, ident)
+            raise StoreError(
+                f"--resume: {path} was written by a different {kind} ({why}); "
+                "run the same command as before, or choose another --out"
+            )
+        for record in contents.records.values():
+            if record.point >= points:
+                raise StoreError(
+                    f"{path}: holds point {record.point}, but the {kind} has {points} points; "
+                    "the file is damaged: delete it to start over"
+                )
+        store = cls(path, ident, contents.records)
+        if contents.skipped:
+            store._rewrite(contents.header)
+        return store
+
+    def _rewrite(self, header: Mapping[str, Any]) -> None:
+        """Replace the log, atomically, by its header and its good records sorted by index."""
+        lines = [_canonical(dict(header))]
+        lines.extend(self._records[i].to_line() for i in sorted(self._records))
+        atomic_write_text(self.path, "\n".join(lines) + "\n")
+
+    def append(self, record: PointRecord) -> None:
+        """Add a finished point to the log, durably, before returning.
+
+        Parameters
+        ----------
+        record : PointRecord
+            The point's results. A point already in the log is not written twice.
+        """
+        if record.point in self._records:
+            return
+        append_line_durably(self.path, record.to_line())
+        self._records[record.point] = record

@@ -1,0 +1,150 @@
+"""Tests of sim.experiments.store: the durable, resumable results log of a sweep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.experiments.store import (
+    LOG_NAME,
+    PointRecord,
+    PointStore,
+    StoreError,
+    fingerprint,
+    read_log,
+)
+
+IDENTITY: dict[str, Any] = {
+    "kind": "sweep",
+    "version": "0.1.0",
+    "scenario_sha256": "ab" * 32,
+    "design": {"kind": "grid", "seed": 0, "points": 3, "params": [{"key": "x", "values": [1]}]},
+    "runs": 5,
+    "seed": 0,
+}
+
+
+def record(point: int, convened: int = 1) -> PointRecord:
+    return PointRecord(point, {"x": point}, 5, {"soon": convened, "late": convened + 1})
+
+
+def test_a_new_log_holds_a_header_and_each_appended_point(tmp_path: Path) -> None:
+    store = PointStore.open(tmp_path, IDENTITY, 3, resume=False)
+    store.append(record(2))
+    store.append(record(0))
+    lines = (tmp_path / LOG_NAME).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3
+    header = json.loads(lines[0])
+    assert header["negsim_points"] == 1
+    assert header["fingerprint"] == fingerprint(IDENTITY)
+    assert header["points"] == 3
+    assert json.loads(lines[1]) == {
+        "point": 2,
+        "values": {"x": 2},
+        "runs": 5,
+        "convened": {"soon": 1, "late": 2},
+    }
+    reopened = PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+    assert reopened.records == {0: record(0), 2: record(2)}
+
+
+def test_the_fingerprint_does_not_depend_on_key_order() -> None:
+    shuffled = dict(reversed(list(IDENTITY.items())))
+    assert fingerprint(shuffled) == fingerprint(IDENTITY)
+    assert fingerprint({**IDENTITY, "seed": 1}) != fingerprint(IDENTITY)
+
+
+def test_a_torn_last_line_is_ignored_and_repaired(tmp_path: Path) -> None:
+    store = PointStore.open(tmp_path, IDENTITY, 3, resume=False)
+    store.append(record(0))
+    path = tmp_path / LOG_NAME
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(record(1).to_line()[:25])  # a crash in the middle of an append
+    contents = read_log(path)
+    assert set(contents.records) == {0}
+    assert contents.skipped == 1
+    resumed = PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+    assert set(resumed.records) == {0}
+    resumed.append(record(1))  # starts on a fresh line
+    contents = read_log(path)
+    assert contents.records == {0: record(0), 1: record(1)}
+    assert contents.skipped == 0
+
+
+def test_a_complete_last_line_without_its_newline_is_treated_as_torn(tmp_path: Path) -> None:
+    PointStore.open(tmp_path, IDENTITY, 3, resume=False)
+    path = tmp_path / LOG_NAME
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(record(1).to_line())
+    assert read_log(path).records == {}
+    store = PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+    store.append(record(1))
+    assert read_log(path).records == {1: record(1)}
+
+
+def test_duplicate_points_are_read_once(tmp_path: Path) -> None:
+    PointStore.open(tmp_path, IDENTITY, 3, resume=False)
+    path = tmp_path / LOG_NAME
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(record(1, 1).to_line() + "\n")
+        f.write(record(1, 2).to_line() + "\n")
+    contents = read_log(path)
+    assert contents.records == {1: record(1, 1)}
+    assert contents.skipped == 1
+    store = PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+    store.append(record(1, 3))  # already there: not written again
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"seed": 1}, "the seed differs: 0 there, 1 now"),
+        ({"scenario_sha256": "cd" * 32}, "the scenario"),
+        ({"design": {**IDENTITY["design"], "kind": "lhs"}}, "the design differs: kind grid"),
+        ({"runs": 6}, "the runs per point differs"),
+    ],
+)
+def test_resuming_another_experiment_is_refused_in_one_line(
+    tmp_path: Path, change: dict[str, Any], named: str
+) -> None:
+    PointStore.open(tmp_path, IDENTITY, 3, resume=False).append(record(0))
+    with pytest.raises(StoreError, match="written by a different sweep") as info:
+        PointStore.open(tmp_path, {**IDENTITY, **change}, 3, resume=True)
+    assert named in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_log_with_points_is_not_overwritten_without_resume(tmp_path: Path) -> None:
+    PointStore.open(tmp_path, IDENTITY, 3, resume=False).append(record(0))
+    with pytest.raises(StoreError, match="add --resume"):
+        PointStore.open(tmp_path, IDENTITY, 3, resume=False)
+
+
+def test_a_log_with_a_header_only_is_started_anew(tmp_path: Path) -> None:
+    PointStore.open(tmp_path, IDENTITY, 3, resume=False)
+    store = PointStore.open(tmp_path, {**IDENTITY, "seed": 4}, 3, resume=False)
+    assert store.records == {}
+    assert read_log(tmp_path / LOG_NAME).header["identity"]["seed"] == 4
+
+
+def test_resume_without_a_log_starts_one(tmp_path: Path) -> None:
+    store = PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+    assert store.records == {}
+    assert (tmp_path / LOG_NAME).is_file()
+
+
+def test_a_file_that_is_not_a_log_is_refused(tmp_path: Path) -> None:
+    (tmp_path / LOG_NAME).write_text("hello\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="not a negsim results log"):
+        PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+
+
+def test_a_point_beyond_the_design_is_refused(tmp_path: Path) -> None:
+    PointStore.open(tmp_path, IDENTITY, 3, resume=False).append(record(7))
+    with pytest.raises(StoreError, match="holds point 7, but the sweep has 3 points"):
+        PointStore.open(tmp_path, IDENTITY, 3, resume=True)

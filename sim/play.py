@@ -588,7 +588,7 @@ class PlaySession:
             else:
                 lines.extend(
                     _wrap(
-                        f"{gate.label} — contention {state.contention[g]:.2f}",
+                        f"{gate.label} — contention {state.contention(g):.2f}",
                         "  [open]    ",
                         " " * 12,
                     )
@@ -677,7 +677,7 @@ class PlaySession:
             if state.gate_resolved(g):
                 return "already settled: nothing would change"
             p = action.effect.settle_probability
-            c = state.contention[g]
+            c = state.contention(g)
             chance = p * r * (1.0 - c)
             success, _ = apply(
                 state, dataclasses.replace(action, certain=True), context, decision.time, 0.0
@@ -687,13 +687,16 @@ class PlaySession:
                 f"{_percent(chance)} chance it works ({p:.2f} x readiness {r:.2f} x "
                 f"(1 - contention {c:.2f})); if it does: settled, "
                 f"{_change('readiness', r, success.readiness)}; if not: "
-                f"{_change('contention', c, failure.contention[g])}"
+                f"{_change('contention', c, failure.contention(g))}"
             )
         after, _ = apply(state, action, context, decision.time, 0.5)
         parts = [_change("readiness", r, after.readiness)]
-        if action.gate >= 0 and after.contention[action.gate] != state.contention[action.gate]:
+        if (
+            action.gate >= 0
+            and after.contention_latent[action.gate] != state.contention_latent[action.gate]
+        ):
             parts.append(
-                _change("contention", state.contention[action.gate], after.contention[action.gate])
+                _change("contention", state.contention(action.gate), after.contention(action.gate))
             )
         if abs(after.balance - state.balance) >= 0.005:
             parts.append("the military balance tips toward your side")
@@ -810,9 +813,7 @@ def outcome_text(
             f"final readiness {result.final_readiness:.2f}."
         )
         open_gates = [
-            g.label
-            for g, day in zip(scenario.gates, result.gate_days, strict=True)
-            if math.isnan(day)
+            g.label for g, day in zip(scenario.gates, result.gate_days, strict=True) if day is None
         ]
         if open_gates:
             lines.append("Still open: " + "; ".join(open_gates) + ".")

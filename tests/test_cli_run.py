@@ -33,7 +33,6 @@ BASELINE_DEADLINES = ["end_of_may", "g8_summit", "eu_review", "end_of_2013", "mi
 TIMEOUT = 300
 
 
-
 def negsim(
     *args: str, cwd: Path, command: Sequence[str] = PYTHON_M_SIM
 ) -> subprocess.CompletedProcess[str]:

@@ -74,7 +74,6 @@ OFFSETS = (1, 2, 4, 8, 15)  # deadlines on days LEAD + k
 SERIAL = ExecutorSpec(workers=1)
 
 
-
 def expo_dict(
     *,
     horizon_days: int = 150,

@@ -324,7 +324,7 @@ def test_screen_shows_date_gates_events_and_previews(scenario: Scenario) -> None
     state = decision.state
     if not state.gate_resolved(g):
         move = decision.actions[4]
-        chance = move.effect.settle_probability * state.readiness * (1 - state.contention[g])
+        chance = move.effect.settle_probability * state.readiness * (1 - state.contention(g))
         assert f"{chance:.0%} chance it works" in text
     # The model's probabilities of the options and of passing add up to about 1.
     shares = [int(p) for p in re.findall(r"model (\d+)%", text)]

@@ -17,7 +17,15 @@ from sim.model.actions import KINDS, Action, ActionContext, ActionKind
 from sim.model.choice import Repertoire
 from sim.model.convening import thresholds
 from sim.model.params import Effect
-from sim.model.state import NO_DAY, Phase, State, atanh_stance, logit, pair_index
+from sim.model.state import (
+    NO_DAY,
+    Phase,
+    State,
+    atanh_stance,
+    contention_latent,
+    logit,
+    pair_index,
+)
 from sim.scenario.schema import Scenario
 
 __all__ = ["CompiledActor", "CompiledModel", "Listener", "ReplayEvent", "compile_scenario"]
@@ -274,7 +282,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         violence_logit=logit(init.violence),
         balance_latent=atanh_stance(init.balance),
         resolved=resolved,
-        contention=tuple(g.contention for g in scenario.gates),
+        contention_latent=tuple(contention_latent(g.contention) for g in scenario.gates),
         stance_latent=tuple(atanh_stance(a.stance) for a in scenario.actors),
         rapport_latent=tuple(logit(r) for r in pair_rapport),
         target_day=math.inf,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 
 __all__ = ["RunResult", "Source", "TraceRecord"]
@@ -38,7 +37,8 @@ class TraceRecord:
         The acting actor's id ("" for the world and the convening rule).
     action
         The kind of action; ``"pass"`` for a turn let pass; ``"world"``;
-        ``"announce"``, ``"postpone"`` or ``"convene"``.
+        ``"announce"``, ``"postpone"`` or ``"convene"``; ``"check"`` for a
+        look at readiness at the moment it was due to cross a threshold.
     other
         The partner or target actor's id, or "".
     gate
@@ -55,7 +55,7 @@ class TraceRecord:
         For a decision: the actor's decision number (0, 1, ...); otherwise -1.
     draw
         The uniform draw that chose the move (decisions) or fired the
-        reaction (reactions); ``nan`` otherwise.
+        reaction (reactions); ``None`` otherwise.
     note
         The record's wording for a dated event; otherwise "".
     """
@@ -64,15 +64,16 @@ class TraceRecord:
     source: Source
     actor: str
     action: str
+    _: KW_ONLY
+    readiness_before: float
+    readiness_after: float
     other: str = ""
     gate: str = ""
     label: str = ""
-    readiness_before: float = math.nan
-    readiness_after: float = math.nan
     settled: str = ""
     day: int = -1
     decision: int = -1
-    draw: float = math.nan
+    draw: float | None = None
     note: str = ""
 
 
@@ -99,8 +100,8 @@ class RunResult:
     gate_ids
         The gates, in scenario order.
     gate_days
-        When each gate was resolved (0 for gates resolved from the start,
-        ``nan`` for gates never resolved).
+        When each gate was resolved, in days (0 for gates resolved from the
+        start, ``None`` for gates never resolved).
     actor_ids, kinds
         The actors and the kinds of action, the axes of :attr:`action_counts`.
     action_counts
@@ -129,7 +130,7 @@ class RunResult:
     announcements: tuple[tuple[float, int], ...]
     postponements: tuple[float, ...]
     gate_ids: tuple[str, ...]
-    gate_days: tuple[float, ...]
+    gate_days: tuple[float | None, ...]
     actor_ids: tuple[str, ...]
     kinds: tuple[str, ...]
     action_counts: tuple[int, ...]

@@ -59,15 +59,23 @@ from sim.engine.compiled import (
     CompiledActor,
     CompiledModel,
     Listener,
+    ReplayEvent,
     compile_scenario,
 )
 from sim.engine.result import RunResult, Source, TraceRecord
-from sim.engine.rng import Purpose, Streams, Uniforms
-from sim.model.actions import KINDS, Action, apply
+from sim.engine.rng import Purpose, Streams, Uniforms, stream_id
+from sim.model.actions import KINDS, Action, ActionKind, apply
 from sim.model.choice import PASS, weights
 from sim.model.convening import Transition, convene, due, step
-from sim.model.mechanisms import near_focal_date, readiness_drift, relax, rest_logit, war_step
-from sim.model.state import State, logistic
+from sim.model.mechanisms import (
+    crossing_time,
+    near_focal_date,
+    readiness_drift,
+    relax,
+    rest_logit,
+    war_step,
+)
+from sim.model.state import Phase, State, logistic
 from sim.scenario.schema import Move, Scenario
 
 __all__ = ["Check", "CheckingEnvironment", "Chooser", "Decision", "simulate"]
@@ -132,6 +140,10 @@ Chooser = Callable[[Decision], int]
 
 _inv_normal = NormalDist().inv_cdf
 _DECISION = Source.DECISION
+_OPEN = int(Phase.OPEN)
+_ANNOUNCED = int(Phase.ANNOUNCED)
+#: How long after an exactly computed threshold crossing readiness is checked, in days.
+_CROSSING_MARGIN = 1e-9
 _REACTION = Source.REACTION
 
 
@@ -198,8 +210,8 @@ class _Run:
         self.events = 0
         self.announcements: list[tuple[float, int]] = []
         self.postponements: list[float] = []
-        self.gate_days = [
-            0.0 if model.initial.resolved >> g & 1 else math.nan for g in range(model.n_gates)
+        self.gate_days: list[float | None] = [
+            0.0 if model.initial.resolved >> g & 1 else None for g in range(model.n_gates)
         ]
         self.readiness: list[float] = []
         self.next_sample = 0.0
@@ -224,19 +236,24 @@ class _Run:
         self.announce_logit = model.announce_logit
         self.postpone_logit = model.postpone_logit
         self.lead_draws = Uniforms(self.streams, WORLD_STREAM, Purpose.CONVENING)
-        self.record_draws = Uniforms(self.streams, WORLD_STREAM, Purpose.RECORD)
+        self.all_gates = (1 << model.n_gates) - 1
+        # The earliest pending check for readiness crossing a threshold between events.
+        self.watch_at = math.inf
 
     # -- running ----------------------------------------------------------------
 
     def execute(self) -> RunResult:
         model = self.model
         env = self.env
-        env.process(self._replay())
+        # Dated events are scheduled first, all at once, so that at their time
+        # they come before everything but a convening (see the module docstring).
+        for event in model.events:
+            env.timeout(float(event.day)).callbacks.append(partial(self._dated, event))
         for actor in model.actors:
             env.process(self._actor(actor))
         if model.war_dynamic:
             env.process(self._world())
-        self._after_change(0.0)
+        self._settle(0.0)
         env.run(until=model.horizon_end)
         return self._result()
 
@@ -408,44 +425,37 @@ class _Run:
             )
         return chosen
 
-    def _replay(self) -> Generator[Event, Any, None]:
-        """The dated events of the record, each at the start of its day."""
-        env = self.env
-        for event in self.model.events:
-            if event.day > env.now:
-                yield env.timeout(event.day - env.now)
-            self.events += 1
-            self._advance(env.now)
-            self._act(
-                event.action,
-                env.now,
-                self.record_draws.next(),
-                Source.RECORD,
-                0,
-                event.provokes_reactions,
-                note=event.note,
-            )
+    def _dated(self, event: ReplayEvent, _fired: Event) -> None:
+        """A dated event, at the start of its day.
+
+        Only an agreement that is an attempt (``certain = false``) needs a
+        draw; it comes from a stream of its own, keyed by the event's id, so
+        removing one dated event changes no other event's draw.
+        """
+        self.events += 1
+        now = self.env.now
+        self._advance(now)
+        action = event.action
+        u = 0.5
+        if action.kind is ActionKind.DELEGATION_AGREEMENT and not action.certain:
+            u = self.streams.block(stream_id("record:" + action.label), Purpose.RECORD, 0)[0]
+        self._act(action, now, u, Source.RECORD, 0, event.provokes_reactions, note=event.note)
 
     def _world(self) -> Generator[Event, Any, None]:
-        """The war's random step, every ``tick_days``, at mid-tick.
-
-        Steps fall at ``(k + 1/2) * tick_days``: with whole-day ticks, never on
-        a whole day, so they never tie with a dated event or a convening.
-        """
+        """The war's random step, every ``tick_days``."""
         env = self.env
         world = self.model.scenario.world
         draw = Uniforms(self.streams, WORLD_STREAM, Purpose.WORLD).next
         tick = world.tick_days
-        dt = tick / 2.0
         while True:
             z_violence = _inv_normal(draw())
             z_balance = _inv_normal(draw())
-            yield env.timeout(dt)
+            yield env.timeout(tick)
             self.events += 1
             now = env.now
             self._advance(now)
             before = self.state
-            self.state = war_step(before, world, dt, z_violence, z_balance)
+            self.state = war_step(before, world, tick, z_violence, z_balance)
             if self.trace is not None:
                 r = logistic(before.readiness_logit)
                 self.trace.append(
@@ -453,7 +463,7 @@ class _Run:
                         now, Source.WORLD, "", "world", readiness_before=r, readiness_after=r
                     )
                 )
-            dt = tick
+            self._settle(now)
 
     # -- state changes --------------------------------------------------------------
 
@@ -473,8 +483,7 @@ class _Run:
             self.state = relax(
                 state, self._rest_level(state), self.reversion, self._drift_rate(state), dt
             )
-            if due(self.state, self.n_gates, self.announce_logit, self.postpone_logit):
-                self._transition(now)
+            self._settle(now)
 
     def _rest_level(self, state: State) -> float:
         if state.stance_latent is not self._rest_key:
@@ -515,7 +524,7 @@ class _Run:
         provokes: bool,
         *,
         decision: int = -1,
-        draw: float = math.nan,
+        draw: float | None = None,
         note: str = "",
     ) -> None:
         """Apply an action, count it, trace it, send the news to whoever reacts."""
@@ -551,8 +560,7 @@ class _Run:
                 for listener in listeners:
                     if listener.by_mask >> action.actor & 1:
                         self._send(listener, action.actor, depth + 1)
-        if due(after, self.n_gates, self.announce_logit, self.postpone_logit):
-            self._transition(now)
+        self._settle(now)
 
     def _send(self, listener: Listener, provoker: int, depth: int) -> None:
         """News of an action travels to a reactor, which draws whether and when it answers.
@@ -586,10 +594,69 @@ class _Run:
         self._advance(self.env.now)
         self._act(response, self.env.now, u_outcome, _REACTION, depth, True, draw=u_fire)
 
-    def _after_change(self, now: float) -> None:
-        """Apply the convening rule after a change of the state."""
-        if due(self.state, self.n_gates, self.announce_logit, self.postpone_logit):
+    def _settle(self, now: float) -> None:
+        """After any change of the state: apply the convening rule, then watch readiness.
+
+        Readiness moves between events, so it can cross the announce or the
+        postpone threshold when nothing happens. When it is heading for the
+        threshold that matters now, a check is scheduled for the moment it
+        crosses (computed exactly, :func:`~sim.model.mechanisms.crossing_time`),
+        so the rule acts then rather than at the next event.
+        """
+        state = self.state
+        if due(state, self.n_gates, self.announce_logit, self.postpone_logit):
             self._transition(now)
+            state = self.state
+        if not self.dynamic:
+            return
+        if state.phase == _OPEN:
+            if state.resolved != self.all_gates:
+                return
+            level = self.announce_logit
+        elif state.phase == _ANNOUNCED:
+            level = self.postpone_logit
+        else:
+            return
+        wait = crossing_time(
+            state.readiness_logit,
+            level,
+            self._rest_level(state),
+            self.reversion,
+            self._drift_rate(state),
+        )
+        # A hair past the crossing, so that rounding cannot leave readiness short of it.
+        at = now + wait + _CROSSING_MARGIN
+        if at < self.watch_at and at < self.model.horizon_end:
+            self.watch_at = at
+            self.env.timeout(at - now).callbacks.append(self._check)
+
+    def _check(self, _fired: Event) -> None:
+        """A scheduled look at readiness (see :meth:`_settle`)."""
+        self.events += 1
+        now = self.env.now
+        if now >= self.watch_at:
+            self.watch_at = math.inf
+        if self.trace is not None:
+            state = self.state
+            moved = relax(
+                state,
+                self._rest_level(state),
+                self.reversion,
+                self._drift_rate(state),
+                now - self.last_time,
+            )
+            self.trace.append(
+                TraceRecord(
+                    now,
+                    Source.CONVENING,
+                    "",
+                    "check",
+                    readiness_before=logistic(state.readiness_logit),
+                    readiness_after=logistic(moved.readiness_logit),
+                )
+            )
+        self._advance(now)
+        self._settle(now)
 
     def _transition(self, now: float) -> None:
         """Announce or postpone, as the convening rule says."""

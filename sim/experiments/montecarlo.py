@@ -130,7 +130,7 @@ def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outco
         postponements[k] = len(r.postponements)
         if r.announcements:
             first[k] = r.announcements[0][0]
-        gates[k] = r.gate_days
+        gates[k] = [math.nan if d is None else d for d in r.gate_days]
         counts[k] = r.action_counts
         readiness[k] = r.readiness
         final[k] = r.final_readiness

@@ -303,7 +303,7 @@ def _meeting(
             state.violence_logit,
             state.balance_latent,
             state.resolved,
-            state.contention,
+            state.contention_latent,
             _stances(state.stance_latent, action),
             _rapport(rapport, n, action),
             state.target_day,
@@ -341,7 +341,7 @@ def _statement(
             state.violence_logit,
             state.balance_latent,
             state.resolved,
-            state.contention,
+            state.contention_latent,
             _stances(state.stance_latent, action),
             _rapport(state.rapport_latent, len(state.stance_latent), action),
             state.target_day,
@@ -367,7 +367,7 @@ def _military(
             state.violence_logit + e.violence,
             state.balance_latent + e.balance * context.sides[action.actor],
             state.resolved,
-            state.contention,
+            state.contention_latent,
             _stances(state.stance_latent, action),
             state.rapport_latent,
             state.target_day,
@@ -377,10 +377,11 @@ def _military(
     ), -1
 
 
-def _contend(contention: tuple[float, ...], gate: int, delta: float) -> tuple[float, ...]:
+def _contend(latent: tuple[float, ...], gate: int, delta: float) -> tuple[float, ...]:
+    """Gates' contention after ``delta`` on ``gate`` (see :func:`~sim.model.state.saturate`)."""
     if not delta:
-        return contention
-    c = list(contention)
+        return latent
+    c = list(latent)
     c[gate] = saturate(c[gate], delta)
     return tuple(c)
 
@@ -397,7 +398,7 @@ def _demand(
             state.violence_logit,
             state.balance_latent,
             state.resolved,
-            _contend(state.contention, action.gate, e.contention),
+            _contend(state.contention_latent, action.gate, e.contention),
             _stances(state.stance_latent, action),
             state.rapport_latent,
             state.target_day,
@@ -423,7 +424,8 @@ def _agreement(
     stance = _stances(state.stance_latent, action)
     if state.resolved >> gate & 1:
         return state._replace(stance_latent=stance), -1
-    chance = e.settle_probability * logistic(state.readiness_logit) * (1.0 - state.contention[gate])
+    openness = math.exp(state.contention_latent[gate])  # 1 - contention, never 0
+    chance = e.settle_probability * logistic(state.readiness_logit) * openness
     if action.certain or u < chance:
         return state._replace(
             readiness_logit=state.readiness_logit + e.readiness,
@@ -431,7 +433,8 @@ def _agreement(
             stance_latent=stance,
         ), gate
     return state._replace(
-        contention=_contend(state.contention, gate, e.contention), stance_latent=stance
+        contention_latent=_contend(state.contention_latent, gate, e.contention),
+        stance_latent=stance,
     ), -1
 
 

@@ -28,6 +28,7 @@ from sim.model.state import State, logistic
 
 __all__ = [
     "advance",
+    "crossing_time",
     "near_focal_date",
     "ou_step",
     "readiness_drift",
@@ -61,9 +62,9 @@ def ou_step(
         A standard normal draw.
     """
     if reversion > 0.0:
-        decay = math.exp(-reversion * dt)
-        sd = volatility * math.sqrt((1.0 - decay * decay) / (2.0 * reversion))
-        return mean + (x - mean) * decay + sd * z
+        # expm1 keeps the variance exact as reversion -> 0 (the random-walk limit).
+        variance = -math.expm1(-2.0 * reversion * dt) / (2.0 * reversion)
+        return mean + (x - mean) * math.exp(-reversion * dt) + volatility * math.sqrt(variance) * z
     return x + volatility * math.sqrt(dt) * z
 
 
@@ -100,17 +101,46 @@ def relax(state: State, rest: float, reversion: float, drift: float, dt: float) 
     """Readiness after ``dt`` days without events, all else unchanged.
 
     The exact solution of ``dx/dt = -reversion * (x - rest) + drift`` for
-    constant ``rest`` and ``drift``: with ``reversion > 0``, ``x`` moves
-    toward ``rest + drift / reversion`` by the factor ``exp(-reversion *
-    dt)``; with no reversion it moves by ``drift * dt``.
+    constant ``rest`` and ``drift``::
+
+        x(dt) = x + (rest - x) * m + drift * m / reversion,  m = 1 - exp(-reversion * dt)
+
+    which tends to ``x + drift * dt`` as ``reversion -> 0`` (and is computed
+    so, without cancellation, for any non-negative reversion).
     """
-    x = state.readiness_logit
+    return _new(State, (_relaxed(state.readiness_logit, rest, reversion, drift, dt), *state[1:]))
+
+
+def _relaxed(x: float, rest: float, reversion: float, drift: float, dt: float) -> float:
     if reversion > 0.0:
-        target = rest + drift / reversion
-        x = target + (x - target) * math.exp(-reversion * dt)
-    else:
-        x += drift * dt
-    return _new(State, (x, *state[1:]))
+        m = -math.expm1(-reversion * dt)
+        # m / reversion -> dt as reversion -> 0; at tiny rates compute it as such.
+        per_rate = m / reversion if m > 0.0 else dt
+        return x + (rest - x) * m + drift * per_rate
+    return x + drift * dt
+
+
+def crossing_time(x: float, level: float, rest: float, reversion: float, drift: float) -> float:
+    """How long until readiness log-odds ``x``, moving as in :func:`relax`, reach ``level``.
+
+    Returns ``math.inf`` if they never do (they move away from it, or settle
+    short of it). The engine uses this to apply the convening rule at the
+    moment readiness crosses a threshold between events.
+    """
+    gap = level - x
+    if gap == 0.0:
+        return 0.0
+    # Speed toward the level at the start, and the distance to the attractor
+    # times the rate: dx/dt = (rest - x) * reversion + drift.
+    speed = (rest - x) * reversion + drift
+    if speed == 0.0 or (speed > 0.0) != (gap > 0.0):
+        return math.inf
+    if reversion <= 0.0:
+        return gap / speed
+    fraction = gap * reversion / speed  # the share of the way to the attractor
+    if fraction >= 1.0:
+        return math.inf
+    return -math.log1p(-fraction) / reversion
 
 
 def advance(state: State, world: World, mechanisms: Mechanisms, dt: float) -> State:

@@ -12,11 +12,14 @@ violence                  (0, 1)              log-odds (``logistic``)
 military balance          (-1, 1)             ``atanh`` (read by ``tanh``)
 actor stance              (-1, 1)             ``atanh`` (read by ``tanh``)
 pairwise rapport          (0, 1)              log-odds (``logistic``)
-gate contention           [0, 1)              itself, by saturating updates
+gate contention           [0, 1)              log(1 - contention)
 ========================  ==================  =========================
 
 In floating point the squashed values can round to the closed interval's end
-points (``logistic(40.0) == 1.0``), never beyond them.
+points (``logistic(40.0) == 1.0``), never beyond them. What the model computes
+with is the latent value: an agreement's chance uses a gate's openness
+``exp(contention_latent) = 1 - contention``, which stays positive however
+contested the gate (until about 740 log-units of demands).
 
 The state is an immutable :class:`typing.NamedTuple` rather than a frozen
 dataclass: it is rebuilt after every action of every run, and building a
@@ -36,6 +39,7 @@ __all__ = [
     "Phase",
     "State",
     "atanh_stance",
+    "contention_latent",
     "logistic",
     "logit",
     "pair_index",
@@ -71,9 +75,10 @@ class State(NamedTuple):
         prevails, +1 the other side (``side = +1`` actors) prevails, 0 stalemate.
     resolved
         Bit mask of resolved gates: bit ``g`` is set when gate ``g`` is resolved.
-    contention
-        Per gate, how contested it is, in [0, 1). Agreement on a gate succeeds
-        with a probability scaled by ``1 - contention``.
+    contention_latent
+        Per gate, ``log(1 - contention)``: 0 for an uncontested gate, more
+        negative the more contested. Agreement on a gate succeeds with a
+        probability scaled by its openness ``exp(contention_latent)``.
     stance_latent
         Per actor, ``atanh`` of its stance toward convening, in (-1, 1).
     rapport_latent
@@ -92,7 +97,7 @@ class State(NamedTuple):
     violence_logit: float
     balance_latent: float
     resolved: int
-    contention: tuple[float, ...]
+    contention_latent: tuple[float, ...]
     stance_latent: tuple[float, ...]
     rapport_latent: tuple[float, ...]
     target_day: float
@@ -113,6 +118,10 @@ class State(NamedTuple):
     def balance(self) -> float:
         """Military balance in [-1, 1]."""
         return math.tanh(self.balance_latent)
+
+    def contention(self, gate: int) -> float:
+        """How contested gate ``gate`` is, in [0, 1]."""
+        return -math.expm1(self.contention_latent[gate])
 
     def stance(self, actor: int) -> float:
         """Stance of ``actor`` toward convening, in [-1, 1]."""
@@ -161,17 +170,32 @@ def atanh_stance(s: float) -> float:
     return math.atanh(s)
 
 
-def saturate(c: float, delta: float) -> float:
-    """Move a contention level ``c`` in [0, 1) by ``delta`` without leaving [0, 1).
+def contention_latent(c: float) -> float:
+    """The latent value ``log(1 - c)`` of a contention ``c`` in [0, 1).
 
-    A positive ``delta`` closes the remaining distance to 1 by the factor
-    ``exp(-delta)``; a negative one shrinks ``c`` toward 0 by ``exp(delta)``.
-    Both keep the value in [0, 1) by construction, and ``delta = 0`` leaves it
-    unchanged.
+    Raises
+    ------
+    ValueError
+        If ``c`` is not in [0, 1).
+    """
+    if not 0.0 <= c < 1.0:
+        raise ValueError(f"a contention must lie in [0, 1), got {c}")
+    return math.log1p(-c)
+
+
+def saturate(latent: float, delta: float) -> float:
+    """Move a gate's contention by ``delta``, on its latent value ``log(1 - contention)``.
+
+    A positive ``delta`` makes the gate more contested: its openness ``1 -
+    contention`` shrinks by the factor ``exp(-delta)``. A negative one makes
+    it less contested: the contention itself shrinks by the factor
+    ``exp(delta)``. Either way contention stays in [0, 1) by construction,
+    and ``delta = 0`` changes nothing.
     """
     if delta >= 0.0:
-        return 1.0 - (1.0 - c) * math.exp(-delta)
-    return c * math.exp(delta)
+        return latent - delta
+    # contention c = -expm1(latent) becomes c * exp(delta); back to log(1 - c').
+    return math.log1p(math.expm1(latent) * math.exp(delta))
 
 
 def pair_index(a: int, b: int, n: int) -> int:

@@ -139,6 +139,8 @@ def _action_sentence(r: TraceRecord, names: _Names) -> str:
             return f"{who} {v('announces')} the date: {format_date(scenario.date_of(r.day))}"
         case "postpone":
             return "the announced date is postponed"
+        case "check":
+            return "readiness reaches a threshold between events"
         case "convene":
             return scenario.outcome
         case other:
@@ -183,7 +185,7 @@ def newsworthy(record: TraceRecord, verbose: bool = False) -> bool:
     """Whether the text timeline shows a record: not passes nor small drift, unless ``verbose``."""
     if verbose:
         return True
-    if record.action == "pass":
+    if record.action in ("pass", "check"):
         return False
     if record.source is Source.WORLD:
         return abs(record.readiness_after - record.readiness_before) >= WORLD_LINE_MIN_CHANGE
@@ -254,9 +256,7 @@ def narrate(result: RunResult, scenario: Scenario, *, verbose: bool = False) -> 
             f"Outcome: not by the horizon ({format_date(scenario.horizon)}); "
             f"final readiness {result.final_readiness:.2f}."
         )
-    unresolved = [
-        g for g, d in zip(result.gate_ids, result.gate_days, strict=True) if math.isnan(d)
-    ]
+    unresolved = [g for g, d in zip(result.gate_ids, result.gate_days, strict=True) if d is None]
     if unresolved:
         names = _Names(scenario)
         lines.append("Still open: " + "; ".join(names.gate(g) for g in unresolved) + ".")

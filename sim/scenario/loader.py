@@ -18,6 +18,7 @@ naming the file the offending value came from, its key path and what is wrong.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import math
 import os
@@ -74,10 +75,13 @@ SET_SOURCE = "--set"
 MAX_EXTENDS_DEPTH = 16
 #: Keys a file never inherits from the file it extends.
 NOT_INHERITED = ("name", "title", "description")
+#: Largest choice.stance_sensitivity: a committed actor favours constructive moves at
+#: most exp(20), about 5e8, times; beyond that weights overflow.
+MAX_SENSITIVITY = 20.0
 #: Largest scenario file read, in bytes (a guard against reading the wrong file).
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
-_KIND_NAMES = ", ".join(k.value for k in ActionKind)
+_KINDS = [k.value for k in ActionKind]
 
 
 # -- finding files ---------------------------------------------------------------
@@ -160,6 +164,8 @@ def _read_toml(path: FsPath) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError.single(source, "", f"TOML syntax error: {exc}") from None
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        raise ScenarioError.single(source, "", f"cannot be read as TOML: {exc}") from None
     except RecursionError:
         raise ScenarioError.single(source, "", "TOML nesting is too deep") from None
 
@@ -289,7 +295,7 @@ def parse_override(text: str) -> tuple[str, object]:
     raw = raw.strip()
     try:
         value: object = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # not TOML (or a TOML value it cannot hold): take the text
         value = raw
     return key, value
 
@@ -410,7 +416,7 @@ def _kind(t: Table, key: str, default: str | None = None) -> ActionKind | None:
     try:
         return ActionKind(text)
     except ValueError:
-        t.fail(key, f'unknown kind of action "{text}" (kinds: {_KIND_NAMES})')
+        t.fail(key, unknown("kind of action", text, _KINDS))
         return None
 
 
@@ -439,15 +445,23 @@ class _Refs:
     def actor(self, t: Table, key: str, value: str, *, allow: Sequence[str] = ()) -> str | None:
         if value in self.actors or value in allow:
             return value
-        known = ", ".join([*allow, *self.actors]) or "none defined"
-        t.fail(key, f'unknown actor "{value}" (actors: {known})')
+        t.fail(key, unknown("actor", value, [*allow, *self.actors]))
         return None
 
     def gate(self, t: Table, key: str, value: str) -> str | None:
         if value in self.gates:
             return value
-        t.fail(key, f'unknown gate "{value}" (gates: {", ".join(self.gates) or "none defined"})')
+        t.fail(key, unknown("gate", value, self.gates))
         return None
+
+
+def unknown(what: str, value: str, known: Sequence[str]) -> str:
+    """``unknown actor "usa" (did you mean united_states? actors: ...)``."""
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.8)  # typos, not guesses
+    hint = f"did you mean {close[0]}? " if close else ""
+    listing = ", ".join(known) or "none defined"
+    plural = "kinds" if what == "kind of action" else f"{what}s"
+    return f'unknown {what} "{value}" ({hint}{plural}: {listing})'
 
 
 def _other_and_gate(
@@ -555,7 +569,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
         try:
             default_kind = ActionKind(kname)
         except ValueError:
-            doc.fail(kt.path, f'unknown kind of action "{kname}" (kinds: {_KIND_NAMES})')
+            doc.fail(kt.path, unknown("kind of action", kname, _KINDS))
             continue
         defaults[default_kind] = _effect(kt, default_kind, Effect())
         kt.finish()
@@ -566,7 +580,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
         for mid, mt in at.tables("actions"):
             move_kind = _kind(mt, "kind", mid if mid in set(ActionKind) else None)
             if move_kind is None:
-                mt.finish()
+                mt.skip()  # its other keys depend on the kind: nothing more to say
                 continue
             other, gate = _other_and_gate(mt, move_kind, refs, aid)
             moves.append(
@@ -588,14 +602,14 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
                 try:
                     on.append(ActionKind(text))
                 except ValueError:
-                    rt.fail("on", f'unknown kind of action "{text}" (kinds: {_KIND_NAMES})')
+                    rt.fail("on", unknown("kind of action", text, _KINDS))
             by = rt.strings("by", ())
             for who in by:
                 if refs.actor(rt, "by", who) == aid:
                     rt.fail("by", f'an actor does not react to itself ("{aid}")')
             respond = _kind(rt, "respond")
             if respond is None:
-                rt.finish()
+                rt.skip()
                 continue
             other, gate = _other_and_gate(rt, respond, refs, aid, provoker=True)
             lo, hi = rt.span("delay_days", (1.0, 1.0))
@@ -672,7 +686,7 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
         )
         event_kind = _kind(et, "kind")
         if event_kind is None or actor is None:
-            et.finish()
+            et.skip()
             continue
         other, gate = _other_and_gate(et, event_kind, refs, actor)
         event = DatedEvent(
@@ -814,7 +828,9 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
     wt.finish()
 
     cht = root.table("choice")
-    choice = ChoiceRule(cht.number("stance_sensitivity", 1.0, low=0.0, what="a number"))
+    choice = ChoiceRule(
+        cht.number("stance_sensitivity", 1.0, low=0.0, high=MAX_SENSITIVITY, what="a sensitivity")
+    )
     cht.finish()
     root.finish()
 

@@ -134,6 +134,10 @@ class Table:
             self.fail(key, "is required but missing")
         return _MISSING
 
+    def skip(self) -> None:
+        """Treat every key as read: a problem already reported makes them moot."""
+        self._seen.update(self.data)
+
     def finish(self) -> None:
         """Report every key of the table that no getter asked for."""
         known = sorted(self._seen)
@@ -162,7 +166,7 @@ class Table:
     def identifier(self, key: str, default: str | None = None) -> str:
         """A string that must look like an id (see :data:`ID_PATTERN`)."""
         value = self.string(key, default)
-        if value and not ID_PATTERN.match(value):
+        if (value or self.has(key)) and not ID_PATTERN.match(value):
             self.fail(
                 key,
                 f'"{value}" is not a valid id (letters, digits, _ and -, starting with a letter)',
@@ -201,9 +205,9 @@ class Table:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(key, f"expected {what}, got {describe(value)}")
             return fallback
-        x = float(value)
+        x = _to_float(value)
         if not math.isfinite(x):
-            self.fail(key, f"must be a finite number, got {value}")
+            self.fail(key, f"must be a finite number, got {_short(value)}")
             return fallback
         if not _within(x, low, high, low_open, high_open):
             if low == 0 and not low_open and high is None:
@@ -286,12 +290,10 @@ class Table:
     def strings(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
         """A string or a list of strings; required when ``default`` is ``None``."""
         value = self._get(key, _MISSING if default is None else default)
-        if value is _MISSING:
+        if value is _MISSING or value is default:
             return default or ()
         if isinstance(value, str):
             return (value,)
-        if isinstance(value, tuple):
-            return value
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.fail(key, f"expected a string or a list of strings, got {describe(value)}")
             return default or ()
@@ -309,10 +311,8 @@ class Table:
         """A number, or a ``[min, max]`` pair with ``low <= min <= max``."""
         fallback = default if default is not None else (low, low)
         value = self._get(key, _MISSING if default is None else default)
-        if value is _MISSING:
+        if value is _MISSING or value is default:
             return fallback
-        if isinstance(value, tuple):
-            return value
         items = value if isinstance(value, list) else [value]
         kind = "whole number" if integer else "number"
         if len(items) not in (1, 2) or any(
@@ -322,9 +322,9 @@ class Table:
                 key, f"expected a {kind} of {what} or a [min, max] pair, got {describe(value)}"
             )
             return fallback
-        lo, hi = float(items[0]), float(items[-1])  # type: ignore[arg-type]  # checked above
+        lo, hi = _to_float(items[0]), _to_float(items[-1])  # type: ignore[arg-type]  # checked
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            self.fail(key, f"must be finite, got {value}")
+            self.fail(key, f"must be finite, got {_short(value)}")
             return fallback
         if lo < low:
             self.fail(
@@ -338,6 +338,19 @@ class Table:
             self.fail(key, f"the minimum {_fmt(lo)} exceeds the maximum {_fmt(hi)}")
             return fallback
         return lo, hi
+
+
+def _to_float(value: float) -> float:
+    """``float(value)``; an integer too large for a float becomes infinity (not finite)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:20] + "..." + text[-8:]
 
 
 def _midpoint(low: float | None, high: float | None, low_open: bool, high_open: bool) -> float:

@@ -1,0 +1,46 @@
+"""Shared set-up for the runnable analyses in this folder."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from sim.experiments.executors import ExecutorSpec
+from sim.output.files import prepare_output_dir
+
+#: Where the analyses write, inside the repository (ignored by git).
+OUTPUT = Path(__file__).resolve().parent / "output"
+
+
+def arguments(description: str, runs: int) -> argparse.Namespace:
+    """The options every analysis takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--runs", type=int, default=runs, help=f"runs per estimate (default {runs})"
+    )
+    parser.add_argument("--seed", type=int, default=2013, help="master seed (default 2013)")
+    parser.add_argument("--workers", type=int, default=None, help="local workers (default: all)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder")
+    return parser.parse_args()
+
+
+def output_dir(args: argparse.Namespace, name: str) -> Path:
+    """The analysis's output folder, created."""
+    return prepare_output_dir(args.out if args.out is not None else OUTPUT / name)
+
+
+def executor(args: argparse.Namespace) -> ExecutorSpec:
+    """Local workers as asked."""
+    return ExecutorSpec(workers=args.workers)
+
+
+class Timer:
+    """Wall time of the analysis, printed at the end."""
+
+    def __enter__(self) -> Timer:
+        self.began = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        print(f"done in {time.perf_counter() - self.began:.0f} s")

@@ -88,6 +88,8 @@ WIDTH = 78
 _RULE = "=" * WIDTH
 _QUIT = ("q", "quit")
 _PASS_WORDS = ("p", "pass")
+_MODEL = ("m", "model")
+_AUTO = ("a", "auto")
 
 
 class RecordingError(ValueError):
@@ -421,8 +423,10 @@ class PlaySession:
         self._echo = echo
         self._max_tries = max_tries
         self._done = False  # end of input, or "q": pass from now on
+        self._auto = False  # "a": the model plays the actor from now on
         self._by_id = {o.move_id: o for o in self.options}
         self._by_key = {o.move_id.lower(): o for o in self.options}
+        self._by_move = {o.move: o for o in self.options}
         # Dated events a counterfactual adds are marked apart from the historical record.
         self._added = added_events(scenario)
 
@@ -448,6 +452,8 @@ class PlaySession:
         """Choose the actor's move at ``decision``: the index of a move, or ``PASS``."""
         if self._done:
             return self._chosen(decision, None)
+        if self._auto:
+            return self._chosen(decision, self._model_option(decision))
         self._write(self.screen(decision))
         if self._replay is not None:
             move_id = self._replay.get(decision.decision, PASS_CHOICE)
@@ -462,10 +468,17 @@ class PlaySession:
         )
         return option.move if option else PASS
 
+    def _model_option(self, decision: Decision) -> Option | None:
+        """What the simulated actor would choose now, with its own draw (``None``: pass)."""
+        return self._by_move.get(decision.model_choice) if decision.model_choice >= 0 else None
+
     def _ask(self, decision: Decision) -> Option | None:
         """Read answers until one is valid; ``None`` means pass."""
         top = len(self.options)
-        prompt = f"Your choice (0-{top}, q = pass for the rest of the game): "
+        prompt = (
+            f"Your choice (0-{top}; m = the model chooses, a = the model plays on, "
+            "q = pass to the end): "
+        )
         for _ in range(self._max_tries):
             self._write(prompt)
             try:
@@ -493,6 +506,16 @@ class PlaySession:
                 return None
             if key in _PASS_WORDS:
                 return None
+            if key in _MODEL or key in _AUTO:
+                option = self._model_option(decision)
+                chosen = f"{option.number} ({option.move_id})" if option else "0 (pass)"
+                self._write(f"The model chooses {chosen}.\n")
+                if key in _AUTO:
+                    self._auto = True
+                    self._write(
+                        f"The model plays {self.short} from now on, as in the simulated runs.\n"
+                    )
+                return option
             option = self._by_key.get(key)
             # isascii: "²".isdigit() is true but int("²") fails; len: int() refuses huge strings.
             if answer.isascii() and answer.isdigit() and len(answer) < 6 and int(answer) <= top:
@@ -511,8 +534,8 @@ class PlaySession:
             shown = answer if len(answer) <= 20 else answer[:20] + "..."
             refusal = f"'{shown}' is not an option: type" if answer else "Type"
             self._write(
-                f"{refusal} a number from 0 to {top} (0 = pass), or q to pass for the rest "
-                "of the game.\n"
+                f"{refusal} a number from 0 to {top} (0 = pass), m for the model's choice, a "
+                "to let the model play on, or q to pass to the end.\n"
             )
         self._write(f"No valid choice after {self._max_tries} tries: this turn is a pass.\n")
         return None
@@ -564,8 +587,9 @@ class PlaySession:
             lines.extend(_wrap(meaning, f"  {term.ljust(11)} ", " " * 14))
         lines.extend(
             _wrap(
-                "Answer with an option's number (0 = pass), or q to pass at every decision "
-                "from now on."
+                "Answer with an option's number (0 = pass); m to let the model choose this "
+                "turn, a to let the model play the rest of the game as it does in the "
+                "simulated runs; or q to pass at every decision from now on."
             )
         )
         return "\n".join(lines) + "\n"

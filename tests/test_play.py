@@ -410,3 +410,21 @@ def test_end_summary_states_outcome_deadlines_and_comparison(scenario: Scenario)
 
     alone = simulate(compile_scenario(scenario), SEED, 0)
     assert comparison.same_luck_day == alone.convened_day
+
+
+def test_the_model_can_choose_a_turn_or_play_the_rest_exactly_as_simulated(
+    scenario: Scenario,
+) -> None:
+    """'a' hands the actor back to the model: the run is then the simulated run itself."""
+    from sim.engine import simulate
+
+    _, played, text = session(scenario, "a\n")
+    assert "The model plays Russia from now on" in text
+    simulated = simulate(scenario, SEED, 0)
+    assert played.convened_day == simulated.convened_day
+    assert played.action_counts == simulated.action_counts
+
+    one_turn, _, text = session(scenario, "m\n")
+    assert "The model chooses" in text
+    first = one_turn.choices[0].move
+    assert first in {m.id for m in scenario.actor("russia").moves} | {"pass"}

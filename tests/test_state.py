@@ -180,3 +180,14 @@ def test_state_is_immutable() -> None:
     state = make_state()
     with pytest.raises(AttributeError):
         state.readiness_logit = 1.0  # type: ignore[misc]
+
+
+def test_easing_a_nearly_deadlocked_gate_keeps_precision() -> None:
+    # contention 1 - e**-38 rounds to 1.0; easing it must still work from its openness
+    latent = -38.0
+    eased = saturate(latent, -1e-20)
+    expected_openness = math.exp(latent) + 1e-20  # 1 - c * exp(delta), to first order
+    assert math.exp(eased) == pytest.approx(expected_openness, rel=1e-9)
+    assert saturate(latent, -math.log(2.0)) == pytest.approx(
+        math.log1p(-(1 - math.exp(latent)) / 2)
+    )

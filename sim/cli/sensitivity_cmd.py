@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "sensitivity",
         help="Sobol' indices of P(convened by each deadline), with bootstrap intervals",
         description="First-order and total Sobol' indices of P(convened by every deadline) "
-        "with respect to scenario parameter ranges, with 95%% bootstrap intervals. Each of the "
+        "with respect to scenario parameter ranges, with 95% bootstrap intervals. Each of the "
         "N*(d+2) evaluations is R runs with the same seeds (common random numbers).",
     )
     add_scenario_argument(p)

@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "sweep",
         help="P(convened by each deadline) over a grid, LHS or Sobol' design of parameters",
         description="Vary scenario parameters over a design and estimate, at every point, "
-        "P(convened by each deadline) with 95%% Wilson intervals. Every point runs the same "
+        "P(convened by each deadline) with 95% Wilson intervals. Every point runs the same "
         "seeds (common random numbers). With --out, finished points are saved as they come, "
         "and --resume finishes an interrupted sweep.",
     )

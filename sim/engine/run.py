@@ -468,7 +468,7 @@ class _Run:
     # -- state changes --------------------------------------------------------------
 
     def _advance(self, now: float) -> None:
-        """Bring readiness up to ``now`` (it moves between events), then apply the convening rule.
+        """Bring readiness up to ``now`` (it moves between events).
 
         Grid days passed since the last update are sampled on the way.
         """
@@ -479,11 +479,12 @@ class _Run:
             return
         self.last_time = now
         if self.dynamic:
+            # No convening rule here: a threshold crossed since the last event was
+            # caught at its moment by a scheduled check (see _settle).
             state = self.state
             self.state = relax(
                 state, self._rest_level(state), self.reversion, self._drift_rate(state), dt
             )
-            self._settle(now)
 
     def _rest_level(self, state: State) -> float:
         if state.stance_latent is not self._rest_key:
@@ -604,14 +605,14 @@ class _Run:
         so the rule acts then rather than at the next event.
         """
         state = self.state
+        if state.phase == _OPEN and state.resolved != self.all_gates:
+            return  # the common case: nothing to announce, nothing to watch
         if due(state, self.n_gates, self.announce_logit, self.postpone_logit):
             self._transition(now)
             state = self.state
         if not self.dynamic:
             return
         if state.phase == _OPEN:
-            if state.resolved != self.all_gates:
-                return
             level = self.announce_logit
         elif state.phase == _ANNOUNCED:
             level = self.postpone_logit

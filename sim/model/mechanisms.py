@@ -93,7 +93,7 @@ def rest_logit(state: State, world: World) -> float:
     rest = math.log(world.readiness_mean / (1.0 - world.readiness_mean))
     if world.stance_pull and state.stance_latent:
         stances = state.stance_latent
-        rest += world.stance_pull * math.fsum(math.tanh(s) for s in stances) / len(stances)
+        rest += world.stance_pull * sum(map(math.tanh, stances)) / len(stances)
     return rest
 
 

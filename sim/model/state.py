@@ -194,8 +194,12 @@ def saturate(latent: float, delta: float) -> float:
     """
     if delta >= 0.0:
         return latent - delta
-    # contention c = -expm1(latent) becomes c * exp(delta); back to log(1 - c').
-    return math.log1p(math.expm1(latent) * math.exp(delta))
+    # Contention c = -expm1(latent) becomes c * exp(delta); back to log(1 - c'), in the
+    # form that keeps precision: directly for a moderate c, and through
+    # 1 - c' = -expm1(delta) + exp(delta + latent) for c near 1 (where c itself rounds).
+    if latent > -1.0:
+        return math.log1p(math.expm1(latent) * math.exp(delta))
+    return math.log(-math.expm1(delta) + math.exp(delta + latent))
 
 
 def pair_index(a: int, b: int, n: int) -> int:

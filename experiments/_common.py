@@ -13,9 +13,16 @@ from sim.output.files import prepare_output_dir
 OUTPUT = Path(__file__).resolve().parent / "output"
 
 
-def arguments(description: str, runs: int) -> argparse.Namespace:
-    """The options every analysis takes."""
+def arguments(description: str, runs: int, samples: int | None = None) -> argparse.Namespace:
+    """The options every analysis takes (and ``--samples`` where it has a default)."""
     parser = argparse.ArgumentParser(description=description)
+    if samples is not None:
+        parser.add_argument(
+            "--samples",
+            type=int,
+            default=samples,
+            help=f"Sobol base sample, a power of 2 (default {samples})",
+        )
     parser.add_argument(
         "--runs", type=int, default=runs, help=f"runs per estimate (default {runs})"
     )

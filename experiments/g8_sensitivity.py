@@ -29,9 +29,9 @@ PARAMETERS = [
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n\n")[0], runs=60)
+    args = arguments(__doc__.split("\n\n")[0], runs=60, samples=64)
     out = output_dir(args, "g8_sensitivity")
-    analysis = Sensitivity(PARAMETERS, samples=64, runs=args.runs, seed=args.seed)
+    analysis = Sensitivity(PARAMETERS, samples=args.samples, runs=args.runs, seed=args.seed)
     with Timer():
         result = analysis.run(executor(args))
     result.save(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -606,3 +607,14 @@ def test_fixed_seed_regression(baseline: Scenario, run: int) -> None:
     assert (result.convened_day, result.events, round(result.final_readiness, 12)) == REGRESSION[
         run
     ]
+
+
+@pytest.mark.parametrize("run", range(8))
+def test_reading_the_run_never_changes_it(baseline: Scenario, run: int) -> None:
+    """Tracing a run, or letting a chooser that follows the model play an actor, changes nothing."""
+    plain = simulate(baseline, 77, run)
+    traced = simulate(baseline, 77, run, trace=True)
+    assert dataclasses.replace(traced, trace=None) == plain
+    for actor in ("russia", "syrian_opposition"):
+        played = simulate(baseline, 77, run, players={actor: lambda d: d.model_choice})
+        assert played == plain

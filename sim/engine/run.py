@@ -329,7 +329,9 @@ class _Run:
             yield timeout(-log1p(-u_wait) * (fast_tempo if near else tempo))
             self.events += 1
             now = env.now
-            self._advance(now)
+            # The choice depends on stances, settled gates and target dates, which do
+            # not move between events: readiness is brought up to date only when the
+            # actor acts (or a person must see it).
             state = self.state
             if use_focal:
                 near = near_focal_date(now, focal_days, state.target_day, window)
@@ -341,6 +343,7 @@ class _Run:
             else:
                 chosen = self._ask(player, actor, decision, now, near, u_choice)
             if chosen >= 0:
+                self._advance(now)
                 self._act(
                     moves[chosen],
                     now,
@@ -352,7 +355,7 @@ class _Run:
                     draw=u_choice,
                 )
             elif self.trace is not None:
-                r = logistic(state.readiness_logit)
+                r = logistic(self._current(now).readiness_logit)
                 self.trace.append(
                     TraceRecord(
                         now,
@@ -377,11 +380,12 @@ class _Run:
         u_choice: float,
     ) -> int:
         """Let a person choose the actor's move; check the answer."""
+        state_now = self._current(now)
         model = self.model
         scenario = model.scenario
         spec = scenario.actors[actor.index]
         boost = scenario.mechanisms.focal_dates.weight_boost if near else 1.0
-        available = tuple(a.gate < 0 or not self.state.resolved >> a.gate & 1 for a in actor.moves)
+        available = tuple(a.gate < 0 or not state_now.resolved >> a.gate & 1 for a in actor.moves)
         seen = self.asked_at.get(actor.index, 0)
         recent = tuple(self.trace[seen:]) if self.trace is not None else ()
         if self.trace is not None:
@@ -391,7 +395,7 @@ class _Run:
                 actor=actor.id,
                 time=now,
                 decision=decision,
-                state=self.state,
+                state=state_now,
                 moves=spec.moves,
                 actions=actor.moves,
                 weights=tuple(
@@ -401,14 +405,14 @@ class _Run:
                             for m, open_ in zip(spec.moves, available, strict=True)
                         ],
                         [KINDS[m.kind].polarity for m in spec.moves],
-                        self.state.stance_latent[actor.index],
+                        state_now.stance_latent[actor.index],
                         scenario.choice.stance_sensitivity,
                         boost,
                     )
                 ),
                 available=available,
-                model_choice=actor.repertoire_for(self.state.resolved).pick(
-                    self.state.stance_latent[actor.index],
+                model_choice=actor.repertoire_for(state_now.resolved).pick(
+                    state_now.stance_latent[actor.index],
                     scenario.choice.stance_sensitivity,
                     boost,
                     u_choice,
@@ -485,6 +489,19 @@ class _Run:
             self.state = relax(
                 state, self._rest_level(state), self.reversion, self._drift_rate(state), dt
             )
+
+    def _current(self, now: float) -> State:
+        """The state at ``now`` with readiness brought up to date, without committing it.
+
+        Readiness is committed only at events that change the state, so that
+        reading it (for a trace, or a person playing an actor) never changes
+        the run: the same seed gives the same run, traced or not, played or not.
+        """
+        state = self.state
+        dt = now - self.last_time
+        if not self.dynamic or dt <= 0.0:
+            return state
+        return relax(state, self._rest_level(state), self.reversion, self._drift_rate(state), dt)
 
     def _rest_level(self, state: State) -> float:
         if state.stance_latent is not self._rest_key:

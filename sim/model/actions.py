@@ -325,8 +325,21 @@ def _target_date(
 ) -> tuple[State, int]:
     """Target date: readiness moves and a new focal date is set ``target_days`` ahead."""
     e = action.effect
-    return state._replace(
-        readiness_logit=state.readiness_logit + e.readiness, target_day=now + e.target_days
+    x, violence, balance, resolved, contention, stance, rapport, _, phase, day = state
+    return _new(
+        State,
+        (
+            x + e.readiness,
+            violence,
+            balance,
+            resolved,
+            contention,
+            stance,
+            rapport,
+            now + e.target_days,
+            phase,
+            day,
+        ),
     ), -1
 
 
@@ -421,20 +434,44 @@ def _agreement(
     """
     e = action.effect
     gate = action.gate
+    x, violence, balance, resolved, contention, _, rapport, target, phase, day = state
     stance = _stances(state.stance_latent, action)
-    if state.resolved >> gate & 1:
-        return state._replace(stance_latent=stance), -1
-    openness = math.exp(state.contention_latent[gate])  # 1 - contention, never 0
-    chance = e.settle_probability * logistic(state.readiness_logit) * openness
+    if resolved >> gate & 1:
+        return _new(
+            State, (x, violence, balance, resolved, contention, stance, rapport, target, phase, day)
+        ), -1
+    openness = math.exp(contention[gate])  # 1 - contention, never 0
+    chance = e.settle_probability * logistic(x) * openness
     if action.certain or u < chance:
-        return state._replace(
-            readiness_logit=state.readiness_logit + e.readiness,
-            resolved=state.resolved | 1 << gate,
-            stance_latent=stance,
+        return _new(
+            State,
+            (
+                x + e.readiness,
+                violence,
+                balance,
+                resolved | 1 << gate,
+                contention,
+                stance,
+                rapport,
+                target,
+                phase,
+                day,
+            ),
         ), gate
-    return state._replace(
-        contention_latent=_contend(state.contention_latent, gate, e.contention),
-        stance_latent=stance,
+    return _new(
+        State,
+        (
+            x,
+            violence,
+            balance,
+            resolved,
+            _contend(contention, gate, e.contention),
+            stance,
+            rapport,
+            target,
+            phase,
+            day,
+        ),
     ), -1
 
 

@@ -45,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="play one actor's decisions at the terminal",
         description="Take one actor's decisions yourself while the other actors are simulated. "
         "At each of your decision times you see the date, readiness, the open questions, the "
-        "latest events and your options with their effects; type an option's number (0 passes). "
+        "latest events and your options with their effects; type an option's number (0 passes), "
+        "m to let the model choose that turn, a to let it play the rest of the game, or q to "
+        "pass to the end. "
         "At the end you see the outcome and how it compares with simulated runs of the same "
         "scenario and seed where the model plays your actor. Answers can be piped in, one per "
         "line; end of input passes at every remaining decision.",

@@ -32,7 +32,7 @@ __all__ = ["CompiledActor", "CompiledModel", "Listener", "ReplayEvent", "compile
 
 #: Readiness is sampled for the fan chart every this many days.
 SAMPLE_DAYS = 7.0
-#: Stream id of the world (weekly noise, lead times, dated events' outcomes).
+#: Stream id of the world: the war's steps and the convener's lead times (by purpose).
 WORLD_STREAM = stream_id("__world__")
 
 

@@ -115,9 +115,9 @@ class RunResult:
         Readiness when the run ended.
     events
         Events the model handled: actor decisions (passes included), dated
-        events, the war's steps, reaction messages and convening dates (also
-        those postponed). Each is one SimPy event; the benchmark compares
-        their cost with a bare SimPy loop of the same count.
+        events, the war's steps, reaction messages, threshold checks and
+        convening dates (also those postponed). Each is one SimPy event; the
+        benchmark compares their cost with a bare SimPy loop of the same count.
     trace
         Every step of the run, when asked for; otherwise ``None``.
     """

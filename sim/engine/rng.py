@@ -39,11 +39,12 @@ class Purpose(IntEnum):
     REACTIONS = 1
     """An actor's reactions: three draws per message it is sent (delay, fire, outcome)."""
     CONVENING = 2
-    """The convener's lead times: one draw per announcement."""
+    """Lead times, on the world's stream: one draw per announcement."""
     WORLD = 3
     """The world's weekly noise: two draws per tick (violence, balance)."""
     RECORD = 4
-    """Outcomes of dated events that are attempts rather than facts: one draw per event."""
+    """The outcome of a dated event that is an attempt rather than a fact: one draw, from a
+    stream keyed by the event's id."""
 
 
 def stream_id(name: str) -> int:

@@ -1,39 +1,42 @@
 """One run of a scenario on SimPy: :func:`simulate`.
 
-Processes
----------
+Processes and events
+--------------------
 - one process per actor: it waits an exponential time with mean
   ``tempo_days`` (shorter near a focal date), then chooses a move from its
   repertoire or lets the turn pass;
-- one replay process: the dated events of the scenario, each on its day;
-- one world process (when the war has dynamics): every ``tick_days``, at
-  mid-tick, the war takes a random step (violence, balance);
+- dated events: each a timed event with a callback, all scheduled when the
+  run starts, at the start of their day;
+- one world process (when the war has dynamics): every ``tick_days`` (at
+  ``k * tick_days``) the war takes a random step (violence, balance);
 - messages: when an action is one that another actor reacts to, that actor
   draws whether it reacts and when the news reaches it; if it reacts, its
   response happens on arrival (a timed event with a callback);
-- convening events: when a date is announced, an urgent event at the start of
-  that day convenes the conference unless the date was postponed in between.
+- convening dates: when a date is announced, an urgent event at the start of
+  that day convenes the conference unless the date was postponed meanwhile;
+- checks: readiness moves between events (reversion to its rest level,
+  ripeness, narrowing: :func:`sim.model.mechanisms.relax`); when it is heading
+  for the threshold that matters (announce, or postpone once a date is set),
+  a check is scheduled for the moment it crosses
+  (:func:`sim.model.mechanisms.crossing_time`), so the convening rule acts then.
 
-Readiness also moves between events (reversion to its rest level, ripeness,
-narrowing: :func:`sim.model.mechanisms.relax`); the engine brings it up to
-date exactly at the start of every event, then applies the convening rule,
-then the event's action, then the convening rule again.
+An event that changes the state first brings readiness up to date, then
+applies its change, then the convening rule. Reading the state (a trace, a
+person playing an actor) never changes the run.
 
-Order of same-day events
-------------------------
+Order of simultaneous events
+----------------------------
 SimPy runs simultaneous events by priority, then in the order they were
-scheduled, never at random. Dated events and convening dates fall at the
-start of their day (time ``day + 0.0``); the war's steps fall at mid-tick
-(``3.5, 10.5, ...`` for weekly ticks), never on a whole day; decisions and
-messages at continuous times (a message can land on a whole day only when its
-delay is a whole number of days after a dated event, and then it follows the
-event that sent it). So at the start of a day:
+scheduled, never at random. At time 0 the processes start first (SimPy
+starts processes with urgent priority): each actor draws its first wait
+before the day-0 dated events happen. At the start of any day:
 
-1. a conference due that day convenes first (urgent priority), unless
-   readiness slipped below the postpone threshold before the day began;
-2. the day's dated events follow, in file order (the replay process handles
-   them in one wake-up);
-3. any message sent with a zero delay by one of those events follows them.
+1. a conference due that day convenes first (urgent priority), unless a
+   check found readiness below the postpone threshold before;
+2. the day's dated events follow, in file order: they were scheduled before
+   anything else;
+3. then everything else due at that instant, in the order it was scheduled:
+   a war step on a tick day, a message whose delay lands it there.
 
 The run stops at the end of the horizon day (time ``horizon_day + 1``).
 Deadlines are not events: a run convened "by" a deadline convened on or
@@ -245,8 +248,8 @@ class _Run:
     def execute(self) -> RunResult:
         model = self.model
         env = self.env
-        # Dated events are scheduled first, all at once, so that at their time
-        # they come before everything but a convening (see the module docstring).
+        # Dated events are scheduled before anything else, so that at their time they
+        # come before every other event but a convening (see the module docstring).
         for event in model.events:
             env.timeout(float(event.day)).callbacks.append(partial(self._dated, event))
         for actor in model.actors:

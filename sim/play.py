@@ -24,7 +24,6 @@ and seed with the actor left to the model (:func:`compare`).
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import textwrap
@@ -43,11 +42,12 @@ from sim.experiments.stats import Proportion
 from sim.model.actions import ActionKind, apply
 from sim.model.choice import PASS
 from sim.model.state import Phase, State
-from sim.output.files import atomic_write_json
+from sim.output.files import JsonFileError, atomic_write_json, read_json_file
 from sim.output.narrative import (
     added_events,
     format_date,
     newsworthy,
+    outcome_lines,
     timeline_line,
 )
 from sim.scenario.schema import Deadline, Scenario
@@ -340,23 +340,9 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     """
     file = Path(path)
     try:
-        if file.stat().st_size > MAX_RECORDING_BYTES:
-            raise RecordingError(f"{file}: too large to be a recording")
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RecordingError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise RecordingError(f"{file}: is a folder, not a recording") from None
-    except UnicodeDecodeError:
-        raise RecordingError(f"{file}: not a text file") from None
-    except OSError as exc:
-        raise RecordingError(f"{file}: cannot read it ({exc.strerror})") from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordingError(
-            f"{file}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
-        ) from None
+        obj = read_json_file(file, MAX_RECORDING_BYTES)
+    except JsonFileError as exc:
+        raise RecordingError(str(exc)) from None
     try:
         return Recording.from_json(obj)
     except RecordingError as exc:
@@ -827,20 +813,7 @@ def outcome_text(
 ) -> str:
     """The played run's outcome: when it convened (or not), the player's moves, the deadlines."""
     name = scenario.actor(actor).name
-    lines = [_RULE, "The end.", ""]
-    if result.convened_day is not None:
-        when = format_date(scenario.date_of(result.convened_day))
-        lines.append(f"Outcome: {scenario.outcome} on {when} (day {result.convened_day}).")
-    else:
-        lines.append(
-            f"Outcome: not convened by the horizon ({format_date(scenario.horizon)}); "
-            f"final readiness {result.final_readiness:.2f}."
-        )
-        open_gates = [
-            g.label for g, day in zip(scenario.gates, result.gate_days, strict=True) if day is None
-        ]
-        if open_gates:
-            lines.append("Still open: " + "; ".join(open_gates) + ".")
+    lines = [_RULE, "The end.", "", *outcome_lines(result, scenario)]
     counts = Counter(c.move for c in choices)
     if choices:
         made = ", ".join(f"{move} x{n}" for move, n in counts.most_common())

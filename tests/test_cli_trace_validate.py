@@ -65,7 +65,7 @@ def test_trace_matches_run_i_of_the_monte_carlo(story: str) -> None:
     scenario = load_scenario()
     result = simulate(scenario, 3, 0)
     if result.convened_day is None:
-        assert "Outcome: not by the horizon" in story
+        assert "Outcome: not convened by the horizon" in story
     else:
         date = scenario.date_of(result.convened_day)
         assert f"on {date.day} {date:%B %Y} (day {result.convened_day})" in story

@@ -17,26 +17,17 @@ import sys
 from typing import TYPE_CHECKING
 
 from sim.cli.common import (
-    EXIT_FAULT,
-    EXIT_INTERRUPTED,
-    Progress,
-    UsageError,
     add_executor_options,
     add_scenario_argument,
     add_seed,
-    executor_spec,
     positive_int,
-    prepare_out,
-    progress_enabled,
 )
+from sim.cli.points import run_points
 
 if TYPE_CHECKING:
     from sim.experiments.sweep import SensitivityResult
 
 __all__ = ["register"]
-
-#: How to finish a stopped analysis.
-RESUME_HINT = "rerun the same command with --resume to finish"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,58 +108,16 @@ def _table(result: SensitivityResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``sensitivity`` command."""
-    from sim.experiments.designs import DesignError
-    from sim.experiments.store import StoreError
-    from sim.experiments.sweep import (
-        ExperimentInterrupted,
-        ExperimentStopped,
-        PointError,
-        Sensitivity,
-    )
+    from sim.experiments.sweep import Sensitivity
 
-    if args.resume and args.out is None:
-        raise UsageError("--resume needs --out DIR, the folder of the analysis to finish")
-    try:
+    def build() -> tuple[Sensitivity, int]:
         analysis = Sensitivity(args.param, args.scenario, args.samples, args.runs, args.seed)
         points, _ = analysis.validate()
-    except DesignError as exc:
-        raise UsageError(str(exc)) from None
-    except PointError as exc:
-        raise UsageError(str(exc)) from None
-    out = prepare_out(args.out)
-    store = None
-    if out is not None:
-        try:
-            store = analysis.open_store(out, resume=args.resume)
-        except StoreError as exc:
-            raise UsageError(str(exc)) from None
-        if store.records:
-            print(
-                f"negsim: resuming: {len(store.records)} of {len(points)} points "
-                f"were already done ({store.path})",
-                file=sys.stderr,
-            )
-    with Progress(progress_enabled(args.quiet)) as bar:
-        try:
-            result = analysis.run(executor_spec(args), store=store, on_progress=bar)
-        except ExperimentStopped as exc:
-            bar.close()
-            how = RESUME_HINT if store is not None else "use --out DIR to be able to resume"
-            print(
-                f"negsim: {exc.reason}; stopped after {exc.completed} of {exc.total} points; {how}",
-                file=sys.stderr,
-            )
-            return EXIT_FAULT
-        except ExperimentInterrupted as exc:
-            bar.close()
-            how = RESUME_HINT if store is not None else "nothing was written"
-            print(
-                f"negsim: interrupted after {exc.completed} of {exc.total} points; {how}",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED
-        except StoreError as exc:
-            raise UsageError(str(exc)) from None
+        return analysis, len(points)
+
+    result, out, status = run_points(args, build, "analysis")
+    if result is None:
+        return status
     sys.stdout.write(_table(result))
     if out is not None:
         from sim.output.sweep_figures import write_sensitivity_figures

@@ -18,26 +18,17 @@ import sys
 from typing import TYPE_CHECKING
 
 from sim.cli.common import (
-    EXIT_FAULT,
-    EXIT_INTERRUPTED,
-    Progress,
-    UsageError,
     add_executor_options,
     add_scenario_argument,
     add_seed,
-    executor_spec,
     positive_int,
-    prepare_out,
-    progress_enabled,
 )
+from sim.cli.points import run_points
 
 if TYPE_CHECKING:
     from sim.experiments.sweep import SweepResult
 
 __all__ = ["register"]
-
-#: How to finish a stopped sweep.
-RESUME_HINT = "rerun the same command with --resume to finish"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -116,53 +107,16 @@ def _table(result: SweepResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``sweep`` command."""
-    from sim.experiments.designs import DesignError
-    from sim.experiments.store import StoreError
-    from sim.experiments.sweep import ExperimentInterrupted, ExperimentStopped, PointError, Sweep
+    from sim.experiments.sweep import Sweep
 
-    if args.resume and args.out is None:
-        raise UsageError("--resume needs --out DIR, the folder of the sweep to finish")
-    try:
+    def build() -> tuple[Sweep, int]:
         sweep = Sweep(args.param, args.scenario, args.design, args.points, args.runs, args.seed)
         design, _ = sweep.validate()
-    except DesignError as exc:
-        raise UsageError(str(exc)) from None
-    except PointError as exc:
-        raise UsageError(str(exc)) from None
-    out = prepare_out(args.out)
-    store = None
-    if out is not None:
-        try:
-            store = sweep.open_store(out, resume=args.resume)
-        except StoreError as exc:
-            raise UsageError(str(exc)) from None
-        if store.records:
-            print(
-                f"negsim: resuming: {len(store.records)} of {len(design.points)} points "
-                f"were already done ({store.path})",
-                file=sys.stderr,
-            )
-    with Progress(progress_enabled(args.quiet)) as bar:
-        try:
-            result = sweep.run(executor_spec(args), store=store, on_progress=bar)
-        except ExperimentStopped as exc:
-            bar.close()
-            how = RESUME_HINT if store is not None else "use --out DIR to be able to resume"
-            print(
-                f"negsim: {exc.reason}; stopped after {exc.completed} of {exc.total} points; {how}",
-                file=sys.stderr,
-            )
-            return EXIT_FAULT
-        except ExperimentInterrupted as exc:
-            bar.close()
-            how = RESUME_HINT if store is not None else "nothing was written"
-            print(
-                f"negsim: interrupted after {exc.completed} of {exc.total} points; {how}",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED
-        except StoreError as exc:
-            raise UsageError(str(exc)) from None
+        return sweep, len(design.points)
+
+    result, out, status = run_points(args, build, "sweep")
+    if result is None:
+        return status
     sys.stdout.write(_table(result))
     if out is not None:
         from sim.output.sweep_figures import write_sweep_figures

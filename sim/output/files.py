@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "JsonFileError",
     "OutputDirError",
     "append_line_durably",
     "atomic_write_bytes",
@@ -25,6 +26,7 @@ __all__ = [
     "atomic_write_text",
     "csv_text",
     "prepare_output_dir",
+    "read_json_file",
 ]
 
 
@@ -84,6 +86,42 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
     atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+class JsonFileError(ValueError):
+    """A JSON file cannot be read; the message is one line starting with the file's name."""
+
+
+def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 1024) -> Any:
+    """Read a JSON file, turning every way it can fail into one clear line.
+
+    Raises
+    ------
+    JsonFileError
+        If the file is missing, a folder, too large, not UTF-8 text, unreadable
+        or not valid JSON.
+    """
+    file = Path(path)
+    try:
+        if file.stat().st_size > max_bytes:
+            raise JsonFileError(f"{file}: too large ({file.stat().st_size} bytes)")
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise JsonFileError(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise JsonFileError(f"{file}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise JsonFileError(f"{file}: not UTF-8 text") from None
+    except OSError as exc:
+        raise JsonFileError(f"{file}: cannot read it ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonFileError(
+            f"{file}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise JsonFileError(f"{file}: nested too deeply") from None
 
 
 def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:

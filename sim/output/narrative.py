@@ -23,6 +23,7 @@ __all__ = [
     "format_date",
     "narrate",
     "newsworthy",
+    "outcome_lines",
     "timeline_line",
     "trace_json",
     "trace_rows",
@@ -208,6 +209,22 @@ def timeline_line(record: TraceRecord, scenario: Scenario, added: frozenset[str]
     return f"{format_date(scenario.date_of(record.time))} — {mark}{describe(record, scenario)}."
 
 
+def outcome_lines(result: RunResult, scenario: Scenario) -> list[str]:
+    """How the run ended: when it convened, or the final readiness and the questions still open."""
+    if result.convened_day is not None:
+        when = format_date(scenario.date_of(result.convened_day))
+        return [f"Outcome: {scenario.outcome} on {when} (day {result.convened_day})."]
+    lines = [
+        f"Outcome: not convened by the horizon ({format_date(scenario.horizon)}); "
+        f"final readiness {result.final_readiness:.2f}."
+    ]
+    names = _Names(scenario)
+    unresolved = [g for g, d in zip(result.gate_ids, result.gate_days, strict=True) if d is None]
+    if unresolved:
+        lines.append("Still open: " + "; ".join(names.gate(g) for g in unresolved) + ".")
+    return lines
+
+
 def deadline_lines(result: RunResult, scenario: Scenario) -> list[str]:
     """One line per deadline: met or missed."""
     lines = []
@@ -248,18 +265,7 @@ def narrate(result: RunResult, scenario: Scenario, *, verbose: bool = False) -> 
         if newsworthy(r, verbose):
             lines.append(timeline_line(r, scenario, added))
     lines.append("")
-    if result.convened_day is not None:
-        when = format_date(scenario.date_of(result.convened_day))
-        lines.append(f"Outcome: {scenario.outcome} on {when} (day {result.convened_day}).")
-    else:
-        lines.append(
-            f"Outcome: not by the horizon ({format_date(scenario.horizon)}); "
-            f"final readiness {result.final_readiness:.2f}."
-        )
-    unresolved = [g for g, d in zip(result.gate_ids, result.gate_days, strict=True) if d is None]
-    if unresolved:
-        names = _Names(scenario)
-        lines.append("Still open: " + "; ".join(names.gate(g) for g in unresolved) + ".")
+    lines.extend(outcome_lines(result, scenario))
     lines.append("Deadlines:")
     lines.extend(deadline_lines(result, scenario))
     return "\n".join(lines) + "\n"

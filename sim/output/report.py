@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim._version import __version__
+from sim.output.files import JsonFileError, read_json_file
 
 __all__ = ["ReportError", "build_report"]
 
@@ -151,17 +152,9 @@ def _read_summary(folder: Path) -> _Node:
             "'negsim compare --out', or that command did not finish)"
         )
     try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ReportError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ReportError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+        value = read_json_file(path)
+    except JsonFileError as exc:
+        raise ReportError(str(exc)) from None
     root = _Node(value, "", path)
     if not isinstance(value, dict):
         raise root.fail("an object")

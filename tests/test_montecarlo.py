@@ -684,3 +684,67 @@ def test_progress_is_reported_while_runs_proceed_in_this_process(expo: Scenario)
     first_progress = log.index(("done", 10))
     last_chunk = log.index(("chunk", 30))
     assert first_progress < last_chunk, f"no progress before the last chunk ran: {log}"
+
+
+def test_waiting_cannot_hang_on_a_pool_that_broke_under_a_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A task left pending by a broken pool (a standard-library race) does not hang the wait."""
+    from concurrent.futures import BrokenExecutor, Executor, Future
+
+    from sim.experiments import executors
+
+    class Broken(Executor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            raise BrokenExecutor("broken")
+
+    monkeypatch.setattr(executors, "PROBE_SECONDS", 0.05)
+    stuck: Future[int] = Future()
+    done: Future[int] = Future()
+    done.set_result(1)
+    assert executors.wait_alive(Broken(), [stuck, done])[0] == {done}
+    with pytest.raises(executors.PoolBroken, match="1 tasks were lost"):
+        executors.wait_alive(Broken(), [stuck])
+
+
+def test_a_dead_worker_stops_a_run_with_one_line() -> None:
+    """A worker killed under `negsim run` ends it with status 1 and one line, not a hang."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", "--runs", "100000", "--workers", "2", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        children: list[int] = []
+        deadline = time.monotonic() + 60
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.5)
+            out = subprocess.run(
+                ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+            )
+            children = [int(p) for p in out.stdout.split()]
+        assert children, "no worker processes started"
+        time.sleep(1.0)
+        os.kill(children[0], signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert re.fullmatch(
+        r"negsim: (a worker process died; no results were kept"
+        # the same, when the pool broke in the middle of a submission
+        r"|the pool of workers broke \(a worker died\): \d+ tasks were lost)",
+        lines[0],
+    ), lines
+    assert stdout == ""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sim._version import __version__
 from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_USAGE, Parser, UsageError
-from sim.experiments.executors import DaskUnavailable, SchedulerUnreachable
+from sim.experiments.executors import DaskUnavailable, PoolBroken, SchedulerUnreachable
 from sim.scenario import ScenarioError
 
 __all__ = ["build_parser", "main"]
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DaskUnavailable as exc:
         print(f"negsim: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except SchedulerUnreachable as exc:
+    except (SchedulerUnreachable, PoolBroken) as exc:
         print(f"negsim: {exc}", file=sys.stderr)
         return EXIT_FAULT
     except KeyboardInterrupt:

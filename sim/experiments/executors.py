@@ -12,8 +12,15 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -22,10 +29,12 @@ __all__ = [
     "Backend",
     "DaskUnavailable",
     "ExecutorSpec",
+    "PoolBroken",
     "SchedulerUnreachable",
     "SerialExecutor",
     "default_workers",
     "open_executor",
+    "wait_alive",
 ]
 
 P = ParamSpec("P")
@@ -123,6 +132,46 @@ def _import_distributed() -> Any:
     except ImportError:
         raise DaskUnavailable(f"Dask is not installed; to use a cluster: {DASK_HINT}") from None
     return distributed
+
+
+#: How long to wait for a task before checking that the pool is still alive, in seconds.
+PROBE_SECONDS = 2.0
+
+
+class PoolBroken(RuntimeError):
+    """The process pool broke (a worker died) and some tasks will never finish."""
+
+
+def _probe() -> None:
+    """A task that does nothing: submitting it tells whether the pool still takes work."""
+
+
+def wait_alive(
+    executor: Executor, futures: Collection[Future[T]], return_when: str = FIRST_COMPLETED
+) -> tuple[set[Future[T]], set[Future[T]]]:
+    """:func:`concurrent.futures.wait`, except that it cannot hang on a broken pool.
+
+    When a worker of a :class:`~concurrent.futures.ProcessPoolExecutor` dies, the
+    pool fails its pending tasks, but a task submitted at the very moment it
+    breaks can be left pending for ever (a race inside the standard library).
+    So the wait is in slices of :data:`PROBE_SECONDS`; when a slice ends with
+    nothing done, a no-op task is submitted: a broken pool refuses it.
+
+    Raises
+    ------
+    PoolBroken
+        If the pool is broken while some of ``futures`` are still pending.
+    """
+    while True:
+        done, pending = wait(futures, timeout=PROBE_SECONDS, return_when=return_when)
+        if (done and return_when == FIRST_COMPLETED) or not pending:
+            return done, pending
+        try:
+            executor.submit(_probe)
+        except (BrokenExecutor, RuntimeError):
+            raise PoolBroken(
+                f"the pool of workers broke (a worker died): {len(pending)} tasks were lost"
+            ) from None
 
 
 def _die_with_parent() -> None:

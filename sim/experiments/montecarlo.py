@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import BrokenExecutor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,14 @@ import numpy as np
 from sim._version import __version__
 from sim.engine.compiled import compile_scenario
 from sim.engine.run import simulate
-from sim.experiments.executors import Backend, ExecutorSpec, SerialExecutor, open_executor
+from sim.experiments.executors import (
+    Backend,
+    ExecutorSpec,
+    PoolBroken,
+    SerialExecutor,
+    open_executor,
+    wait_alive,
+)
 from sim.experiments.stats import Proportion, SurvivalCurve, half_width, kaplan_meier, wilson
 from sim.scenario.schema import Deadline, Scenario
 
@@ -353,9 +360,13 @@ def _run_range(
                 for a, b in _chunks(start, stop, backend.parallelism, MAX_CHUNK)
             }
             while futures:
-                done_futures, futures = wait(futures, return_when=FIRST_COMPLETED)
+                done_futures, futures = wait_alive(backend.executor, futures)
                 for f in done_futures:
-                    finished(f.result())
+                    try:
+                        part = f.result()
+                    except BrokenExecutor:
+                        raise PoolBroken("a worker process died; no results were kept") from None
+                    finished(part)
     except KeyboardInterrupt:
         for f in futures:
             f.cancel()

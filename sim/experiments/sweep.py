@@ -63,7 +63,7 @@ import platform
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, wait
+from concurrent.futures import ALL_COMPLETED, BrokenExecutor, Future
 from concurrent.futures import CancelledError as FutureCancelledError
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +84,13 @@ from sim.experiments.designs import (
     make_design,
     parse_param,
 )
-from sim.experiments.executors import Backend, ExecutorSpec, open_executor
+from sim.experiments.executors import (
+    Backend,
+    ExecutorSpec,
+    PoolBroken,
+    open_executor,
+    wait_alive,
+)
 from sim.experiments.montecarlo import MAX_CHUNK, simulate_runs
 from sim.experiments.sensitivity import SobolIndices, saltelli_points, sobol
 from sim.experiments.stats import Proportion, wilson
@@ -400,10 +406,18 @@ def _run_points(
             if on_progress is not None:
                 on_progress(runs_done, total * runs)
 
-        def collect(future: Future[FloatArray]) -> bool:
-            """Take in a finished task; requeue it if its worker was lost (True if so)."""
+        def collect(future: Future[FloatArray], lost: bool = False) -> bool:
+            """Take in a finished (or ``lost``) task; requeue it if its worker was lost.
+
+            Returns True if the pool is broken.
+            """
             item = flying.pop(future)
-            failure = FutureCancelledError() if future.cancelled() else future.exception()
+            if lost:
+                failure: BaseException | None = BrokenExecutor("its worker's pool broke")
+            elif future.cancelled():
+                failure = FutureCancelledError()
+            else:
+                failure = future.exception()
             if failure is None:
                 finish(item, future.result())
                 return False
@@ -432,7 +446,10 @@ def _run_points(
                         queue.appendleft(item)
                         broken = True
                 if not broken:
-                    finished, _ = wait(list(flying), return_when=FIRST_COMPLETED)
+                    try:
+                        finished, _ = wait_alive(backend.executor, list(flying))
+                    except PoolBroken:
+                        finished, broken = set(), True
                     for future in sorted(
                         finished, key=lambda f: (flying[f].point, flying[f].start)
                     ):
@@ -440,7 +457,13 @@ def _run_points(
                 if broken:
                     # Every task of a broken pool fails: collect them all, then open a new pool.
                     while flying:
-                        finished, _ = wait(list(flying))
+                        try:
+                            finished, _ = wait_alive(backend.executor, list(flying), ALL_COMPLETED)
+                        except PoolBroken:
+                            # Tasks still pending now never will finish: they went with the pool.
+                            finished = {f for f in flying if f.done()}
+                            for future in [f for f in flying if not f.done()]:
+                                collect(future, lost=True)
                         for future in sorted(
                             finished, key=lambda f: (flying[f].point, flying[f].start)
                         ):

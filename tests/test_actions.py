@@ -13,7 +13,6 @@ from sim.model.actions import (
     ActionKind,
     apply,
     effect_function,
-    stance_weight,
 )
 from sim.model.params import Effect, Rapport
 from sim.model.state import (
@@ -286,7 +285,10 @@ def test_agreement_on_a_resolved_gate_changes_only_the_stance() -> None:
 
 
 def test_stance_weight_favours_constructive_moves_for_a_committed_actor() -> None:
+    from sim.model.choice import weights
+
     latent = math.atanh(0.5)
-    assert stance_weight(+1, latent, 2.0) == pytest.approx(math.exp(1.0))
-    assert stance_weight(-1, latent, 2.0) == pytest.approx(math.exp(-1.0))
-    assert stance_weight(0, latent, 2.0) == 1.0
+    constructive, spoiler, neutral = weights([1.0, 1.0, 1.0], [+1, -1, 0], latent, 2.0, 1.0)
+    assert constructive == pytest.approx(math.exp(1.0))
+    assert spoiler == pytest.approx(math.exp(-1.0))
+    assert neutral == 1.0

@@ -68,11 +68,10 @@ class Streams:
         The run's index.
     """
 
-    __slots__ = ("_bitgen", "_state", "key")
+    __slots__ = ("_bitgen", "_state")
 
     def __init__(self, seed: int, run: int) -> None:
         key = run_seed_sequence(seed, run).generate_state(2, np.uint64)
-        self.key = key
         self._bitgen = np.random.Philox(key=key)
         self._state = self._bitgen.state
 
@@ -99,7 +98,7 @@ class Uniforms:
     stream's ``k``-th uniform.
     """
 
-    __slots__ = ("_block", "_buffer", "_pos", "_purpose", "_stream", "_streams", "drawn")
+    __slots__ = ("_block", "_buffer", "_pos", "_purpose", "_stream", "_streams")
 
     def __init__(self, streams: Streams, stream: int, purpose: int) -> None:
         self._streams = streams
@@ -108,7 +107,6 @@ class Uniforms:
         self._block = 0
         self._buffer: list[float] = []
         self._pos = 0
-        self.drawn = 0
 
     def next(self) -> float:
         """The next uniform of the stream."""
@@ -118,5 +116,4 @@ class Uniforms:
             self._pos = 0
         u = self._buffer[self._pos]
         self._pos += 1
-        self.drawn += 1
         return u

@@ -12,7 +12,6 @@ interval is than the unpaired one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,8 +159,3 @@ def _relabel(result: MonteCarloResult, backend: str) -> MonteCarloResult:
     return MonteCarloResult(
         result.scenario, result.seed, result.outcomes, backend, result.wall_time, result.precision
     )
-
-
-def deadline_names(scenario: Scenario) -> Sequence[str]:
-    """The ids of a scenario's deadlines."""
-    return [d.id for d in scenario.deadlines]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -484,12 +484,3 @@ def _run(
         # Half-widths shrink like 1/sqrt(n): aim for the n that reaches the target.
         needed = math.ceil(done * (widest / precision) ** 2 * 1.05)
         target = min(max_runs, max(done + PRECISION_BATCH, needed))
-
-
-def estimates_table(results: Iterable[MonteCarloResult]) -> list[dict[str, Any]]:
-    """Flat rows of deadline estimates for several results (for tables and CSV)."""
-    rows = []
-    for r in results:
-        for e in r.deadlines():
-            rows.append({"scenario": r.scenario.name, **e.to_json()})
-    return rows

@@ -30,7 +30,6 @@ __all__ = [
     "KindInfo",
     "apply",
     "effect_function",
-    "stance_weight",
 ]
 
 
@@ -490,12 +489,3 @@ _EFFECTS: Mapping[ActionKind, EffectFunction] = {
 }
 
 assert set(_EFFECTS) == set(ActionKind) == set(KINDS), "every kind needs an effect and its info"
-
-
-def stance_weight(polarity: int, stance_latent: float, sensitivity: float) -> float:
-    """Multiplier of a move's weight given the actor's stance.
-
-    ``exp(sensitivity * stance)`` for a constructive move, its inverse for a
-    spoiler move and 1 for a neutral one.
-    """
-    return math.exp(polarity * sensitivity * math.tanh(stance_latent))

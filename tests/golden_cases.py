@@ -39,135 +39,27 @@ def _scenarios() -> list[str]:
 
 def cases() -> Iterator[tuple[str, list[str], str | None]]:
     """``(case name, argv, file to read in the --out folder or None for stdout)``."""
+    mc = f"--runs {RUNS} --seed {SEED} --workers 1 --quiet"
     for name in _scenarios():
-        yield (
-            f"run-{name}.json",
-            [
-                "run",
-                name,
-                "--runs",
-                RUNS,
-                "--seed",
-                SEED,
-                "--workers",
-                "1",
-                "--format",
-                "json",
-                "--quiet",
-            ],
-            None,
-        )
-        yield f"trace-{name}.txt", ["trace", name, "--seed", SEED], None
-    yield (
-        "run-baseline.txt",
-        ["run", "--runs", RUNS, "--seed", SEED, "--workers", "1", "--quiet"],
-        None,
-    )
+        yield f"run-{name}.json", f"run {name} {mc} --format json".split(), None
+        yield f"trace-{name}.txt", f"trace {name} --seed {SEED}".split(), None
+    yield "run-baseline.txt", f"run {mc}".split(), None
     yield "trace-baseline-verbose.txt", ["trace", "--seed", "5", "--verbose"], None
     yield "trace-baseline.csv", ["trace", "--seed", "5", "--format", "csv"], None
     yield "trace-baseline.json", ["trace", "--seed", "5", "--format", "json"], None
     for alt in ("no_embargo_lift", "iran_seat", "mechanisms_off"):
-        yield (
-            f"compare-{alt}.json",
-            [
-                "compare",
-                "geneva2_2013",
-                alt,
-                "--runs",
-                RUNS,
-                "--seed",
-                SEED,
-                "--workers",
-                "1",
-                "--format",
-                "json",
-                "--quiet",
-            ],
-            None,
-        )
-    yield (
-        "compare-no_embargo_lift.txt",
-        [
-            "compare",
-            "geneva2_2013",
-            "no_embargo_lift",
-            "--runs",
-            RUNS,
-            "--seed",
-            SEED,
-            "--workers",
-            "1",
-            "--quiet",
-        ],
-        None,
-    )
-    yield (
-        "sweep-baseline.csv",
-        [
-            "sweep",
-            "--param",
-            "actors.russia.tempo_days=2:8",
-            "--param",
-            "convening.announce_threshold=0.45,0.6",
-            "--points",
-            "3",
-            "--runs",
-            "20",
-            "--seed",
-            SEED,
-            "--workers",
-            "1",
-            "--quiet",
-            "--out",
-            "{out}",
-        ],
-        "sweep.csv",
-    )
-    yield (
-        "sweep-iran.csv",
-        [
-            "sweep",
-            "iran_nuclear_2015",
-            "--param",
-            "world.readiness_reversion=0.01:0.05",
-            "--design",
-            "lhs",
-            "--points",
-            "4",
-            "--runs",
-            "20",
-            "--seed",
-            SEED,
-            "--workers",
-            "1",
-            "--quiet",
-            "--out",
-            "{out}",
-        ],
-        "sweep.csv",
-    )
-    yield (
-        "sensitivity-baseline.csv",
-        [
-            "sensitivity",
-            "--param",
-            "actors.russia.tempo_days=2:8",
-            "--param",
-            "convening.announce_threshold=0.45:0.6",
-            "--samples",
-            "8",
-            "--runs",
-            "10",
-            "--seed",
-            SEED,
-            "--workers",
-            "1",
-            "--quiet",
-            "--out",
-            "{out}",
-        ],
-        "sensitivity.csv",
-    )
+        argv = f"compare geneva2_2013 {alt} {mc} --format json".split()
+        yield f"compare-{alt}.json", argv, None
+    argv = f"compare geneva2_2013 no_embargo_lift {mc}".split()
+    yield "compare-no_embargo_lift.txt", argv, None
+    few = f"--runs 20 --seed {SEED} --workers 1 --quiet --out {{out}}"
+    params = "--param actors.russia.tempo_days=2:8 --param convening.announce_threshold=0.45,0.6"
+    yield "sweep-baseline.csv", f"sweep {params} --points 3 {few}".split(), "sweep.csv"
+    argv = "sweep iran_nuclear_2015 --param world.readiness_reversion=0.01:0.05 --design lhs"
+    yield "sweep-iran.csv", f"{argv} --points 4 {few}".split(), "sweep.csv"
+    params = params.replace("0.45,0.6", "0.45:0.6")
+    argv = f"sensitivity {params} --samples 8 {few.replace('--runs 20', '--runs 10')}"
+    yield "sensitivity-baseline.csv", argv.split(), "sensitivity.csv"
 
 
 def _strip(obj: object) -> object:

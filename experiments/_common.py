@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from sim.experiments.executors import ExecutorSpec
-from sim.output.files import prepare_output_dir
+from sim.files import prepare_output_dir
 
 #: Where the analyses write, inside the repository (ignored by git).
 OUTPUT = Path(__file__).resolve().parent / "output"

@@ -37,12 +37,13 @@ import numpy as np
 
 from sim._version import __version__
 from sim.engine import Decision, RunResult, TraceRecord, compile_scenario, simulate
+from sim.errors import InputError
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.experiments.stats import Proportion
+from sim.files import JsonFileError, atomic_write_json, read_json_file
 from sim.model.actions import ActionKind, apply
 from sim.model.choice import PASS
 from sim.model.state import Phase, State
-from sim.output.files import JsonFileError, atomic_write_json, read_json_file
 from sim.output.narrative import (
     added_events,
     format_date,
@@ -92,7 +93,7 @@ _MODEL = ("m", "model")
 _AUTO = ("a", "auto")
 
 
-class RecordingError(ValueError):
+class RecordingError(InputError):
     """A recording file cannot be read, or does not fit the scenario and actor it is replayed on."""
 
 

@@ -12,9 +12,8 @@ import traceback
 from collections.abc import Sequence
 
 from sim._version import __version__
-from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, EXIT_USAGE, Parser, UsageError
-from sim.experiments.executors import DaskUnavailable, PoolBroken, SchedulerUnreachable
-from sim.scenario import ScenarioError
+from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, Parser
+from sim.errors import NegsimError
 
 __all__ = ["build_parser", "main"]
 
@@ -61,19 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
         sys.stdout.flush()
         return status
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            print(f"negsim: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    except UsageError as exc:
-        print(f"negsim: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except DaskUnavailable as exc:
-        print(f"negsim: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (SchedulerUnreachable, PoolBroken) as exc:
-        print(f"negsim: {exc}", file=sys.stderr)
-        return EXIT_FAULT
+    except NegsimError as exc:
+        for line in exc.lines():
+            print(f"negsim: {line}", file=sys.stderr)
+        return exc.exit_status
     except KeyboardInterrupt:
         print("negsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

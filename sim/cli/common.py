@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from sim.errors import InputError
 from sim.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -39,7 +40,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     """Bad input on the command line (not in a scenario file): exit status 2, one line."""
 
 
@@ -209,7 +210,7 @@ def prepare_out(path: str | None) -> Any:
     """Check an ``--out`` folder before long work; :class:`UsageError` if it is unusable."""
     if path is None:
         return None
-    from sim.output.files import OutputDirError, prepare_output_dir
+    from sim.files import OutputDirError, prepare_output_dir
 
     try:
         return prepare_output_dir(path)

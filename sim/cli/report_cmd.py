@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``report`` command: build the page, write it atomically, print its path."""
-    from sim.output.files import atomic_write_text
+    from sim.files import atomic_write_text
     from sim.output.report import ReportError, build_report
 
     folder = Path(args.results_dir)

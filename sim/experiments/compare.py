@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim._version import __version__
+from sim.errors import InputError
 from sim.experiments.executors import ExecutorSpec, open_executor
 from sim.experiments.montecarlo import MonteCarloResult, ProgressCallback, run_monte_carlo
 from sim.experiments.stats import PairedDifference, paired_difference
@@ -24,7 +25,7 @@ from sim.scenario.schema import Deadline, Scenario
 __all__ = ["Comparison", "DeadlineDifference", "IncompatibleScenarios", "compare"]
 
 
-class IncompatibleScenarios(ValueError):
+class IncompatibleScenarios(InputError):
     """The two scenarios cannot be compared (their deadlines differ)."""
 
 

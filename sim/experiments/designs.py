@@ -40,6 +40,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import qmc
 
+from sim.errors import InputError
+
 __all__ = [
     "KINDS",
     "MAX_GRID_POINTS",
@@ -71,7 +73,7 @@ _KEY_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 
 
-class DesignError(ValueError):
+class DesignError(InputError):
     """A parameter specification or a design request that cannot be honoured.
 
     The message is a single line that quotes the offending value and the rule it broke.

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from sim.errors import InputError, WorkFailed
+
 __all__ = [
     "Backend",
     "DaskUnavailable",
@@ -44,11 +46,11 @@ T = TypeVar("T")
 DASK_HINT = "pip install 'negsim[dask]'  (or: pip install 'dask[distributed]')"
 
 
-class DaskUnavailable(RuntimeError):
+class DaskUnavailable(InputError):
     """Dask was asked for but is not installed."""
 
 
-class SchedulerUnreachable(RuntimeError):
+class SchedulerUnreachable(WorkFailed):
     """The Dask scheduler could not be reached."""
 
 
@@ -138,7 +140,7 @@ def _import_distributed() -> Any:
 PROBE_SECONDS = 2.0
 
 
-class PoolBroken(RuntimeError):
+class PoolBroken(WorkFailed):
     """The process pool broke (a worker died) and some tasks will never finish."""
 
 

@@ -23,7 +23,7 @@ File format
   ``fingerprint`` is the SHA-256 of its canonical JSON. ``points`` is how many points the
   experiment has.
 
-* one line per finished point, appended and fsync'd (:func:`~sim.output.files.append_line_durably`)
+* one line per finished point, appended and fsync'd (:func:`~sim.files.append_line_durably`)
   before the next point is reported done::
 
       {"point": 3, "values": {"actors.russia.tempo_days": 7.5}, "runs": 200,
@@ -53,8 +53,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.errors import InputError
 from sim.experiments.designs import Scalar
-from sim.output.files import append_line_durably, atomic_write_text
+from sim.files import append_line_durably, atomic_write_text
 
 __all__ = [
     "FORMAT_VERSION",
@@ -74,7 +75,7 @@ FORMAT_VERSION = 1
 """Value of the header's ``negsim_points`` key."""
 
 
-class StoreError(ValueError):
+class StoreError(InputError):
     """A log that cannot be used: another experiment's, unreadable, or already present.
 
     The message is one line naming the file and what to do.

@@ -73,6 +73,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim._version import __version__
+from sim.errors import InputError, WorkFailed
 from sim.experiments.designs import (
     Choice,
     Design,
@@ -95,7 +96,7 @@ from sim.experiments.montecarlo import MAX_CHUNK, simulate_runs
 from sim.experiments.sensitivity import SobolIndices, saltelli_points, sobol
 from sim.experiments.stats import Proportion, wilson
 from sim.experiments.store import PointRecord, PointStore, StoreError, read_log
-from sim.output.files import atomic_write_json, atomic_write_text
+from sim.files import atomic_write_json, atomic_write_text
 from sim.scenario import Deadline, Scenario, ScenarioError, load_scenario
 
 __all__ = [
@@ -152,7 +153,7 @@ def simulate_convened(scenario: Scenario, seed: int, start: int, stop: int) -> F
     return simulate_runs(scenario, seed, start, stop).convened_day
 
 
-class PointError(ValueError):
+class PointError(InputError):
     """A point of an experiment whose scenario fails validation.
 
     The message is one line naming the point (its index, counting from 0, as in
@@ -160,7 +161,7 @@ class PointError(ValueError):
     """
 
 
-class ExperimentStopped(RuntimeError):
+class ExperimentStopped(WorkFailed):
     """The experiment stopped: a task failed again after its retry (its worker died twice).
 
     Attributes

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.output.files import atomic_write_bytes
+from sim.files import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

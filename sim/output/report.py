@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim._version import __version__
-from sim.output.files import JsonFileError, read_json_file
+from sim.errors import InputError
+from sim.files import JsonFileError, read_json_file
 
 __all__ = ["ReportError", "build_report"]
 
@@ -56,7 +57,7 @@ _MINUS = "\u2212"
 _NUM = ' class="num"'
 
 
-class ReportError(ValueError):
+class ReportError(InputError):
     """A results folder is missing, incomplete or unreadable for a report.
 
     The message is one line; it names the folder or file, and for

@@ -22,13 +22,13 @@ import numpy as np
 from sim._version import __version__
 from sim.experiments.compare import Comparison
 from sim.experiments.montecarlo import MonteCarloResult
+from sim.files import atomic_write_json, atomic_write_text, csv_text
 from sim.output.figures import (
     comparison_figure,
     convening_cdf_figure,
     readiness_fan_figure,
     save_figure,
 )
-from sim.output.files import atomic_write_json, atomic_write_text, csv_text
 
 __all__ = [
     "COMPARE_FILES",

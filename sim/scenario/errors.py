@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sim.errors import InputError, one_line
+
 __all__ = ["Problem", "ScenarioError"]
 
 
@@ -31,7 +33,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A scenario file, an ``extends`` chain or an override is invalid.
 
     ``str(error)`` is one line per problem, each naming the file, the key and
@@ -43,6 +45,10 @@ class ScenarioError(ValueError):
         if not self.problems:
             raise ValueError("a ScenarioError needs at least one problem")
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        """One line per problem, each escaped so that it stays one line."""
+        return [one_line(str(p)) for p in self.problems]
 
     @classmethod
     def single(cls, source: str, key: str, message: str) -> ScenarioError:

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.errors import InputError
+
 __all__ = [
     "JsonFileError",
     "OutputDirError",
@@ -30,7 +32,7 @@ __all__ = [
 ]
 
 
-class OutputDirError(ValueError):
+class OutputDirError(InputError):
     """An output folder cannot be created or written to."""
 
 
@@ -88,7 +90,7 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
-class JsonFileError(ValueError):
+class JsonFileError(InputError):
     """A JSON file cannot be read; the message is one line starting with the file's name."""
 
 

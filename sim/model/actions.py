@@ -30,6 +30,7 @@ __all__ = [
     "KindInfo",
     "apply",
     "effect_function",
+    "success_chance",
 ]
 
 
@@ -257,6 +258,22 @@ def apply(
     return _EFFECTS[action.kind](state, action, context, now, u)
 
 
+def success_chance(state: State, action: Action) -> float:
+    """The chance that ``action`` succeeds if taken in ``state``, in [0, 1].
+
+    Only an attempt can fail: an agreement on an open gate succeeds with
+    probability ``settle_probability * readiness * (1 - contention)`` (1 when
+    it is ``certain``); on a settled gate it changes nothing, and every other
+    kind of action simply happens. :func:`apply` draws against exactly this.
+    """
+    if action.kind is not ActionKind.DELEGATION_AGREEMENT or action.certain:
+        return 1.0
+    if state.resolved >> action.gate & 1:
+        return 0.0
+    openness = math.exp(state.contention_latent[action.gate])  # 1 - contention, never 0
+    return action.effect.settle_probability * logistic(state.readiness_logit) * openness
+
+
 def _stances(stance: tuple[float, ...], action: Action) -> tuple[float, ...]:
     """Stances after the action's ``stance_self`` and ``stance_other`` shifts."""
     e = action.effect
@@ -439,9 +456,7 @@ def _agreement(
         return _new(
             State, (x, violence, balance, resolved, contention, stance, rapport, target, phase, day)
         ), -1
-    openness = math.exp(contention[gate])  # 1 - contention, never 0
-    chance = e.settle_probability * logistic(x) * openness
-    if action.certain or u < chance:
+    if action.certain or u < success_chance(state, action):
         return _new(
             State,
             (

@@ -8,6 +8,7 @@ from sim.scenario.loader import (
     packaged_scenarios,
     parse_override,
     scenario_from_dict,
+    with_overrides,
 )
 from sim.scenario.schema import (
     ActorSpec,
@@ -39,4 +40,5 @@ __all__ = [
     "packaged_scenarios",
     "parse_override",
     "scenario_from_dict",
+    "with_overrides",
 ]

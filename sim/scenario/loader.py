@@ -65,6 +65,7 @@ __all__ = [
     "packaged_scenarios",
     "parse_override",
     "scenario_from_dict",
+    "with_overrides",
 ]
 
 #: The packaged baseline scenario, used when no scenario is named.
@@ -358,6 +359,37 @@ def load_scenario(
     )
     apply_overrides(data, origins, pairs)
     return scenario_from_dict(data, origins=origins, source=str(file), default_name=file.stem)
+
+
+def with_overrides(
+    scenario: Scenario, overrides: Sequence[str] | Mapping[str, object]
+) -> Scenario:
+    """``scenario`` with values changed by dotted key, validated like a file.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario (or one built with :func:`scenario_from_dict`).
+    overrides
+        ``KEY=VALUE`` strings as given to ``--set``, or a mapping from dotted
+        keys to values.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem, naming ``--set`` for an override.
+    """
+    data = _copy(dict(scenario.document))
+    origins = dict(scenario.origins)
+    pairs = (
+        [parse_override(o) for o in overrides]
+        if not isinstance(overrides, Mapping)
+        else list(overrides.items())
+    )
+    apply_overrides(data, origins, pairs)
+    return scenario_from_dict(
+        data, origins=origins, source=scenario.source, default_name=scenario.name
+    )
 
 
 def scenario_from_dict(
@@ -858,6 +890,8 @@ def _build(doc: Document, source: str, default_name: str) -> Scenario | None:
         world=world,
         choice=choice,
         resolved=canonical_json(doc.data),
+        document=doc.data,
+        origins=dict(doc.origins),
     )
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from sim.model.actions import ActionKind
 from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, World
@@ -224,6 +226,10 @@ class Scenario:
     resolved
         The fully resolved scenario (after ``extends``, ``remove`` and
         overrides) as canonical JSON: what :attr:`sha256` hashes.
+    document, origins
+        The resolved document as parsed, and which file set each key: what
+        :func:`~sim.scenario.with_overrides` derives a changed scenario from.
+        Treat them as read-only.
     convener
         The actor that announces the date (for the narrative), or ``None``.
     """
@@ -247,6 +253,10 @@ class Scenario:
     world: World
     choice: ChoiceRule
     resolved: str
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    origins: Mapping[tuple[str, ...], str] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @property
     def horizon_day(self) -> int:

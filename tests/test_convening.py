@@ -21,7 +21,7 @@ from sim.model.params import ConveningRule
 from sim.model.state import NO_DAY, Phase, State, logit
 
 RULE = ConveningRule(
-    announce_threshold=0.6, postpone_threshold=0.4, lead_min_days=14, lead_max_days=28
+    announce_threshold=0.6, postpone_threshold=0.4, lead_days=(14, 28)
 )
 N_GATES = 2
 ALL = 0b11
@@ -60,7 +60,7 @@ def test_all_resolved(resolved: int, n_gates: int, expected: bool) -> None:
 
 def test_thresholds_are_log_odds_and_a_zero_postpone_threshold_never_postpones() -> None:
     assert thresholds(RULE) == (logit(0.6), logit(0.4))
-    never = ConveningRule(0.6, 0.0, 14, 28)
+    never = ConveningRule(0.6, 0.0, (14, 28))
     assert thresholds(never) == (logit(0.6), -math.inf)
     assert step(announced(1e-12, 30), never, N_GATES, 5.0, 0.5)[1] is Transition.NONE
 
@@ -111,7 +111,7 @@ def test_announced_day_lies_within_the_lead_bounds(u: float, now: float) -> None
 
 
 def test_lead_days_are_uniform_over_the_whole_days_inclusive() -> None:
-    rule = ConveningRule(0.6, 0.4, 3, 7)
+    rule = ConveningRule(0.6, 0.4, (3, 7))
     n = 5000
     counts: dict[int, int] = {}
     for i in range(n):
@@ -126,12 +126,12 @@ def test_lead_days_are_uniform_over_the_whole_days_inclusive() -> None:
     st.floats(0.0, 1.0, exclude_max=True),
 )
 def test_lead_days_stay_within_bounds(lo: int, extra: int, u: float) -> None:
-    rule = ConveningRule(0.6, 0.4, lo, lo + extra)
+    rule = ConveningRule(0.6, 0.4, (lo, lo + extra))
     assert lo <= lead_days(rule, u) <= lo + extra
 
 
 def test_lead_days_for_a_fixed_lead() -> None:
-    rule = ConveningRule(0.6, 0.4, 21, 21)
+    rule = ConveningRule(0.6, 0.4, (21, 21))
     assert {lead_days(rule, u) for u in (0.0, 0.5, math.nextafter(1.0, 0.0))} == {21}
 
 

@@ -127,7 +127,7 @@ WORLD = World(
     balance_volatility=0.5,
 )
 MECHANISMS = Mechanisms(ripeness=Ripeness(True, 0.5), narrowing=Narrowing(True, 0.4))
-RULE = ConveningRule(0.6, 0.4, 3, 9)
+RULE = ConveningRule(0.6, 0.4, (3, 9))
 
 
 @settings(max_examples=120, deadline=None)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from sim.model.declare import flag, integer, number, span, table
+
 __all__ = [
     "EFFECT_FIELDS",
+    "MAX_SENSITIVITY",
     "ChoiceRule",
     "ConveningRule",
     "Effect",
@@ -28,41 +31,55 @@ __all__ = [
 class Effect:
     """The sizes of an action's effects; which ones apply depends on its kind.
 
-    Attributes
-    ----------
-    readiness
-        Shift of readiness, in log-odds (+0.4 multiplies the odds by 1.5).
-    stance_self
-        Shift of the acting actor's stance (``atanh`` units).
-    stance_other
-        Shift of the partner's or target's stance (``atanh`` units).
-    rapport
-        Shift of the rapport between the actor and its partner or target
-        (log-odds).
-    balance
-        Shift of the military balance toward the acting actor's side
-        (``atanh`` units, multiplied by the actor's side, -1, 0 or +1).
-    violence
-        Shift of the level of violence (log-odds).
-    contention
-        Saturating shift of the contention of the action's gate (see
-        :func:`sim.model.state.saturate`).
-    settle_probability
-        For an agreement on a gate: the chance it succeeds at full readiness
-        and no contention, in [0, 1].
-    target_days
-        For a target date: how many days ahead the date is set.
+    Each field's meaning, unit and range are declared below (and listed in
+    ``docs/SCENARIOS.md``). Shifts of readiness, violence and rapport are in
+    log-odds (+0.4 multiplies the odds by 1.5); shifts of stance and balance
+    in ``atanh`` units.
     """
 
-    readiness: float = 0.0
-    stance_self: float = 0.0
-    stance_other: float = 0.0
-    rapport: float = 0.0
-    balance: float = 0.0
-    violence: float = 0.0
-    contention: float = 0.0
-    settle_probability: float = 1.0
-    target_days: float = 14.0
+    readiness: float = number(
+        0.0,
+        "shift of readiness (for a meeting, times 1 + amplification x rapport; for an "
+        "agreement, only on success)",
+        unit="log-odds",
+    )
+    stance_self: float = number(0.0, "shift of the acting actor's stance", unit="atanh units")
+    stance_other: float = number(
+        0.0, "shift of the partner's or target's stance", unit="atanh units"
+    )
+    rapport: float = number(
+        0.0, "shift of the rapport between the actor and its partner or target", unit="log-odds"
+    )
+    balance: float = number(
+        0.0,
+        "shift of the military balance toward the actor's side (times its side: nothing for "
+        "side 0)",
+        unit="atanh units",
+    )
+    violence: float = number(0.0, "shift of the level of violence", unit="log-odds")
+    contention: float = number(
+        0.0,
+        "for a demand or precondition: how much more contested the gate becomes; for an "
+        "agreement: the change when the attempt fails (negative: a failed round still narrows "
+        "the dispute)",
+        unit="saturating",
+    )
+    settle_probability: float = number(
+        1.0,
+        "for an agreement: the chance it succeeds at full readiness and no contention",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+        what="a probability",
+    )
+    target_days: float = number(
+        14.0,
+        "for a target date: how many days ahead the date is set",
+        unit="days",
+        low=0.0,
+        low_open=True,
+        what="a number of days",
+    )
 
 
 #: The names of :class:`Effect`'s fields, in order.
@@ -71,18 +88,12 @@ EFFECT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Effect))
 
 @dataclass(frozen=True, slots=True)
 class Reactions:
-    """Spoiler moves and reactions: actors answer what others do.
+    """Spoiler moves and reactions: actors answer what others do."""
 
-    Attributes
-    ----------
-    enabled
-        When false, no reaction rule fires.
-    max_depth
-        Longest chain of reactions to reactions (1: only direct reactions).
-    """
-
-    enabled: bool = True
-    max_depth: int = 2
+    enabled: bool = flag(True, "reaction rules fire")
+    max_depth: int = integer(
+        2, "longest chain: 1 = only direct answers, 2 = answers to answers", low=1, high=10
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +104,14 @@ class Ripeness:
     fastest when the war hurts and neither side expects to win.
     """
 
-    enabled: bool = True
-    rate: float = 0.0
+    enabled: bool = flag(True, "a mutually hurting stalemate raises readiness")
+    rate: float = number(
+        0.0,
+        "drift rate x violence x (1 - balance^2) of readiness, acting continuously between events",
+        unit="log-odds per day",
+        low=0.0,
+        what="a rate per day",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +121,14 @@ class Narrowing:
     Readiness log-odds fall by ``rate * violence`` per day.
     """
 
-    enabled: bool = True
-    rate: float = 0.0
+    enabled: bool = flag(True, "continuing violence lowers readiness")
+    rate: float = number(
+        0.0,
+        "drift -rate x violence of readiness, acting continuously between events",
+        unit="log-odds per day",
+        low=0.0,
+        what="a rate per day",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +140,30 @@ class FocalDates:
     more.
     """
 
-    enabled: bool = True
-    window_days: float = 10.0
-    tempo_boost: float = 1.0
-    weight_boost: float = 1.0
+    enabled: bool = flag(True, "focal dates concentrate effort")
+    window_days: float = number(
+        10.0,
+        "how far ahead a focal date (a focal deadline or a target date) draws effort",
+        unit="days",
+        low=0.0,
+        what="a number of days",
+    )
+    tempo_boost: float = number(
+        1.0,
+        "decisions come this many times as often",
+        unit="factor",
+        low=0.0,
+        low_open=True,
+        what="a positive factor",
+    )
+    weight_boost: float = number(
+        1.0,
+        "constructive moves weigh this many times more",
+        unit="factor",
+        low=0.0,
+        low_open=True,
+        what="a positive factor",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +174,28 @@ class Rapport:
     rapport`` of the two who meet.
     """
 
-    enabled: bool = True
-    amplification: float = 0.0
+    enabled: bool = flag(True, "rapport amplifies meetings")
+    amplification: float = number(
+        0.0,
+        "a meeting's readiness effect x (1 + amplification x rapport)",
+        unit="factor",
+        low=0.0,
+        what="a factor",
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Mechanisms:
     """The switchable mechanisms of the model, with their parameters."""
 
-    reactions: Reactions = Reactions()
-    ripeness: Ripeness = Ripeness()
-    narrowing: Narrowing = Narrowing()
-    focal_dates: FocalDates = FocalDates()
-    rapport: Rapport = Rapport()
+    reactions: Reactions = table(Reactions, "spoiler moves and reactions")
+    ripeness: Ripeness = table(Ripeness, "the ripeness of a mutually hurting stalemate")
+    narrowing: Narrowing = table(Narrowing, "violence narrowing the space for talks")
+    focal_dates: FocalDates = table(FocalDates, "focal dates concentrating effort")
+    rapport: Rapport = table(Rapport, "rapport amplifying meetings")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class World:
     """The world's own dynamics.
 
@@ -162,16 +211,79 @@ class World:
     ``*_volatility`` per square-root day of noise.
     """
 
-    tick_days: float = 7.0
-    readiness_mean: float = 0.5
-    readiness_reversion: float = 0.0
-    stance_pull: float = 0.0
-    violence_mean: float = 0.5
-    violence_reversion: float = 0.0
-    violence_volatility: float = 0.0
-    balance_mean: float = 0.0
-    balance_reversion: float = 0.0
-    balance_volatility: float = 0.0
+    tick_days: float = number(
+        7.0,
+        "how often the war takes its random step (at k x tick_days, k = 1, 2, ...)",
+        unit="days",
+        low=0.0,
+        low_open=True,
+        what="a number of days",
+    )
+    readiness_mean: float = number(
+        doc="where readiness settles without effort when the actors' mean stance is 0",
+        unit="level",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a readiness",
+        default_from="initial.readiness",
+    )
+    readiness_reversion: float = number(
+        0.0,
+        "how fast readiness returns to its rest level (half-life 0.693 / rate days); 0 = never",
+        unit="per day",
+        low=0.0,
+        what="a rate per day",
+    )
+    stance_pull: float = number(
+        0.0,
+        "how far the actors' lasting attitudes move the rest level: rest = "
+        "logit(readiness_mean) + stance_pull x mean stance",
+        unit="log-odds per unit of mean stance",
+        low=0.0,
+        what="a number of log-odds",
+    )
+    violence_mean: float = number(
+        doc="long-run level of violence",
+        unit="level",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a level of violence",
+        default_from="initial.violence",
+    )
+    violence_reversion: float = number(
+        0.0, "pull toward it", unit="per day", low=0.0, what="a rate per day"
+    )
+    violence_volatility: float = number(
+        0.0,
+        "noise of each step",
+        unit="log-odds per square-root day",
+        low=0.0,
+        what="a volatility per square-root day",
+    )
+    balance_mean: float = number(
+        doc="long-run military balance",
+        unit="level",
+        low=-1.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a balance",
+        default_from="initial.balance",
+    )
+    balance_reversion: float = number(
+        0.0, "pull toward it", unit="per day", low=0.0, what="a rate per day"
+    )
+    balance_volatility: float = number(
+        0.0,
+        "noise of each step",
+        unit="atanh units per square-root day",
+        low=0.0,
+        what="a volatility per square-root day",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,15 +293,50 @@ class ConveningRule:
     When every gate is resolved and readiness is at least
     ``announce_threshold``, the convener announces a date ``lead`` days after
     the current day, ``lead`` drawn uniformly from the whole days
-    ``lead_min_days .. lead_max_days``. If readiness falls below
+    ``lead_days[0] .. lead_days[1]``. If readiness falls below
     ``postpone_threshold`` before that date, the date is postponed. The
     conference convenes on the announced date.
     """
 
-    announce_threshold: float = 0.6
-    postpone_threshold: float = 0.4
-    lead_min_days: int = 14
-    lead_max_days: int = 28
+    announce_threshold: float = number(
+        doc="once every gate is resolved, a date is announced when readiness reaches this",
+        unit="readiness",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a readiness threshold",
+    )
+    postpone_threshold: float = number(
+        doc="an announced date is postponed if readiness falls below this (at most "
+        "announce_threshold); 0 means never postpone",
+        unit="readiness",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        what="a readiness threshold",
+    )
+    lead_days: tuple[int, int] = span(
+        doc="days from the announcement to the conference, drawn uniformly among the whole "
+        "days min ... max",
+        integer=True,
+        what="whole days",
+    )
+
+    @property
+    def lead_min_days(self) -> int:
+        """The shortest lead time, in days."""
+        return self.lead_days[0]
+
+    @property
+    def lead_max_days(self) -> int:
+        """The longest lead time, in days."""
+        return self.lead_days[1]
+
+
+#: Largest choice.stance_sensitivity: a committed actor favours constructive moves at
+#: most exp(20), about 5e8, times; beyond that weights overflow.
+MAX_SENSITIVITY = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,4 +347,12 @@ class ChoiceRule:
     stance)``, a spoiler move's by ``exp(-stance_sensitivity * stance)``.
     """
 
-    stance_sensitivity: float = 1.0
+    stance_sensitivity: float = number(
+        1.0,
+        "kappa: constructive moves weigh e^(kappa x stance) times their base weight, spoiler "
+        "moves e^(-kappa x stance); 0 makes stance irrelevant; at most 20 (beyond that the "
+        "weights overflow)",
+        low=0.0,
+        high=MAX_SENSITIVITY,
+        what="a sensitivity",
+    )

@@ -9,10 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from typing import Any
 
 from sim.model.actions import ActionKind
+from sim.model.declare import (
+    calendar_date,
+    flag,
+    identifier,
+    integer,
+    number,
+    reference,
+    span,
+    table,
+    text,
+)
 from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, World
 
 __all__ = [
@@ -28,18 +39,28 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GateSpec:
     """An open question that must be resolved before the conference can be announced."""
 
     id: str
-    label: str
-    resolved: bool
-    contention: float
-    note: str = ""
+    label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
+    resolved: bool = flag(
+        False, "settled from day 0 (a counterfactual can settle a question in advance)"
+    )
+    contention: float = number(
+        0.0,
+        "how contested it is: an attempt to settle it succeeds with probability "
+        "settle_probability x readiness x (1 - contention)",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        what="a contention",
+    )
+    note: str = text("", "where the number comes from")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Move:
     """One entry of an actor's repertoire: a kind of action with its weight and effects.
 
@@ -49,87 +70,133 @@ class Move:
         The entry's key in the file (``actors.ACTOR.actions.ID``).
     kind
         The kind of action.
-    weight
-        Base weight in the actor's choice (non-negative; 0 disables the move).
-    other
-        The partner or target actor's id, or ``None``.
-    gate
-        The gate's id, or ``None``.
     effect
         The effect sizes (the scenario's defaults for the kind, overridden by the entry).
-    note
-        Where the numbers come from.
     """
 
     id: str
-    kind: ActionKind
-    weight: float
-    other: str | None
-    gate: str | None
+    kind: ActionKind = reference(
+        "kind of action",
+        "what the move is",
+        default_text="the move's id, if it is a kind's name; otherwise required",
+    )
+    weight: float = number(
+        1.0,
+        "base weight in the actor's choice; 0 disables the move",
+        unit="weight",
+        low=0.0,
+        what="a weight",
+    )
+    other: str | None = reference(
+        "actor",
+        "who the move is with or against (the two words are synonyms; give one, not both); "
+        "required or refused by kind",
+        key="partner or target",
+    )
+    gate: str | None = reference(
+        "gate", "the question the move acts on; required for gate kinds, refused otherwise"
+    )
     effect: Effect
-    note: str = ""
+    note: str = text("", "where the numbers come from")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionRule:
     """An actor's reaction to what another actor does.
 
     When an action of a kind in :attr:`on`, by an actor in :attr:`by` (any
     other actor when empty), reaches this actor after a delay drawn uniformly
-    from ``delay_min_days .. delay_max_days``, it answers with :attr:`respond`
-    with chance :attr:`probability`.
-
-    Attributes
-    ----------
-    other
-        The target of the response: an actor id, ``"provoker"`` for the actor
-        whose action provoked it, or ``None``.
+    from ``delay_days``, it answers with :attr:`respond` with chance
+    :attr:`probability`.
     """
 
     id: str
-    on: tuple[ActionKind, ...]
-    by: tuple[str, ...]
-    respond: ActionKind
-    other: str | None
-    gate: str | None
-    probability: float
-    delay_min_days: float
-    delay_max_days: float
+    on: tuple[ActionKind, ...] = reference(
+        "kind of action", "the kinds of action it answers", many=True, default=MISSING
+    )
+    by: tuple[str, ...] = reference(
+        "actor",
+        "whose actions it answers (actors other than itself)",
+        many=True,
+        default=(),
+        default_text="every other actor",
+    )
+    respond: ActionKind = reference("kind of action", "its answer", default=MISSING)
+    other: str | None = reference(
+        "actor",
+        'who the answer is aimed at; "provoker": the actor whose action provoked it',
+        key="partner or target",
+        default_text='"provoker" for kinds that need one; none otherwise',
+    )
+    gate: str | None = reference("gate", "the question the answer acts on; required for gate kinds")
+    probability: float = number(
+        doc="chance it answers each provocation; 0 disables the rule",
+        unit="probability",
+        low=0.0,
+        high=1.0,
+        what="a probability",
+    )
+    delay_days: tuple[float, float] = span(
+        (1.0, 1.0), "days until the answer, drawn uniformly between min and max"
+    )
     effect: Effect
-    note: str = ""
+    note: str = text("", "where the numbers come from")
+
+    @property
+    def delay_min_days(self) -> float:
+        """The shortest delay, in days."""
+        return self.delay_days[0]
+
+    @property
+    def delay_max_days(self) -> float:
+        """The longest delay, in days."""
+        return self.delay_days[1]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActorSpec:
-    """An actor: who it is, its tempo, its stance, what it can do and how it reacts.
-
-    Attributes
-    ----------
-    side
-        -1, 0 or +1: the side of the war it backs (the balance's sign convention).
-    stance
-        Initial stance toward convening, in (-1, 1).
-    tempo_days
-        Mean time between its decisions, in days (exponentially distributed).
-    pass_weight
-        Weight of letting a turn pass without acting.
-    plural
-        Whether :attr:`name` takes a plural verb ("the Gulf monarchies ship arms").
-    """
+    """An actor: who it is, its tempo, its stance, what it can do and how it reacts."""
 
     id: str
-    name: str
-    side: int
-    stance: float
-    tempo_days: float
-    pass_weight: float
+    name: str = text(
+        doc='how reports name it ("the United States")', default_text="the id with _ as spaces"
+    )
+    plural: bool = flag(
+        False, 'the name takes a plural verb in the narrative ("the Gulf monarchies ship arms")'
+    )
+    side: int = integer(
+        0,
+        "the side of the war it backs; the sign of its effect on the balance",
+        low=-1,
+        high=1,
+        what="a side (-1, 0 or 1)",
+    )
+    stance: float = number(
+        0.0,
+        "initial stance toward convening: -1 hostile ... +1 committed",
+        unit="level",
+        low=-1.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a stance",
+    )
+    tempo_days: float = number(
+        doc="mean time between its decisions (exponentially distributed)",
+        unit="days",
+        low=0.0,
+        low_open=True,
+        what="a number of days",
+    )
+    pass_weight: float = number(
+        0.0, "weight of letting a turn pass without acting", unit="weight", low=0.0, what="a weight"
+    )
     moves: tuple[Move, ...]
     reactions: tuple[ReactionRule, ...]
-    note: str = ""
-    plural: bool = False
+    note: str = text("", "where the numbers come from")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DatedEvent:
     """An event from the record, replayed on its date.
 
@@ -137,31 +204,37 @@ class DatedEvent:
     ----------
     day
         Days since the scenario start.
-    certain
-        For an agreement on a gate: it settles the gate for sure.
-    provokes_reactions
-        Whether other actors' reaction rules may answer it (false when the
-        record already holds the answer as an event of its own).
-    record
-        Whether it happened (an event from the historical record) rather than
-        being added by a counterfactual; the narrative marks it either way.
     """
 
     id: str
-    date: dt.date
+    date: dt.date = calendar_date(doc="when it happened (from start to horizon)")
     day: int
-    actor: str
-    kind: ActionKind
-    other: str | None
-    gate: str | None
+    actor: str = reference("actor", "who acted", default=MISSING)
+    kind: ActionKind = reference("kind of action", "what it was", default=MISSING)
+    other: str | None = reference(
+        "actor", "with or against whom (by kind)", key="partner or target"
+    )
+    gate: str | None = reference("gate", "the question it acted on (by kind)")
     effect: Effect
-    certain: bool
-    provokes_reactions: bool
-    note: str = ""
-    record: bool = True
+    certain: bool = flag(
+        True,
+        "for an agreement: it settles the gate for sure (a fact); false makes it an attempt "
+        "with the usual chance, drawn from a random stream of the event's own",
+    )
+    provokes_reactions: bool = flag(
+        True,
+        "whether reaction rules may answer it; false when the answer is itself a dated event, "
+        "so it is not counted twice",
+    )
+    note: str = text("", "the record's wording; shown in negsim trace")
+    record: bool = flag(
+        True,
+        "true: it happened (the historical record); false: added by this scenario (a "
+        "counterfactual's invention); negsim trace marks it [record] or [scenario]",
+    )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Deadline:
     """A date by which the conference may or may not be convened.
 
@@ -170,50 +243,88 @@ class Deadline:
     day
         Days since the scenario start. Convened "by" the deadline means
         convened on or before this day.
-    focal
-        Whether it is a focal date that concentrates effort.
     """
 
     id: str
-    label: str
-    date: dt.date
+    label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
+    date: dt.date = calendar_date(
+        doc='"convened by" this date means on or before it (from start to horizon)'
+    )
     day: int
-    focal: bool
+    focal: bool = flag(
+        False, "a focal date (a summit, a declared target) that concentrates effort beforehand"
+    )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RapportSpec:
     """The initial rapport of one pair of actors."""
 
     id: str
-    between: tuple[str, str]
-    value: float
-    note: str = ""
+    between: tuple[str, str] = reference(
+        "actor",
+        "the pair: two different actors, each pair at most once",
+        many=True,
+        default=MISSING,
+    )
+    value: float = number(
+        doc="their rapport on day 0 (other pairs start at initial.rapport)",
+        unit="level",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a rapport",
+    )
+    note: str = text("", "where the number comes from")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InitialState:
-    """The state at the scenario start (besides gates, stances and rapport pairs).
+    """The state at the scenario start (besides gates, stances and rapport pairs)."""
 
-    Attributes
-    ----------
-    readiness
-        In (0, 1).
-    violence
-        In (0, 1).
-    balance
-        In (-1, 1).
-    rapport
-        Rapport of every pair not listed under ``[rapport]``, in (0, 1).
-    """
+    readiness: float = number(
+        doc="readiness to convene on day 0",
+        unit="level",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a readiness",
+    )
+    violence: float = number(
+        0.5,
+        "level of violence (or pressure) on day 0",
+        unit="level",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a level of violence",
+    )
+    balance: float = number(
+        0.0,
+        "military balance on day 0: -1 the side -1 actors prevail, +1 the side 1 actors",
+        unit="level",
+        low=-1.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a balance",
+    )
+    rapport: float = number(
+        0.5,
+        "rapport of every pair of actors not listed under [rapport]",
+        unit="level",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a rapport",
+    )
 
-    readiness: float
-    violence: float
-    balance: float
-    rapport: float
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
     """A validated scenario.
 
@@ -234,24 +345,39 @@ class Scenario:
         The actor that announces the date (for the narrative), or ``None``.
     """
 
-    name: str
-    title: str
-    description: str
-    outcome: str
+    name: str = identifier(
+        doc="short name in tables, file names and JSON output; not inherited through extends",
+        default_text="the file name without .toml (if it is a valid id, else scenario)",
+    )
+    title: str = text(doc="heading in reports; not inherited", default_text="the name")
+    description: str = text("", "what the scenario asks, for a teacher; not inherited")
+    outcome: str = text(
+        "the conference convenes",
+        'what "convene" means here (e.g. "the agreement is concluded")',
+    )
     source: str
-    start: dt.date
-    horizon: dt.date
-    initial: InitialState
-    convening: ConveningRule
-    convener: str | None
+    start: dt.date = calendar_date(doc="day 0")
+    horizon: dt.date = calendar_date(
+        doc="the last day simulated (after start); runs not convened by then are censored"
+    )
+    initial: InitialState = table(InitialState, "the state on day 0", required=True, factory=False)
+    convening: ConveningRule = table(
+        ConveningRule,
+        "when the outcome is announced, postponed, reached",
+        required=True,
+        factory=False,
+    )
+    convener: str | None = reference(
+        "actor", "who announces (used only in the narrative)", key="convening.convener"
+    )
     gates: tuple[GateSpec, ...]
     actors: tuple[ActorSpec, ...]
     rapport: tuple[RapportSpec, ...]
     events: tuple[DatedEvent, ...]
     deadlines: tuple[Deadline, ...]
-    mechanisms: Mechanisms
-    world: World
-    choice: ChoiceRule
+    mechanisms: Mechanisms = table(Mechanisms, "the switchable mechanisms")
+    world: World = table(World, "the world's own dynamics", factory=False)
+    choice: ChoiceRule = table(ChoiceRule, "how stance shapes choice")
     resolved: str
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     origins: Mapping[tuple[str, ...], str] = field(

@@ -30,6 +30,7 @@ def build_parser() -> Parser:
     commands.required = True
     from sim.cli import (
         compare_cmd,
+        params_cmd,
         play_cmd,
         report_cmd,
         run_cmd,
@@ -44,6 +45,7 @@ def build_parser() -> Parser:
         compare_cmd,
         trace_cmd,
         validate_cmd,
+        params_cmd,
         sweep_cmd,
         sensitivity_cmd,
         play_cmd,

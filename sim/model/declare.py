@@ -59,6 +59,7 @@ class Type:
     INTEGER: Final = "whole number"
     BOOLEAN: Final = "boolean"
     TEXT: Final = "string"
+    TEXTS: Final = "list of strings"
     ID: Final = "id"
     CHOICE: Final = "one of"
     SPAN: Final = "number or [min, max]"

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
+from sim.model.declare import Declared, Type
 from sim.scenario.build import build
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.reader import ID_PATTERN, Document, Path, describe
@@ -31,6 +32,7 @@ from sim.scenario.schema import Scenario
 
 __all__ = [
     "BASELINE",
+    "FILE_KEYS",
     "SET_SOURCE",
     "apply_overrides",
     "find_scenario",
@@ -47,6 +49,25 @@ BASELINE = "geneva2_2013.toml"
 SET_SOURCE = "--set"
 #: Longest chain of ``extends``.
 MAX_EXTENDS_DEPTH = 16
+#: The keys that say how a file is read rather than what it holds (section 4 of the docs).
+FILE_KEYS: tuple[tuple[str, Declared], ...] = (
+    (
+        "extends",
+        Declared(
+            Type.TEXT,
+            "the scenario this one changes: a file, relative to this file",
+            default_text="none",
+        ),
+    ),
+    (
+        "remove",
+        Declared(
+            Type.TEXTS,
+            "dotted keys of the parent deleted before merging; only with extends",
+            default_text="`[]`",
+        ),
+    ),
+)
 #: Keys a file never inherits from the file it extends.
 NOT_INHERITED = ("name", "title", "description")
 #: Largest scenario file read, in bytes (a guard against reading the wrong file).

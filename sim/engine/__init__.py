@@ -1,7 +1,7 @@
 """The engine: one run of a scenario on SimPy, with its random streams and its result."""
 
 from sim.engine.compiled import CompiledModel, compile_scenario
-from sim.engine.result import RunResult, Source, TraceRecord
+from sim.engine.result import RunResult, Source, Step, TraceRecord
 from sim.engine.run import Check, CheckingEnvironment, Chooser, Decision, simulate
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Decision",
     "RunResult",
     "Source",
+    "Step",
     "TraceRecord",
     "compile_scenario",
     "simulate",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 
-__all__ = ["RunResult", "Source", "TraceRecord"]
+from sim.model.actions import ActionKind
+
+__all__ = ["RunResult", "Source", "Step", "TraceRecord"]
 
 
 class Source(StrEnum):
@@ -23,6 +25,23 @@ class Source(StrEnum):
     """An announcement, a postponement or the convening itself."""
 
 
+class Step(StrEnum):
+    """What a trace record is when it is not an action."""
+
+    PASS = "pass"
+    """An actor let its turn pass."""
+    WORLD = "world"
+    """The war took its random step."""
+    CHECK = "check"
+    """A look at readiness at the moment it was due to cross a threshold."""
+    ANNOUNCE = "announce"
+    """A date was announced."""
+    POSTPONE = "postpone"
+    """The announced date was postponed."""
+    CONVENE = "convene"
+    """The conference convened."""
+
+
 @dataclass(frozen=True, slots=True)
 class TraceRecord:
     """One line of a run's trace.
@@ -36,9 +55,8 @@ class TraceRecord:
     actor
         The acting actor's id ("" for the world and the convening rule).
     action
-        The kind of action; ``"pass"`` for a turn let pass; ``"world"``;
-        ``"announce"``, ``"postpone"`` or ``"convene"``; ``"check"`` for a
-        look at readiness at the moment it was due to cross a threshold.
+        The kind of action, or the :class:`Step` when it is not an action
+        (both are strings: ``"meeting"``, ``"pass"``).
     other
         The partner or target actor's id, or "".
     gate
@@ -63,7 +81,7 @@ class TraceRecord:
     time: float
     source: Source
     actor: str
-    action: str
+    action: ActionKind | Step
     _: KW_ONLY
     readiness_before: float
     readiness_after: float

@@ -65,9 +65,9 @@ from sim.engine.compiled import (
     ReplayEvent,
     compile_scenario,
 )
-from sim.engine.result import RunResult, Source, TraceRecord
+from sim.engine.result import RunResult, Source, Step, TraceRecord
 from sim.engine.rng import Purpose, Streams, Uniforms, stream_id
-from sim.model.actions import KINDS, Action, ActionKind, apply
+from sim.model.actions import KINDS, Action, apply
 from sim.model.choice import PASS, weights
 from sim.model.convening import Transition, convene, due, step
 from sim.model.mechanisms import (
@@ -364,7 +364,7 @@ class _Run:
                         now,
                         Source.DECISION,
                         actor.id,
-                        "pass",
+                        Step.PASS,
                         readiness_before=r,
                         readiness_after=r,
                         decision=decision,
@@ -435,7 +435,7 @@ class _Run:
     def _dated(self, event: ReplayEvent, _fired: Event) -> None:
         """A dated event, at the start of its day.
 
-        Only an agreement that is an attempt (``certain = false``) needs a
+        Only an attempt (a kind with a chance, ``certain = false``) needs a
         draw; it comes from a stream of its own, keyed by the event's id, so
         removing one dated event changes no other event's draw.
         """
@@ -444,7 +444,7 @@ class _Run:
         self._advance(now)
         action = event.action
         u = 0.5
-        if action.kind is ActionKind.DELEGATION_AGREEMENT and not action.certain:
+        if KINDS[action.kind].chance is not None and not action.certain:
             u = self.streams.block(stream_id("record:" + action.label), Purpose.RECORD, 0)[0]
         self._act(action, now, u, Source.RECORD, 0, event.provokes_reactions, note=event.note)
 
@@ -467,7 +467,7 @@ class _Run:
                 r = logistic(before.readiness_logit)
                 self.trace.append(
                     TraceRecord(
-                        now, Source.WORLD, "", "world", readiness_before=r, readiness_after=r
+                        now, Source.WORLD, "", Step.WORLD, readiness_before=r, readiness_after=r
                     )
                 )
             self._settle(now)
@@ -563,7 +563,7 @@ class _Run:
                     now,
                     source,
                     ids[action.actor],
-                    action.kind.value,
+                    action.kind,
                     other=ids[action.other] if action.other >= 0 else "",
                     gate=model.gate_ids[action.gate] if action.gate >= 0 else "",
                     label=action.label,
@@ -671,7 +671,7 @@ class _Run:
                     now,
                     Source.CONVENING,
                     "",
-                    "check",
+                    Step.CHECK,
                     readiness_before=logistic(state.readiness_logit),
                     readiness_after=logistic(moved.readiness_logit),
                 )
@@ -691,11 +691,11 @@ class _Run:
             day = self.state.convene_day
             self.announcements.append((now, day))
             _Urgent(self.env, day - now).callbacks.append(partial(self._convene, day))
-            action = "announce"
+            action = Step.ANNOUNCE
         else:
             day = -1
             self.postponements.append(now)
-            action = "postpone"
+            action = Step.POSTPONE
         if self.trace is not None:
             convener = model.scenario.convener or ""
             self.trace.append(
@@ -727,7 +727,7 @@ class _Run:
                     float(day),
                     Source.CONVENING,
                     self.model.scenario.convener or "",
-                    "convene",
+                    Step.CONVENE,
                     readiness_before=r,
                     readiness_after=r,
                     day=day,

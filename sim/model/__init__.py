@@ -4,7 +4,7 @@ This layer is pure Python on plain data. It imports neither SimPy, the command
 line, nor matplotlib; :mod:`sim.engine` runs it in time.
 """
 
-from sim.model.actions import KINDS, Action, ActionContext, ActionKind, KindInfo, apply
+from sim.model.actions import KINDS, Action, ActionContext, ActionKind, Kind, Words, apply
 from sim.model.params import (
     ChoiceRule,
     ConveningRule,
@@ -28,7 +28,7 @@ __all__ = [
     "ConveningRule",
     "Effect",
     "FocalDates",
-    "KindInfo",
+    "Kind",
     "Mechanisms",
     "Narrowing",
     "Phase",
@@ -36,6 +36,7 @@ __all__ = [
     "Reactions",
     "Ripeness",
     "State",
+    "Words",
     "World",
     "apply",
 ]

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from sim.engine.result import RunResult, Source, TraceRecord
+from sim.engine.result import RunResult, Source, Step, TraceRecord
+from sim.model.actions import KINDS, ActionKind
+from sim.model.words import render
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -58,20 +60,14 @@ def format_date(date: dt.date) -> str:
     return f"{date.day} {date:%B %Y}"
 
 
-# Verbs as the narrative uses them: third person singular -> plural.
-_PLURAL = {
-    "announces": "announce",
-    "blames": "blame",
-    "carries": "carry",
-    "demands": "demand",
-    "launches": "launch",
-    "lifts": "lift",
-    "names": "name",
-    "sets": "set",
-    "settles": "settle",
-    "ships": "ship",
-    "tries": "try",
-    "waits": "wait",
+#: What the narrative says of a trace record that is not an action (templates of
+#: :mod:`sim.model.words`; an announcement adds its date).
+_STEPS: dict[Step, str] = {
+    Step.PASS: "{actor} {waits|wait}",
+    Step.WORLD: "the war goes on",
+    Step.CHECK: "readiness reaches a threshold between events",
+    Step.ANNOUNCE: "{actor} {announces|announce} the date",
+    Step.POSTPONE: "the announced date is postponed",
 }
 
 
@@ -84,10 +80,6 @@ class _Names:
         self.plural = {a.id for a in scenario.actors if a.plural}
         self.gates = {g.id: g.label for g in scenario.gates}
 
-    def verb(self, actor_id: str, verb: str) -> str:
-        """``verb`` (third person singular) agreeing with the actor's name."""
-        return _PLURAL.get(verb, verb) if actor_id in self.plural else verb
-
     def actor(self, actor_id: str) -> str:
         return self.actors.get(actor_id, actor_id.replace("_", " "))
 
@@ -96,56 +88,26 @@ class _Names:
 
 
 def _action_sentence(r: TraceRecord, names: _Names) -> str:
+    plural = r.actor in names.plural
     a = names.actor(r.actor)
-    b = names.actor(r.other) if r.other else ""
-    gate = names.gate(r.gate) if r.gate else ""
-    scenario = names.scenario
-
-    def v(verb: str) -> str:
-        return names.verb(r.actor, verb)
-
-    match r.action:
-        case "meeting":
-            return f"{a} and {b} meet"
-        case "joint_proposal":
-            return f"{a} and {b} put forward a joint proposal"
-        case "target_date":
-            return f"{a} {v('names')} a target date"
-        case "un_resolution":
-            return f"{a} {v('carries')} a UN resolution that blames {b}"
-        case "embargo_lift":
-            return f"{a} {v('lifts')} an arms embargo" + (
-                f", over the objections of {b}" if b else ""
-            )
-        case "arms_shipment":
-            return f"{a} {v('ships')} arms" + (f", to the alarm of {b}" if b else "")
-        case "seat_demand":
-            return f"{a} {v('demands')} a seat at the table ({gate})"
-        case "precondition":
-            return f"{a} {v('sets')} conditions for attending ({gate})"
-        case "delegation_agreement":
-            if r.settled:
-                return f"{a} {v('settles')} {gate}"
-            return f"{a} {v('tries')} to settle {gate}, without success"
-        case "military_offensive":
-            return f"{a} {v('launches')} a military offensive"
-        case "blame_statement":
-            return f"{a} publicly {v('blames')} {b}"
-        case "pass":
-            return f"{a} {v('waits')}"
-        case "world":
-            return "the war goes on"
-        case "announce":
-            who = a if r.actor else "the convener"
-            return f"{who} {v('announces')} the date: {format_date(scenario.date_of(r.day))}"
-        case "postpone":
-            return "the announced date is postponed"
-        case "check":
-            return "readiness reaches a threshold between events"
-        case "convene":
-            return scenario.outcome
-        case other:
-            return f"{a}: {other.replace('_', ' ')}"
+    if isinstance(r.action, ActionKind):
+        kind = KINDS[r.action]
+        failed = kind.chance is not None and not r.settled
+        template = kind.words.failed if failed else kind.words.done
+        return render(
+            template,
+            plural=plural,
+            actor=a,
+            other=names.actor(r.other) if r.other else "",
+            gate=names.gate(r.gate) if r.gate else "",
+        )
+    if r.action is Step.CONVENE:
+        return names.scenario.outcome
+    if r.action is Step.ANNOUNCE:
+        who = a if r.actor else "the convener"
+        said = render(_STEPS[Step.ANNOUNCE], plural=plural, actor=who)
+        return f"{said}: {format_date(names.scenario.date_of(r.day))}"
+    return render(_STEPS[r.action], plural=plural, actor=a)
 
 
 def _readiness_clause(r: TraceRecord) -> str:

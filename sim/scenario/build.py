@@ -209,9 +209,7 @@ def _other_and_gate(
         if provoker:
             other = "provoker"
         else:
-            joint = kind in (ActionKind.MEETING, ActionKind.JOINT_PROPOSAL)
-            role = "partner" if joint else "target"
-            t.fail(role, f"{kind.value} needs a {role} actor")
+            t.fail(info.role, f"{kind.value} needs a {info.role} actor")
     gate: str | None = None
     if info.gate:
         name = t.identifier("gate", "")

@@ -7,16 +7,18 @@ is pure data, computed once per scenario and cached.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from sim.engine.rng import stream_id
 from sim.model.actions import KINDS, Action, ActionContext, ActionKind
 from sim.model.choice import Repertoire
 from sim.model.convening import thresholds
-from sim.model.params import Effect
+from sim.model.params import ConveningRule, Effect, Mechanisms, World
 from sim.model.state import (
     NO_DAY,
     Phase,
@@ -26,12 +28,15 @@ from sim.model.state import (
     logit,
     pair_index,
 )
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Move, Scenario
 
 __all__ = ["CompiledActor", "CompiledModel", "Listener", "ReplayEvent", "compile_scenario"]
 
 #: Readiness is sampled for the fan chart every this many days.
 SAMPLE_DAYS = 7.0
+#: Largest number of gates an actor's moves may act on for its repertoires to be computed
+#: ahead (2**n of them).
+PRECOMPUTED_GATES = 8
 #: Stream id of the world: the war's steps and the convener's lead times (by purpose).
 WORLD_STREAM = stream_id("__world__")
 
@@ -42,10 +47,17 @@ class CompiledActor:
 
     Attributes
     ----------
+    specs
+        The actor's moves as the scenario defines them (for a person playing it).
     repertoire
         The actor's moves grouped for choice, all moves available.
+    gate_mask
+        Bit ``g`` set when one of its moves acts on gate ``g``: only those
+        gates' being settled changes what it can choose.
     repertoires
-        Cache of :meth:`repertoire_for`, keyed by the resolved-gates mask.
+        :meth:`repertoire_for` of every ``resolved & gate_mask``, computed
+        once, when the actor acts on at most :data:`PRECOMPUTED_GATES` gates
+        (otherwise empty, and each run builds what it needs).
     """
 
     index: int
@@ -54,27 +66,27 @@ class CompiledActor:
     tempo_days: float
     pass_weight: float
     moves: tuple[Action, ...]
+    specs: tuple[Move, ...]
     repertoire: Repertoire
     base_weights: tuple[float, ...]
     polarity: tuple[int, ...]
-    repertoires: dict[int, Repertoire] = field(default_factory=dict, compare=False, hash=False)
+    gate_mask: int
+    repertoires: Mapping[int, Repertoire]
 
     def repertoire_for(self, resolved: int) -> Repertoire:
         """The repertoire when the gates in the mask ``resolved`` are settled.
 
         A move on a settled gate (an agreement, a seat demand, a
-        precondition) is moot, so it gets weight 0; the rest keep theirs.
+        precondition) is moot, so it gets weight 0; the rest keep theirs. A
+        pure function of the mask (see :attr:`repertoires`).
         """
-        found = self.repertoires.get(resolved)
-        if found is None:
-            base = [
-                0.0 if a.gate >= 0 and resolved >> a.gate & 1 else w
-                for a, w in zip(self.moves, self.base_weights, strict=True)
-            ]
-            found = self.repertoires[resolved] = Repertoire.of(
-                base, self.polarity, self.pass_weight
-            )
-        return found
+        if not resolved & self.gate_mask:
+            return self.repertoire
+        base = [
+            0.0 if a.gate >= 0 and resolved >> a.gate & 1 else w
+            for a, w in zip(self.moves, self.base_weights, strict=True)
+        ]
+        return Repertoire.of(base, self.polarity, self.pass_weight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +125,14 @@ class ReplayEvent:
 
 @dataclass(frozen=True, slots=True)
 class CompiledModel:
-    """Everything a run needs, in index form.
+    """Everything a run needs, in index form; nothing refers back to the scenario.
 
     Attributes
     ----------
+    name
+        The scenario's name (for the run's result).
+    horizon_day
+        The last day simulated.
     listeners
         For each kind of action, the reaction rules that answer it.
     focal_days
@@ -133,9 +149,14 @@ class CompiledModel:
         ``reaction_streams[reactor][provoker]``: the random stream id of the
         reactor's answers to that provoker, so that removing one provoker's
         actions leaves the reactor's draws for all others unchanged.
+    convener
+        The id of the actor that announces dates ("" if none is named).
+    max_depth
+        The longest chain of reactions (0 when reactions are off).
     """
 
-    scenario: Scenario
+    name: str
+    horizon_day: int
     actor_ids: tuple[str, ...]
     gate_ids: tuple[str, ...]
     kinds: tuple[ActionKind, ...]
@@ -153,6 +174,12 @@ class CompiledModel:
     readiness_dynamic: bool
     war_dynamic: bool
     reaction_streams: tuple[tuple[int, ...], ...]
+    world: World
+    mechanisms: Mechanisms
+    convening: ConveningRule
+    sensitivity: float
+    convener: str
+    max_depth: int
 
     @property
     def n_gates(self) -> int:
@@ -197,23 +224,32 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
             _action(m.kind, i, m.effect, m.other, m.gate, index, gate_index, m.id)
             for m in spec.moves
         )
-        actors.append(
-            CompiledActor(
-                index=i,
-                id=spec.id,
-                stream=stream_id(spec.id),
-                tempo_days=spec.tempo_days,
-                pass_weight=spec.pass_weight,
-                moves=moves,
-                base_weights=tuple(m.weight for m in spec.moves),
-                polarity=tuple(KINDS[m.kind].polarity for m in spec.moves),
-                repertoire=Repertoire.of(
-                    [m.weight for m in spec.moves],
-                    [KINDS[m.kind].polarity for m in spec.moves],
-                    spec.pass_weight,
-                ),
-            )
+        gate_mask = 0
+        for move in moves:
+            if move.gate >= 0:
+                gate_mask |= 1 << move.gate
+        actor = CompiledActor(
+            index=i,
+            id=spec.id,
+            stream=stream_id(spec.id),
+            tempo_days=spec.tempo_days,
+            pass_weight=spec.pass_weight,
+            moves=moves,
+            specs=spec.moves,
+            gate_mask=gate_mask,
+            base_weights=tuple(m.weight for m in spec.moves),
+            polarity=tuple(KINDS[m.kind].polarity for m in spec.moves),
+            repertoire=Repertoire.of(
+                [m.weight for m in spec.moves],
+                [KINDS[m.kind].polarity for m in spec.moves],
+                spec.pass_weight,
+            ),
+            repertoires=MappingProxyType({}),
         )
+        if gate_mask.bit_count() <= PRECOMPUTED_GATES:
+            table = {key: actor.repertoire_for(key) for key in _submasks(gate_mask)}
+            actor = dataclasses.replace(actor, repertoires=MappingProxyType(table))
+        actors.append(actor)
 
     listeners: dict[ActionKind, list[Listener]] = {}
     for i, spec in enumerate(scenario.actors):
@@ -291,8 +327,10 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
     )
     announce_logit, postpone_logit = thresholds(scenario.convening)
     horizon = scenario.horizon_day
+    reactions = scenario.mechanisms.reactions
     return CompiledModel(
-        scenario=scenario,
+        name=scenario.name,
+        horizon_day=horizon,
         actor_ids=actor_ids,
         gate_ids=tuple(gate_index),
         kinds=kinds,
@@ -313,7 +351,23 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
             tuple(stream_id(f"{reactor}<-{provoker}") for provoker in actor_ids)
             for reactor in actor_ids
         ),
+        world=scenario.world,
+        mechanisms=scenario.mechanisms,
+        convening=scenario.convening,
+        sensitivity=scenario.choice.stance_sensitivity,
+        convener=scenario.convener or "",
+        max_depth=reactions.max_depth if reactions.enabled else 0,
     )
+
+
+def _submasks(mask: int) -> list[int]:
+    """Every mask whose set bits are among ``mask``'s (``mask`` itself and 0 included)."""
+    found = [0]
+    sub = mask
+    while sub:
+        found.append(sub)
+        sub = (sub - 1) & mask
+    return found
 
 
 def _readiness_dynamic(scenario: Scenario) -> bool:

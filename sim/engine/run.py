@@ -68,7 +68,7 @@ from sim.engine.compiled import (
 from sim.engine.result import RunResult, Source, Step, TraceRecord
 from sim.engine.rng import Purpose, Streams, Uniforms, stream_id
 from sim.model.actions import KINDS, Action, apply
-from sim.model.choice import PASS, weights
+from sim.model.choice import PASS, Repertoire, weights
 from sim.model.convening import Transition, convene, due, step
 from sim.model.mechanisms import (
     crossing_time,
@@ -223,7 +223,7 @@ class _Run:
         # Readiness between events (see sim.model.mechanisms.relax): the time it
         # was last brought up to date, and its rest level and drift, which
         # change only when stances, violence or the balance do.
-        world = model.scenario.world
+        world = model.world
         self.last_time = 0.0
         self.reversion = world.readiness_reversion
         self.dynamic = model.readiness_dynamic
@@ -231,8 +231,9 @@ class _Run:
         self._rest = 0.0
         self._drift_key: tuple[float, float] | None = None
         self._drift = 0.0
-        reactions = model.scenario.mechanisms.reactions
-        self.max_depth = reactions.max_depth if reactions.enabled else 0
+        self.max_depth = model.max_depth
+        # Each actor's repertoires by settled gates, built as the run needs them.
+        self.repertoires: list[dict[int, Repertoire]] = [{0: a.repertoire} for a in model.actors]
         self.listeners = model.listeners
         self.kind_index = model.kind_index
         self.n_gates = model.n_gates
@@ -268,11 +269,11 @@ class _Run:
         grid = model.grid
         self.readiness.extend([last] * (len(grid) - len(self.readiness)))
         return RunResult(
-            scenario=model.scenario.name,
+            scenario=model.name,
             seed=self.seed,
             run=self.run,
             convened_day=self.convened_day,
-            horizon_day=model.scenario.horizon_day,
+            horizon_day=model.horizon_day,
             announcements=tuple(self.announcements),
             postponements=tuple(self.postponements),
             gate_ids=model.gate_ids,
@@ -303,17 +304,19 @@ class _Run:
         model = self.model
         streams = self.streams
         stream = actor.stream
-        focal = model.scenario.mechanisms.focal_dates
+        focal = model.mechanisms.focal_dates
         use_focal = focal.enabled and (focal.tempo_boost != 1.0 or focal.weight_boost != 1.0)
         focal_days = model.focal_days
         window = focal.window_days
-        sensitivity = model.scenario.choice.stance_sensitivity
+        sensitivity = model.sensitivity
         index = actor.index
         tempo = actor.tempo_days
         fast_tempo = tempo / focal.tempo_boost
         boost = focal.weight_boost
         moves = actor.moves
-        repertoires = actor.repertoires
+        precomputed = actor.repertoires
+        built = self.repertoires[actor.index]
+        gate_mask = actor.gate_mask
         player = self.players.get(actor.id)
         timeout = env.timeout
         log1p = math.log1p
@@ -339,7 +342,10 @@ class _Run:
             if use_focal:
                 near = near_focal_date(now, focal_days, state.target_day, window)
             if player is None:
-                repertoire = repertoires.get(state.resolved) or actor.repertoire_for(state.resolved)
+                key = state.resolved & gate_mask
+                repertoire = precomputed.get(key) or built.get(key)
+                if repertoire is None:
+                    repertoire = built[key] = actor.repertoire_for(key)
                 chosen = repertoire.pick(
                     state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice
                 )
@@ -385,42 +391,38 @@ class _Run:
         """Let a person choose the actor's move; check the answer."""
         state_now = self._current(now)
         model = self.model
-        scenario = model.scenario
-        spec = scenario.actors[actor.index]
-        boost = scenario.mechanisms.focal_dates.weight_boost if near else 1.0
+        boost = model.mechanisms.focal_dates.weight_boost if near else 1.0
         available = tuple(a.gate < 0 or not state_now.resolved >> a.gate & 1 for a in actor.moves)
         seen = self.asked_at.get(actor.index, 0)
         recent = tuple(self.trace[seen:]) if self.trace is not None else ()
         if self.trace is not None:
             self.asked_at[actor.index] = len(self.trace)
+        stance = state_now.stance_latent[actor.index]
         chosen = player(
             Decision(
                 actor=actor.id,
                 time=now,
                 decision=decision,
                 state=state_now,
-                moves=spec.moves,
+                moves=actor.specs,
                 actions=actor.moves,
                 weights=tuple(
                     weights(
                         [
-                            m.weight if open_ else 0.0
-                            for m, open_ in zip(spec.moves, available, strict=True)
+                            w if open_ else 0.0
+                            for w, open_ in zip(actor.base_weights, available, strict=True)
                         ],
-                        [KINDS[m.kind].polarity for m in spec.moves],
-                        state_now.stance_latent[actor.index],
-                        scenario.choice.stance_sensitivity,
+                        actor.polarity,
+                        stance,
+                        model.sensitivity,
                         boost,
                     )
                 ),
                 available=available,
-                model_choice=actor.repertoire_for(state_now.resolved).pick(
-                    state_now.stance_latent[actor.index],
-                    scenario.choice.stance_sensitivity,
-                    boost,
-                    u_choice,
+                model_choice=actor.repertoire_for(state_now.resolved & actor.gate_mask).pick(
+                    stance, model.sensitivity, boost, u_choice
                 ),
-                pass_weight=spec.pass_weight,
+                pass_weight=actor.pass_weight,
                 recent=recent,
                 model=model,
             )
@@ -451,7 +453,7 @@ class _Run:
     def _world(self) -> Generator[Event, Any, None]:
         """The war's random step, every ``tick_days``."""
         env = self.env
-        world = self.model.scenario.world
+        world = self.model.world
         draw = Uniforms(self.streams, WORLD_STREAM, Purpose.WORLD).next
         tick = world.tick_days
         while True:
@@ -509,14 +511,14 @@ class _Run:
     def _rest_level(self, state: State) -> float:
         if state.stance_latent is not self._rest_key:
             self._rest_key = state.stance_latent
-            self._rest = rest_logit(state, self.model.scenario.world)
+            self._rest = rest_logit(state, self.model.world)
         return self._rest
 
     def _drift_rate(self, state: State) -> float:
         key = (state.violence_logit, state.balance_latent)
         if key != self._drift_key:
             self._drift_key = key
-            self._drift = readiness_drift(state, self.model.scenario.mechanisms)
+            self._drift = readiness_drift(state, self.model.mechanisms)
         return self._drift
 
     def _sample(self, now: float) -> None:
@@ -685,7 +687,7 @@ class _Run:
         transition = due(self.state, self.n_gates, self.announce_logit, self.postpone_logit)
         u = self.lead_draws.next() if transition is Transition.ANNOUNCED else 0.0
         before = self.state
-        self.state, transition = step(before, model.scenario.convening, model.n_gates, now, u)
+        self.state, transition = step(before, model.convening, model.n_gates, now, u)
         r = logistic(self.state.readiness_logit)
         if transition is Transition.ANNOUNCED:
             day = self.state.convene_day
@@ -697,7 +699,7 @@ class _Run:
             self.postponements.append(now)
             action = Step.POSTPONE
         if self.trace is not None:
-            convener = model.scenario.convener or ""
+            convener = model.convener
             self.trace.append(
                 TraceRecord(
                     now,
@@ -726,7 +728,7 @@ class _Run:
                 TraceRecord(
                     float(day),
                     Source.CONVENING,
-                    self.model.scenario.convener or "",
+                    self.model.convener,
                     Step.CONVENE,
                     readiness_before=r,
                     readiness_after=r,

@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, TypeGuard, assert_never
+from typing import Any, TextIO, TypeGuard
 
 import numpy as np
 
@@ -41,17 +41,19 @@ from sim.errors import InputError
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.experiments.stats import Proportion
 from sim.files import JsonFileError, atomic_write_json, read_json_file
-from sim.model.actions import ActionKind, apply
+from sim.model.actions import KINDS, ActionKind, apply, success_chance
 from sim.model.choice import PASS
-from sim.model.state import Phase, State
+from sim.model.state import NO_DAY, State
+from sim.model.words import render
 from sim.output.narrative import (
+    Names,
     added_events,
     format_date,
     newsworthy,
     outcome_lines,
     timeline_line,
 )
-from sim.scenario.schema import Deadline, Scenario
+from sim.scenario.schema import Deadline, Move, Scenario
 
 __all__ = [
     "MAX_TRIES",
@@ -536,18 +538,11 @@ class PlaySession:
     def intro(self, seed: int) -> str:
         """What the player reads before the first decision."""
         s = self.scenario
-        rule = s.convening
-        convener = _short(s.actor(s.convener).name) if s.convener else "the convener"
-        announces = "announce" if s.convener and s.actor(s.convener).plural else "announces"
-        lead = f"{rule.lead_min_days}-{rule.lead_max_days}"
         terms = [
             (
                 "readiness",
                 "from 0 to 1, how ready the parties are for the outcome the game is about "
-                f"({s.outcome}). Once every open question is settled and readiness reaches "
-                f"{rule.announce_threshold:.2f}, {convener} {announces} a date {lead} days "
-                f"ahead; if readiness falls below {rule.postpone_threshold:.2f} before that "
-                "date, the date is postponed.",
+                f"({s.stages[-1].label}). {_stages_text(s)}",
             ),
             ("contention", "how disputed an open question is: 0 agreed, 1 deadlocked."),
             (
@@ -636,7 +631,7 @@ class PlaySession:
         lines = ["Your options:", f"  0. Pass: let this turn go  ({share(decision.pass_weight)})"]
         for option in self.options:
             move = decision.moves[option.move]
-            title = self._title(move.kind, move.other, move.gate)
+            title = self._title(move)
             if not decision.available[option.move]:
                 head = f"{title}  ({move.id}; already settled, not available)"
                 lines.extend(_wrap(head, f"  {option.number}. ", "     "))
@@ -646,36 +641,23 @@ class PlaySession:
             lines.extend(_wrap(self._effects(decision, option.move), "       ", "       "))
         return lines
 
-    def _title(self, kind: ActionKind, other: str | None, gate: str | None) -> str:
-        """What a move is, in the player's words."""
-        s = self.scenario
-        b = s.actor(other).name if other else ""
-        label = next((g.label for g in s.gates if g.id == gate), gate or "")
-        match kind:
-            case ActionKind.MEETING:
-                return f"Meet {b}"
-            case ActionKind.JOINT_PROPOSAL:
-                return f"Put forward a joint proposal with {b}"
-            case ActionKind.TARGET_DATE:
-                return "Name a target date for the conference"
-            case ActionKind.UN_RESOLUTION:
-                return f"Carry a UN resolution that blames {b}"
-            case ActionKind.EMBARGO_LIFT:
-                return "Lift an arms embargo" + (f" (over {b}'s objections)" if b else "")
-            case ActionKind.ARMS_SHIPMENT:
-                return "Ship arms" + (f" (to {b})" if b else "")
-            case ActionKind.SEAT_DEMAND:
-                return f"Demand a seat at the table: {label}"
-            case ActionKind.PRECONDITION:
-                return f"Set conditions for attending: {label}"
-            case ActionKind.DELEGATION_AGREEMENT:
-                return f"Try to settle: {label}"
-            case ActionKind.MILITARY_OFFENSIVE:
-                return "Launch a military offensive"
-            case ActionKind.BLAME_STATEMENT:
-                return f"Blame {b} in public"
-            case _:  # pragma: no cover - every kind is above
-                assert_never(kind)
+    def _title(self, move: Move) -> str:
+        """What a move is, in the player's words (the kind's title, or the scenario's own)."""
+        names = Names(self.scenario)
+        own = self.scenario.words_for(move.kind)
+        template = (own.title if own and own.title else None) or KINDS[move.kind].words.title
+        t = move.targets
+        return render(
+            template,
+            actor=names.actor(self.actor),
+            other=_join_names([names.actor(o) for o in t.others]),
+            gate=_join_names([names.gate(g) for g in t.gates]),
+            deadline=names.deadlines.get(t.deadline or "", ""),
+            ending=names.endings.get(t.ending or "", ""),
+            stage=names.stage(t.stage) if t.stage else "",
+            regime=t.regime or "",
+            coalition=names.coalitions.get(t.coalition or "", ""),
+        )
 
     def _effects(self, decision: Decision, move: int) -> str:
         """The move's direct effects if it were taken now."""
@@ -689,7 +671,7 @@ class PlaySession:
                 return "already settled: nothing would change"
             p = action.effect.settle_probability
             c = state.contention(g)
-            chance = p * r * (1.0 - c)
+            chance = success_chance(state, action, context)
             success, _ = apply(
                 state, dataclasses.replace(action, certain=True), context, decision.time, 0.0
             )
@@ -723,7 +705,8 @@ class PlaySession:
             if abs(shift) >= 0.005:
                 parts.append(f"{name} {'warms to' if shift > 0 else 'cools toward'} the talks")
             me = action.actor
-            before_rapport, after_rapport = state.rapport(me, other), after.rapport(me, other)
+            before_rapport = context.rapport_of(state, me, other)
+            after_rapport = context.rapport_of(after, me, other)
             if abs(after_rapport - before_rapport) >= 0.005:
                 parts.append(_change(f"rapport with {name}", before_rapport, after_rapport))
         return "; ".join(parts)
@@ -742,6 +725,12 @@ class PlaySession:
             convened_day=result.convened_day,
             overrides=tuple(overrides),
         )
+
+
+def _join_names(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _wrap(text: str, first: str = "", rest: str = "") -> list[str]:
@@ -787,18 +776,43 @@ def _change(what: str, before: float, after: float) -> str:
     return f"{what} {delta:+.2f} (to {after:.2f})"
 
 
-def _readiness_line(state: State, scenario: Scenario) -> str:
-    rule = scenario.convening
-    r = state.readiness
-    if state.phase == Phase.ANNOUNCED:
-        when = format_date(scenario.date_of(state.convene_day))
-        return (
-            f"Readiness {r:.2f}. A date is announced: the conference opens on {when}, "
-            f"unless readiness falls below {rule.postpone_threshold:.2f} before then."
+def _stages_text(s: Scenario) -> str:
+    """The stages' rules in a sentence or two."""
+    parts = []
+    for stage in s.stages:
+        needs = "every open question" if stage.gates is None else "its questions"
+        when = f"readiness reaches {stage.threshold:.2f}" if stage.threshold > 0 else ""
+        lead = (
+            f", then a date {stage.lead_days[0]}-{stage.lead_days[1]} days ahead"
+            if stage.lead_days[1] > 0
+            else ""
         )
-    settled = all(state.gate_resolved(g) for g in range(len(scenario.gates)))
-    condition = "" if settled else ", once every question is settled"
-    return f"Readiness {r:.2f} (a date is announced at {rule.announce_threshold:.2f}{condition})."
+        postpone = (
+            f" (postponed if readiness falls below {stage.postpone_below:.2f})"
+            if stage.postpone_below > 0
+            else ""
+        )
+        condition = f"once {needs} settled" + (f" and {when}" if when else "")
+        parts.append(f"{stage.label}: {condition}{lead}{postpone}")
+    return "Stages, in order: " + "; ".join(parts) + "."
+
+
+def _readiness_line(state: State, scenario: Scenario) -> str:
+    r = state.readiness
+    k = state.stage
+    if k >= len(scenario.stages):
+        return f"Readiness {r:.2f}."
+    stage = scenario.stages[k]
+    if state.pending_day != NO_DAY:
+        when = format_date(scenario.date_of(state.pending_day))
+        unless = (
+            f", unless readiness falls below {stage.postpone_below:.2f} before then"
+            if stage.postpone_below > 0
+            else ""
+        )
+        return f"Readiness {r:.2f}. A date is set: {stage.label} on {when}{unless}."
+    condition = "" if stage.threshold <= 0 else f" at {stage.threshold:.2f}"
+    return f"Readiness {r:.2f} (next: {stage.label}{condition})."
 
 
 def _next_deadline(deadlines: Sequence[Deadline], day: int) -> Deadline | None:

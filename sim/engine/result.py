@@ -35,11 +35,15 @@ class Step(StrEnum):
     CHECK = "check"
     """A look at readiness at the moment it was due to cross a threshold."""
     ANNOUNCE = "announce"
-    """A date was announced."""
+    """A stage was taken: its date was announced (``day``)."""
     POSTPONE = "postpone"
-    """The announced date was postponed."""
-    CONVENE = "convene"
-    """The conference convened."""
+    """A pending date was postponed."""
+    STAGE = "stage"
+    """A stage was reached (``stage``)."""
+    END = "end"
+    """The negotiation ended by an alternative ending (``ending``)."""
+    DEADLINE = "deadline"
+    """A deadline passed with its stage unreached and its default ending happened."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +62,19 @@ class TraceRecord:
         The kind of action, or the :class:`Step` when it is not an action
         (both are strings: ``"meeting"``, ``"pass"``).
     other
-        The partner or target actor's id, or "".
+        The partner or target actor's id ("" if none; ids joined by "+" when
+        a joint act has several partners).
     gate
-        The gate acted on, or "".
+        The gate acted on ("" if none; joined by "+" for a package).
     label
         The repertoire entry, reaction rule or dated event it came from.
     readiness_before, readiness_after
         Readiness just before and just after.
     settled
-        The gate this resolved, or "".
+        The gates this settled ("" if none; joined by "+").
     day
-        For an announcement or convening: the conference day; otherwise -1.
+        For an announcement: the day it set; for a stage reached: its day;
+        otherwise -1.
     decision
         For a decision: the actor's decision number (0, 1, ...); otherwise -1.
     draw
@@ -76,6 +82,18 @@ class TraceRecord:
         reaction (reactions); ``None`` otherwise.
     note
         The record's wording for a dated event; otherwise "".
+    stage
+        The stage announced, reached or postponed; for a stage event from the
+        record, its stage; otherwise "".
+    ending
+        The ending the negotiation ended by, or "".
+    deadline, coalition
+        The deadline an extension moved, or that passed with its default
+        ending; the coalition that formed; otherwise "".
+    regime
+        The acting actor's regime at the time (its name may change with it).
+    failed
+        An attempt or a vote that failed.
     """
 
     time: float
@@ -93,6 +111,12 @@ class TraceRecord:
     decision: int = -1
     draw: float | None = None
     note: str = ""
+    stage: str = ""
+    ending: str = ""
+    deadline: str = ""
+    coalition: str = ""
+    regime: int = 0
+    failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,28 +129,43 @@ class RunResult:
         The scenario's name.
     seed, run
         The master seed and the run's index: together they fix every draw.
-    convened_day
-        The day the conference convened (days since the start), or ``None``
-        if it did not convene by the horizon (censored).
+    stage_ids
+        The stages, in order.
+    stage_days
+        Per stage, the day it was first reached (days since the start), or
+        ``None`` if it was not reached by the horizon (censored).
+    ending_ids
+        The alternative endings.
+    ending
+        The index of the ending the negotiation ended by, or -1.
+    ending_day
+        The day it ended so, or ``None``.
     horizon_day
         The last day simulated.
+    origin
+        The forecast origin (days): what happened up to it is the record's.
+    deadline_ids, deadline_days
+        The deadlines, and the day each stood at when the run ended (an
+        extension moves one).
     announcements
-        ``(time, day)`` of each announcement: when it was made and the
-        conference day it named.
+        ``(time, stage, day)`` of each date announced: when, for which stage,
+        and the day it named.
     postponements
-        When each announced date was postponed, in days.
+        ``(time, stage)`` of each date postponed.
     gate_ids
         The gates, in scenario order.
     gate_days
-        When each gate was resolved, in days (0 for gates resolved from the
-        start, ``None`` for gates never resolved).
+        When each gate was first settled, in days (0 for gates settled from the
+        start, ``None`` for gates never settled).
+    gate_reopenings
+        How many times each gate was reopened.
     actor_ids, kinds
         The actors and the kinds of action, the axes of :attr:`action_counts`.
     action_counts
         Actions taken, flattened row by row: ``action_counts[a * len(kinds) + k]``.
     readiness
         Readiness at the start of every ``sample_days``-th day from day 0;
-        after convening it stays at its last value.
+        after the run ended it stays at its last value.
     sample_days
         The spacing of :attr:`readiness`, in days.
     final_readiness
@@ -134,7 +173,7 @@ class RunResult:
     events
         Events the model handled: actor decisions (passes included), dated
         events, the war's steps, reaction messages, threshold checks and
-        convening dates (also those postponed). Each is one SimPy event; the
+        stage dates (also those postponed). Each is one SimPy event; the
         benchmark compares their cost with a bare SimPy loop of the same count.
     trace
         Every step of the run, when asked for; otherwise ``None``.
@@ -143,12 +182,20 @@ class RunResult:
     scenario: str
     seed: int
     run: int
-    convened_day: int | None
+    stage_ids: tuple[str, ...]
+    stage_days: tuple[int | None, ...]
+    ending_ids: tuple[str, ...]
+    ending: int
+    ending_day: int | None
     horizon_day: int
-    announcements: tuple[tuple[float, int], ...]
-    postponements: tuple[float, ...]
+    origin: int
+    deadline_ids: tuple[str, ...]
+    deadline_days: tuple[int, ...]
+    announcements: tuple[tuple[float, int, int], ...]
+    postponements: tuple[tuple[float, int], ...]
     gate_ids: tuple[str, ...]
     gate_days: tuple[float | None, ...]
+    gate_reopenings: tuple[int, ...]
     actor_ids: tuple[str, ...]
     kinds: tuple[str, ...]
     action_counts: tuple[int, ...]
@@ -159,13 +206,27 @@ class RunResult:
     trace: tuple[TraceRecord, ...] | None = None
 
     @property
+    def convened_day(self) -> int | None:
+        """The day the last stage was reached, or ``None`` (the outcome, for short)."""
+        return self.stage_days[-1] if self.stage_days else None
+
+    @property
     def convened(self) -> bool:
-        """Whether the conference convened by the horizon."""
+        """Whether the last stage was reached by the horizon."""
         return self.convened_day is not None
 
+    def reached_by(self, stage: int, day: int) -> bool:
+        """Whether stage ``stage`` was reached on or before ``day``."""
+        reached = self.stage_days[stage]
+        return reached is not None and reached <= day
+
     def convened_by(self, day: int) -> bool:
-        """Whether the conference convened on or before ``day``."""
-        return self.convened_day is not None and self.convened_day <= day
+        """Whether the last stage was reached on or before ``day``."""
+        return self.reached_by(len(self.stage_days) - 1, day)
+
+    def ended_by(self, day: int) -> bool:
+        """Whether an alternative ending happened on or before ``day``."""
+        return self.ending_day is not None and self.ending_day <= day
 
     def counts(self) -> dict[tuple[str, str], int]:
         """The non-zero action counts, keyed by ``(actor, kind)``."""

@@ -1,46 +1,63 @@
 """One run of a scenario on SimPy: :func:`simulate`.
 
+History, then forecast
+----------------------
+A scenario's record is known up to its forecast origin (``as_of``). Up to
+the end of that day only the record acts: its dated events are replayed
+with their recorded results, and nothing is simulated (no actor decides, no
+reaction is sent, the war takes no random step, and no stage is taken but
+by a record event). Readiness still relaxes between events (a deterministic
+equation), and a deadline that passes unmet still brings its default ending.
+At the end of the origin day the simulated actors take over from the state
+the record produced. Record events after the origin are unknown to the run,
+but for scheduled ones (a vote or an election set for a date), which keep
+their date and lose their result.
+
 Processes and events
 --------------------
-- one process per actor: it waits an exponential time with mean
-  ``tempo_days`` (shorter near a focal date), then chooses a move from its
-  repertoire or lets the turn pass;
+- one process per actor: from the origin, it waits an exponential time with
+  mean its regime's ``tempo_days`` (shorter near a focal date), then chooses a
+  move from its repertoire or lets the turn pass; it sleeps while it is not
+  taking part or the negotiation is in recess;
 - dated events: each a timed event with a callback, all scheduled when the
   run starts, at the start of their day;
-- one world process (when the war has dynamics): every ``tick_days`` (at
-  ``k * tick_days``) the war takes a random step (violence, balance);
+- one world process (when there is a war with dynamics): every ``tick_days``
+  from the origin the war takes a random step (violence, balance);
 - messages: when an action is one that another actor reacts to, that actor
   draws whether it reacts and when the news reaches it; if it reacts, its
   response happens on arrival (a timed event with a callback);
-- convening dates: when a date is announced, an urgent event at the start of
-  that day convenes the conference unless the date was postponed meanwhile;
+- stage dates: when a stage's date is set, an urgent event at the start of
+  that day reaches it unless the date was postponed meanwhile;
+- deadlines with a default ending: an urgent event at the end of the
+  deadline's day (wherever extensions moved it) ends the negotiation if its
+  stage is still unreached;
 - checks: readiness moves between events (reversion to its rest level,
   ripeness, narrowing: :func:`sim.model.mechanisms.relax`); when it is heading
-  for the threshold that matters (announce, or postpone once a date is set),
-  a check is scheduled for the moment it crosses
-  (:func:`sim.model.mechanisms.crossing_time`), so the convening rule acts then.
+  for a threshold that matters (the next stage's, a pending date's postpone
+  threshold, an ending's level), a check is scheduled for the moment it
+  crosses (:func:`sim.model.mechanisms.crossing_time`), so the rule acts then.
 
 An event that changes the state first brings readiness up to date, then
-applies its change, then the convening rule. Reading the state (a trace, a
-person playing an actor) never changes the run.
+applies its change, then the stage and ending rules. Reading the state (a
+trace, a person playing an actor) never changes the run. The run stops when
+the last stage is reached, when an ending happens, or at the end of the
+horizon day (time ``horizon_day + 1``).
 
 Order of simultaneous events
 ----------------------------
 SimPy runs simultaneous events by priority, then in the order they were
 scheduled, never at random. At time 0 the processes start first (SimPy
-starts processes with urgent priority): each actor draws its first wait
-before the day-0 dated events happen. At the start of any day:
+starts processes with urgent priority): each actor draws its first wait (or
+its wait for the origin) before the day-0 dated events happen. At the start
+of any day:
 
-1. a conference due that day convenes first (urgent priority), unless a
-   check found readiness below the postpone threshold before;
+1. a stage due that day is reached first (urgent priority), unless a check
+   found readiness below the postpone threshold before; then a deadline that
+   passed at the end of the day before brings its default ending;
 2. the day's dated events follow, in file order: they were scheduled before
    anything else;
 3. then everything else due at that instant, in the order it was scheduled:
    a war step on a tick day, a message whose delay lands it there.
-
-The run stops at the end of the horizon day (time ``horizon_day + 1``).
-Deadlines are not events: a run convened "by" a deadline convened on or
-before the deadline's day.
 """
 
 from __future__ import annotations
@@ -67,18 +84,11 @@ from sim.engine.compiled import (
 )
 from sim.engine.result import RunResult, Source, Step, TraceRecord
 from sim.engine.rng import Purpose, Streams, Uniforms, stream_id
-from sim.model.actions import KINDS, Action, apply
+from sim.model.actions import KINDS, Action, apply, success_chance
 from sim.model.choice import PASS, Repertoire, weights
-from sim.model.convening import Transition, convene, due, step
-from sim.model.mechanisms import (
-    crossing_time,
-    near_focal_date,
-    readiness_drift,
-    relax,
-    rest_logit,
-    war_step,
-)
-from sim.model.state import Phase, State, logistic
+from sim.model.mechanisms import crossing_time, readiness_drift, relax, rest_logit, war_step
+from sim.model.stages import Transition, due, end, postpone, reach, take
+from sim.model.state import NO_DAY, NOT_ENDED, State, logistic
 from sim.scenario.schema import Move, Scenario
 
 __all__ = ["Check", "CheckingEnvironment", "Chooser", "Decision", "simulate"]
@@ -143,11 +153,9 @@ Chooser = Callable[[Decision], int]
 
 _inv_normal = NormalDist().inv_cdf
 _DECISION = Source.DECISION
-_OPEN = int(Phase.OPEN)
-_ANNOUNCED = int(Phase.ANNOUNCED)
+_REACTION = Source.REACTION
 #: How long after an exactly computed threshold crossing readiness is checked, in days.
 _CROSSING_MARGIN = 1e-9
-_REACTION = Source.REACTION
 
 
 class CheckingEnvironment(simpy.Environment):
@@ -183,6 +191,11 @@ class _Urgent(Event):
         env.schedule(self, URGENT, delay)
 
 
+def _names(ids: tuple[str, ...], mask: int) -> str:
+    """The ids of the bits set in ``mask``, joined by "+"."""
+    return "+".join(ids[g] for g in range(len(ids)) if mask >> g & 1)
+
+
 class _Run:
     """The mutable bookkeeping of one run. The state itself changes only through the model."""
 
@@ -211,38 +224,41 @@ class _Run:
         self.counts = [0] * (len(model.actors) * n_kinds)
         self.trace: list[TraceRecord] | None = [] if trace else None
         self.events = 0
-        self.announcements: list[tuple[float, int]] = []
-        self.postponements: list[float] = []
+        self.announcements: list[tuple[float, int, int]] = []
+        self.postponements: list[tuple[float, int]] = []
         self.gate_days: list[float | None] = [
             0.0 if model.initial.resolved >> g & 1 else None for g in range(model.n_gates)
         ]
+        self.reopenings = [0] * model.n_gates
+        self.stage_days: list[int | None] = [None] * len(model.stages)
+        self.ending_day: int | None = None
         self.readiness: list[float] = []
         self.next_sample = 0.0
-        self.convened_day: int | None = None
+        self.finished = False
         self.reaction_streams: dict[tuple[int, int], Uniforms] = {}
         # Readiness between events (see sim.model.mechanisms.relax): the time it
         # was last brought up to date, and its rest level and drift, which
         # change only when stances, violence or the balance do.
-        world = model.world
         self.last_time = 0.0
-        self.reversion = world.readiness_reversion
+        self.reversion = model.world.readiness_reversion
         self.dynamic = model.readiness_dynamic
-        self._rest_key: tuple[float, ...] | None = None
+        self._rest_key: tuple[float, float] | None = None
         self._rest = 0.0
         self._drift_key: tuple[float, float] | None = None
         self._drift = 0.0
         self.max_depth = model.max_depth
-        # Each actor's repertoires by settled gates, built as the run needs them.
-        self.repertoires: list[dict[int, Repertoire]] = [{0: a.repertoire} for a in model.actors]
+        # Repertoires by (regime, settled gates) for actors on too many gates to compute
+        # them all ahead (see Regime.repertoires): built as this run needs them.
+        self.repertoires: list[dict[tuple[int, int], Repertoire]] = [{} for _ in model.actors]
         self.listeners = model.listeners
         self.kind_index = model.kind_index
-        self.n_gates = model.n_gates
-        self.announce_logit = model.announce_logit
-        self.postpone_logit = model.postpone_logit
+        self.requires = model.context.requires
         self.lead_draws = Uniforms(self.streams, WORLD_STREAM, Purpose.CONVENING)
-        self.all_gates = (1 << model.n_gates) - 1
+        self.origin_time = model.origin_time
         # The earliest pending check for readiness crossing a threshold between events.
         self.watch_at = math.inf
+        # Actors asleep until they take part again: their wake-up events.
+        self.sleeping: dict[int, Event] = {}
 
     # -- running ----------------------------------------------------------------
 
@@ -250,34 +266,54 @@ class _Run:
         model = self.model
         env = self.env
         # Dated events are scheduled before anything else, so that at their time they
-        # come before every other event but a convening (see the module docstring).
+        # come before every other event but a stage due (see the module docstring).
         for event in model.events:
             env.timeout(float(event.day)).callbacks.append(partial(self._dated, event))
+        for d, ending in enumerate(model.deadline_ending):
+            if ending >= 0:
+                self._watch_deadline(d, self.state.deadline_days[d])
         for actor in model.actors:
             env.process(self._actor(actor))
         if model.war_dynamic:
             env.process(self._world())
-        self._settle(0.0)
+        if self.origin_time > 0.0:
+            env.timeout(self.origin_time).callbacks.append(self._take_over)
+        else:
+            self._settle(0.0)
         env.run(until=model.horizon_end)
         return self._result()
 
+    def _take_over(self, _event: Event) -> None:
+        """At the forecast origin: the rules act on the state the record produced."""
+        self._advance(self.env.now)
+        self._settle(self.env.now)
+
     def _result(self) -> RunResult:
         model = self.model
-        if self.convened_day is None:
+        if not self.finished:
             self._advance(model.horizon_end)  # readiness at the end of the horizon
         last = logistic(self.state.readiness_logit)
         grid = model.grid
         self.readiness.extend([last] * (len(grid) - len(self.readiness)))
+        state = self.state
         return RunResult(
             scenario=model.name,
             seed=self.seed,
             run=self.run,
-            convened_day=self.convened_day,
+            stage_ids=model.stage_ids,
+            stage_days=tuple(self.stage_days),
+            ending_ids=model.ending_ids,
+            ending=state.ended,
+            ending_day=self.ending_day,
             horizon_day=model.horizon_day,
+            origin=model.origin,
+            deadline_ids=model.deadline_ids,
+            deadline_days=state.deadline_days,
             announcements=tuple(self.announcements),
             postponements=tuple(self.postponements),
             gate_ids=model.gate_ids,
             gate_days=tuple(self.gate_days),
+            gate_reopenings=tuple(self.reopenings),
             actor_ids=model.actor_ids,
             kinds=tuple(k.value for k in model.kinds),
             action_counts=tuple(self.counts),
@@ -290,8 +326,16 @@ class _Run:
 
     # -- processes ------------------------------------------------------------------
 
+    def _near(self, now: float, state: State) -> bool:
+        """Whether a focal date (a focal deadline where it now stands, a target date) is near."""
+        window = self.model.mechanisms.focal_dates.window_days
+        if now <= state.target_day <= now + window:
+            return True
+        days = state.deadline_days
+        return any(now <= days[d] <= now + window for d in self.model.focal_deadlines)
+
     def _actor(self, actor: CompiledActor) -> Generator[Event, Any, None]:
-        """An actor's decision loop.
+        """An actor's decision loop, from the forecast origin on.
 
         Decision ``k`` uses draws ``3k, 3k+1, 3k+2`` of the actor's decision
         stream (wait, choice, outcome), whatever happens, so draws stay keyed
@@ -306,23 +350,25 @@ class _Run:
         stream = actor.stream
         focal = model.mechanisms.focal_dates
         use_focal = focal.enabled and (focal.tempo_boost != 1.0 or focal.weight_boost != 1.0)
-        focal_days = model.focal_days
-        window = focal.window_days
         sensitivity = model.sensitivity
         index = actor.index
-        tempo = actor.tempo_days
-        fast_tempo = tempo / focal.tempo_boost
+        bit = 1 << index
+        tempo_boost = focal.tempo_boost
         boost = focal.weight_boost
         moves = actor.moves
-        precomputed = actor.repertoires
-        built = self.repertoires[actor.index]
+        regimes = actor.regimes
+        built = self.repertoires[index]
         gate_mask = actor.gate_mask
+        requires = self.requires
+        sessions = bool(model.sessions)
         player = self.players.get(actor.id)
         timeout = env.timeout
         log1p = math.log1p
         buffer: list[float] = []
         pos = block = decision = 0
-        near = use_focal and near_focal_date(0.0, focal_days, self.state.target_day, window)
+        if self.origin_time > 0.0:
+            yield timeout(self.origin_time)
+        near = use_focal and self._near(env.now, self.state)
         while True:
             if pos == len(buffer):
                 buffer = streams.block(stream, Purpose.DECISIONS, block)
@@ -332,20 +378,38 @@ class _Run:
             u_choice = buffer[pos + 1]
             u_outcome = buffer[pos + 2]
             pos += 3
-            yield timeout(-log1p(-u_wait) * (fast_tempo if near else tempo))
-            self.events += 1
+            tempo = regimes[self.state.regime[index]].tempo_days
+            yield timeout(-log1p(-u_wait) * (tempo / tempo_boost if near else tempo))
             now = env.now
+            state = self.state
+            if self.finished:
+                return
+            if not state.active & bit:
+                yield self._sleep(index)  # until it takes part again
+                decision += 1
+                continue
+            if sessions and not model.in_session(now):
+                start = model.next_session(now)
+                if start == math.inf:
+                    return
+                yield timeout(start - now)
+                decision += 1
+                continue
+            self.events += 1
             # The choice depends on stances, settled gates and target dates, which do
             # not move between events: readiness is brought up to date only when the
             # actor acts (or a person must see it).
-            state = self.state
             if use_focal:
-                near = near_focal_date(now, focal_days, state.target_day, window)
+                near = self._near(now, state)
+            regime_index = state.regime[index]
+            regime = regimes[regime_index]
             if player is None:
                 key = state.resolved & gate_mask
-                repertoire = precomputed.get(key) or built.get(key)
+                repertoire = regime.repertoires.get(key) or built.get((regime_index, key))
                 if repertoire is None:
-                    repertoire = built[key] = actor.repertoire_for(key)
+                    repertoire = built[(regime_index, key)] = actor.repertoire_for(
+                        key, requires, regime_index
+                    )
                 chosen = repertoire.pick(
                     state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice
                 )
@@ -375,9 +439,26 @@ class _Run:
                         readiness_after=r,
                         decision=decision,
                         draw=u_choice,
+                        regime=regime_index,
                     )
                 )
             decision += 1
+
+    def _sleep(self, actor: int) -> Event:
+        """An event that fires when ``actor`` takes part again."""
+        event = self.sleeping.get(actor)
+        if event is None:
+            event = self.sleeping[actor] = self.env.event()
+        return event
+
+    def _wake(self, before: State, after: State) -> None:
+        """Wake the actors that have just started to take part."""
+        joined = after.active & ~before.active
+        if not joined:
+            return
+        for actor in list(self.sleeping):
+            if joined >> actor & 1:
+                self.sleeping.pop(actor).succeed()
 
     def _ask(
         self,
@@ -392,11 +473,13 @@ class _Run:
         state_now = self._current(now)
         model = self.model
         boost = model.mechanisms.focal_dates.weight_boost if near else 1.0
-        available = tuple(a.gate < 0 or not state_now.resolved >> a.gate & 1 for a in actor.moves)
+        available = actor.available(state_now.resolved, self.requires)
         seen = self.asked_at.get(actor.index, 0)
         recent = tuple(self.trace[seen:]) if self.trace is not None else ()
         if self.trace is not None:
             self.asked_at[actor.index] = len(self.trace)
+        regime_index = state_now.regime[actor.index]
+        regime = actor.regimes[regime_index]
         stance = state_now.stance_latent[actor.index]
         chosen = player(
             Decision(
@@ -410,7 +493,7 @@ class _Run:
                     weights(
                         [
                             w if open_ else 0.0
-                            for w, open_ in zip(actor.base_weights, available, strict=True)
+                            for w, open_ in zip(regime.base_weights, available, strict=True)
                         ],
                         actor.polarity,
                         stance,
@@ -419,10 +502,10 @@ class _Run:
                     )
                 ),
                 available=available,
-                model_choice=actor.repertoire_for(state_now.resolved & actor.gate_mask).pick(
-                    stance, model.sensitivity, boost, u_choice
-                ),
-                pass_weight=actor.pass_weight,
+                model_choice=actor.repertoire_for(
+                    state_now.resolved & actor.gate_mask, self.requires, regime_index
+                ).pick(stance, model.sensitivity, boost, u_choice),
+                pass_weight=regime.pass_weight,
                 recent=recent,
                 model=model,
             )
@@ -437,29 +520,36 @@ class _Run:
     def _dated(self, event: ReplayEvent, _fired: Event) -> None:
         """A dated event, at the start of its day.
 
-        Only an attempt (a kind with a chance, ``certain = false``) needs a
-        draw; it comes from a stream of its own, keyed by the event's id, so
-        removing one dated event changes no other event's draw.
+        Only an outcome the forecast does not know needs a draw (an attempt
+        without a recorded result, a scheduled vote or election after the
+        origin); it comes from a stream of its own, keyed by the event's id,
+        so removing one dated event changes no other event's draw.
         """
+        if self.finished:
+            return
         self.events += 1
         now = self.env.now
         self._advance(now)
         action = event.action
         u = 0.5
-        if KINDS[action.kind].chance is not None and not action.certain:
+        if event.drawn:
             u = self.streams.block(stream_id("record:" + action.label), Purpose.RECORD, 0)[0]
         self._act(action, now, u, Source.RECORD, 0, event.provokes_reactions, note=event.note)
 
     def _world(self) -> Generator[Event, Any, None]:
-        """The war's random step, every ``tick_days``."""
+        """The war's random step, every ``tick_days`` from the origin."""
         env = self.env
         world = self.model.world
         draw = Uniforms(self.streams, WORLD_STREAM, Purpose.WORLD).next
         tick = world.tick_days
+        if self.origin_time > 0.0:
+            yield env.timeout(self.origin_time)
         while True:
             z_violence = _inv_normal(draw())
             z_balance = _inv_normal(draw())
             yield env.timeout(tick)
+            if self.finished:
+                return
             self.events += 1
             now = env.now
             self._advance(now)
@@ -488,8 +578,8 @@ class _Run:
             return
         self.last_time = now
         if self.dynamic:
-            # No convening rule here: a threshold crossed since the last event was
-            # caught at its moment by a scheduled check (see _settle).
+            # No rule here: a threshold crossed since the last event was caught at
+            # its moment by a scheduled check (see _settle).
             state = self.state
             self.state = relax(
                 state, self._rest_level(state), self.reversion, self._drift_rate(state), dt
@@ -509,8 +599,9 @@ class _Run:
         return relax(state, self._rest_level(state), self.reversion, self._drift_rate(state), dt)
 
     def _rest_level(self, state: State) -> float:
-        if state.stance_latent is not self._rest_key:
-            self._rest_key = state.stance_latent
+        key = (state.stance_sum, state.influence_total)
+        if key != self._rest_key:
+            self._rest_key = key
             self._rest = rest_logit(state, self.model.world)
         return self._rest
 
@@ -556,34 +647,79 @@ class _Run:
         after, settled = apply(before, action, model.context, now, u)
         self.state = after
         self.counts[action.actor * self.n_kinds + self.kind_index[action.kind]] += 1
-        if settled >= 0:
-            self.gate_days[settled] = now
+        if settled:
+            for g in range(model.n_gates):
+                if settled >> g & 1 and self.gate_days[g] is None:
+                    self.gate_days[g] = now
+        reopened = before.resolved & ~after.resolved
+        if reopened:
+            for g in range(model.n_gates):
+                if reopened >> g & 1:
+                    self.reopenings[g] += 1
         if self.trace is not None:
             ids = model.actor_ids
+            info = KINDS[action.kind]
+            failed = info.chance is not None and not (
+                action.certain
+                or (not action.fails and u < success_chance(before, action, model.context))
+            )
             self.trace.append(
                 TraceRecord(
                     now,
                     source,
                     ids[action.actor],
                     action.kind,
-                    other=ids[action.other] if action.other >= 0 else "",
-                    gate=model.gate_ids[action.gate] if action.gate >= 0 else "",
+                    other="+".join(ids[o] for o in action.others),
+                    gate=_names(model.gate_ids, action.gates),
                     label=action.label,
                     readiness_before=logistic(before.readiness_logit),
                     readiness_after=logistic(after.readiness_logit),
-                    settled=model.gate_ids[settled] if settled >= 0 else "",
+                    settled=_names(model.gate_ids, settled),
                     decision=decision,
                     draw=draw,
                     note=note,
+                    stage=model.stage_ids[action.stage] if action.stage >= 0 else "",
+                    ending=model.ending_ids[after.ended]
+                    if after.ended != before.ended and after.ended >= 0
+                    else "",
+                    regime=after.regime[action.actor],
+                    day=action.to_day,
+                    failed=failed,
+                    deadline=model.deadline_ids[action.deadline] if action.deadline >= 0 else "",
+                    coalition=(
+                        model.coalition_ids[action.coalition] if action.coalition >= 0 else ""
+                    ),
                 )
             )
-        if provokes and depth < self.max_depth:
-            listeners = self.listeners.get(action.kind)
-            if listeners:
-                for listener in listeners:
-                    if listener.by_mask >> action.actor & 1:
-                        self._send(listener, action.actor, depth + 1)
+        self._record_stages(before, after, now)
+        if after.deadline_days != before.deadline_days:
+            for d, day in enumerate(after.deadline_days):
+                if day != before.deadline_days[d] and model.deadline_ending[d] >= 0:
+                    self._watch_deadline(d, day)
+        self._wake(before, after)
+        if after.ended != NOT_ENDED and before.ended == NOT_ENDED:
+            self.ending_day = math.floor(now)
+            self._finish()
+            return
+        if provokes and depth < self.max_depth and now >= self.origin_time:
+            by_provoker = self.listeners.get(action.kind)
+            if by_provoker:
+                for listener in by_provoker[action.actor]:
+                    self._send(listener, action.actor, depth + 1)
         self._settle(now)
+
+    def _record_stages(self, before: State, after: State, now: float) -> None:
+        """Note the stages reached and the dates set by an action (stage events from the record)."""
+        for k in range(before.stage, after.stage):
+            if self.stage_days[k] is None:
+                self.stage_days[k] = math.floor(now)
+        if after.pending_day != before.pending_day and after.pending_day != NO_DAY:
+            self.announcements.append((now, after.stage, after.pending_day))
+            _Urgent(self.env, after.pending_day - now).callbacks.append(
+                partial(self._reach, after.pending_day)
+            )
+        if after.stage >= len(self.model.stages):
+            self._finish()
 
     def _send(self, listener: Listener, provoker: int, depth: int) -> None:
         """News of an action travels to a reactor, which draws whether and when it answers.
@@ -594,9 +730,10 @@ class _Run:
         key = (listener.reactor, provoker)
         stream = self.reaction_streams.get(key)
         if stream is None:
+            ids = self.model.actor_ids
             stream = self.reaction_streams[key] = Uniforms(
                 self.streams,
-                self.model.reaction_streams[listener.reactor][provoker],
+                stream_id(f"{ids[listener.reactor]}<-{ids[provoker]}"),
                 Purpose.REACTIONS,
             )
         draw = stream.next
@@ -605,56 +742,79 @@ class _Run:
         u_outcome = draw()
         if u_fire >= listener.probability:
             return
+        if not self.state.active >> listener.reactor & 1:
+            return  # an actor not taking part does not answer
         response = listener.responses[provoker]
-        if response is None:  # pragma: no cover - the mask excludes the reactor itself
+        if response is None:  # pragma: no cover - the index excludes the reactor itself
             return
         delay = listener.delay_min_days + u_delay * listener.delay_span_days
         message = self.env.timeout(delay)
         message.callbacks.append(lambda _: self._deliver(response, u_outcome, depth, u_fire))
 
     def _deliver(self, response: Action, u_outcome: float, depth: int, u_fire: float) -> None:
+        if self.finished:
+            return
         self.events += 1
         self._advance(self.env.now)
         self._act(response, self.env.now, u_outcome, _REACTION, depth, True, draw=u_fire)
 
     def _settle(self, now: float) -> None:
-        """After any change of the state: apply the convening rule, then watch readiness.
+        """After any change of the state: apply the ending and stage rules, then watch readiness.
 
-        Readiness moves between events, so it can cross the announce or the
-        postpone threshold when nothing happens. When it is heading for the
-        threshold that matters now, a check is scheduled for the moment it
-        crosses (computed exactly, :func:`~sim.model.mechanisms.crossing_time`),
-        so the rule acts then rather than at the next event.
+        Nothing is simulated before the origin: the rules act from the end of
+        the origin day. Readiness moves between events, so it can cross a
+        threshold when nothing happens; when it is heading for one that
+        matters now, a check is scheduled for the moment it crosses (computed
+        exactly, :func:`~sim.model.mechanisms.crossing_time`), so the rule acts
+        then rather than at the next event.
         """
+        if now < self.origin_time or self.finished:
+            return
+        model = self.model
         state = self.state
-        if state.phase == _OPEN and state.resolved != self.all_gates:
-            return  # the common case: nothing to announce, nothing to watch
-        if due(state, self.n_gates, self.announce_logit, self.postpone_logit):
-            self._transition(now)
+        for e, ending in enumerate(model.endings):
+            if state.readiness_logit < ending.below_logit:
+                self._end(now, e, Source.CONVENING)
+                return
+        while True:
+            transition = due(state, model.stages)
+            if transition is Transition.NONE:
+                break
+            self._transition(now, transition)
             state = self.state
+            if self._over():
+                return
         if not self.dynamic:
             return
-        if state.phase == _OPEN:
-            level = self.announce_logit
-        elif state.phase == _ANNOUNCED:
-            level = self.postpone_logit
-        else:
-            return
-        wait = crossing_time(
-            state.readiness_logit,
-            level,
-            self._rest_level(state),
-            self.reversion,
-            self._drift_rate(state),
+        levels = [e.below_logit for e in model.endings if e.below_logit > -math.inf]
+        k = state.stage
+        if k < len(model.stages):
+            stage = model.stages[k]
+            if state.pending_day != NO_DAY:
+                levels.append(stage.postpone_logit)
+            elif state.resolved & stage.gates == stage.gates:
+                levels.append(stage.threshold_logit)
+        if not levels:
+            return  # the common case: nothing to take, postpone or end by readiness
+        rest, drift = self._rest_level(state), self._drift_rate(state)
+        wait = min(
+            (
+                crossing_time(state.readiness_logit, level, rest, self.reversion, drift)
+                for level in levels
+                if math.isfinite(level)
+            ),
+            default=math.inf,
         )
         # A hair past the crossing, so that rounding cannot leave readiness short of it.
         at = now + wait + _CROSSING_MARGIN
-        if at < self.watch_at and at < self.model.horizon_end:
+        if at < self.watch_at and at < model.horizon_end:
             self.watch_at = at
             self.env.timeout(at - now).callbacks.append(self._check)
 
     def _check(self, _fired: Event) -> None:
         """A scheduled look at readiness (see :meth:`_settle`)."""
+        if self.finished:
+            return
         self.events += 1
         now = self.env.now
         if now >= self.watch_at:
@@ -681,61 +841,123 @@ class _Run:
         self._advance(now)
         self._settle(now)
 
-    def _transition(self, now: float) -> None:
-        """Announce or postpone, as the convening rule says."""
+    def _transition(self, now: float, transition: Transition) -> None:
+        """Take the next stage (announce its date, or reach it at once), or postpone."""
         model = self.model
-        transition = due(self.state, self.n_gates, self.announce_logit, self.postpone_logit)
-        u = self.lead_draws.next() if transition is Transition.ANNOUNCED else 0.0
         before = self.state
-        self.state, transition = step(before, model.convening, model.n_gates, now, u)
-        r = logistic(self.state.readiness_logit)
-        if transition is Transition.ANNOUNCED:
-            day = self.state.convene_day
-            self.announcements.append((now, day))
-            _Urgent(self.env, day - now).callbacks.append(partial(self._convene, day))
-            action = Step.ANNOUNCE
+        k = before.stage
+        rule = model.stages[k]
+        r = logistic(before.readiness_logit)
+        by = model.stage_by[k]
+        if transition is Transition.TAKE:
+            u = self.lead_draws.next() if not rule.immediate else 0.0
+            self.state = take(before, rule, now, u)
+            if rule.immediate:
+                step, day = Step.STAGE, math.floor(now)
+            else:
+                step, day = Step.ANNOUNCE, self.state.pending_day
         else:
-            day = -1
-            self.postponements.append(now)
-            action = Step.POSTPONE
+            self.state = postpone(before, rule)
+            self.postponements.append((now, k))
+            step, day = Step.POSTPONE, -1
         if self.trace is not None:
-            convener = model.convener
             self.trace.append(
                 TraceRecord(
                     now,
                     Source.CONVENING,
-                    convener,
-                    action,
+                    by,
+                    step,
                     readiness_before=r,
                     readiness_after=r,
                     day=day,
+                    stage=model.stage_ids[k],
                 )
             )
+        self._record_stages(before, self.state, now)
 
-    def _convene(self, day: int, _event: Event) -> None:
+    def _reach(self, day: int, _event: Event) -> None:
+        """A stage's date arrives: it is reached, unless the date was postponed meanwhile."""
+        if self.finished:
+            return
         self.events += 1
         # Readiness may have slipped below the postpone threshold on its own
         # since the last event: that postponement came first.
         self._advance(float(day))
-        convened = convene(self.state, day)
-        if convened is None:
-            return  # the date was postponed in the meantime
-        self.state = convened
-        self.convened_day = day
+        before = self.state
+        reached = reach(before, day)
+        if reached is None:
+            return
+        self.state = reached
         if self.trace is not None:
-            r = logistic(convened.readiness_logit)
+            r = logistic(reached.readiness_logit)
+            k = before.stage
             self.trace.append(
                 TraceRecord(
                     float(day),
                     Source.CONVENING,
-                    self.model.convener,
-                    Step.CONVENE,
+                    self.model.stage_by[k],
+                    Step.STAGE,
                     readiness_before=r,
                     readiness_after=r,
                     day=day,
+                    stage=self.model.stage_ids[k],
                 )
             )
-        raise StopSimulation(day)
+        self._record_stages(before, reached, float(day))
+        self._settle(float(day))
+
+    def _watch_deadline(self, d: int, day: int) -> None:
+        """Check deadline ``d`` at the end of ``day`` (where it stands now)."""
+        _Urgent(self.env, max(day + 1 - self.env.now, 0.0)).callbacks.append(
+            partial(self._deadline_passed, d, day)
+        )
+
+    def _deadline_passed(self, d: int, day: int, _event: Event) -> None:
+        """A deadline with a default ending passes: if its stage is unreached, that ending."""
+        state = self.state
+        if self.finished or state.deadline_days[d] != day or state.ended != NOT_ENDED:
+            return  # moved since, or already over
+        if state.stage > self.model.deadline_stage[d]:
+            return  # met
+        self.events += 1
+        self._advance(self.env.now)
+        self._end(self.env.now, self.model.deadline_ending[d], Source.CONVENING, deadline=d)
+
+    def _end(self, now: float, ending: int, source: Source, deadline: int = -1) -> None:
+        """The negotiation ends by ``ending``."""
+        before = self.state
+        self.state = end(before, ending)
+        self.ending_day = math.floor(now)
+        if self.trace is not None:
+            r = logistic(before.readiness_logit)
+            self.trace.append(
+                TraceRecord(
+                    now,
+                    source,
+                    "",
+                    Step.DEADLINE if deadline >= 0 else Step.END,
+                    readiness_before=r,
+                    readiness_after=r,
+                    ending=self.model.ending_ids[ending],
+                    deadline=self.model.deadline_ids[deadline] if deadline >= 0 else "",
+                )
+            )
+        self._finish()
+
+    def _over(self) -> bool:
+        """Whether the negotiation is over (read afresh: a transition can end it)."""
+        return self.finished
+
+    def _finish(self) -> None:
+        """The negotiation is over (its last stage, or an ending): stop at this instant."""
+        if self.finished:
+            return
+        self.finished = True
+        _Urgent(self.env, 0.0).callbacks.append(_stop)
+
+
+def _stop(_event: Event) -> None:
+    raise StopSimulation(None)
 
 
 def simulate(
@@ -753,7 +975,8 @@ def simulate(
     ----------
     scenario
         A validated scenario (or one already compiled with
-        :func:`~sim.engine.compiled.compile_scenario`).
+        :func:`~sim.engine.compiled.compile_scenario`); its ``as_of`` is the
+        forecast origin.
     seed
         The master seed, a non-negative integer.
     run

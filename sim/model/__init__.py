@@ -1,4 +1,4 @@
-"""The negotiation model: state, actions, mechanisms, choice and the convening rule.
+"""The negotiation model: state, actions, mechanisms, choice, stages and endings.
 
 This layer is pure Python on plain data. It imports neither SimPy, the command
 line, nor matplotlib; :mod:`sim.engine` runs it in time.
@@ -17,7 +17,7 @@ from sim.model.params import (
     Ripeness,
     World,
 )
-from sim.model.state import Phase, State
+from sim.model.state import State
 
 __all__ = [
     "KINDS",
@@ -31,7 +31,6 @@ __all__ = [
     "Kind",
     "Mechanisms",
     "Narrowing",
-    "Phase",
     "Rapport",
     "Reactions",
     "Ripeness",

@@ -103,6 +103,9 @@ class Declared:
         For a sub-table: the dataclass it holds.
     required
         For a sub-table: the file must have it.
+    optional
+        The key may be left out, and then has no value (``None``): a default
+        of ``None`` declares it.
     """
 
     kind: str
@@ -121,6 +124,7 @@ class Declared:
     many: bool = False
     nested: type | None = None
     required: bool = False
+    optional: bool = False
 
     def within(self, x: float) -> bool:
         """Whether ``x`` lies within the bounds."""
@@ -151,6 +155,8 @@ def _num(x: float) -> str:
 
 
 def _field(default: Any, declared: Declared) -> Any:
+    if default is None:
+        declared = dataclasses.replace(declared, optional=True)
     if declared.default_from is not None or default is MISSING:
         return dataclasses.field(metadata={_KEY: declared})
     if isinstance(default, list | dict | set):
@@ -170,8 +176,14 @@ def number(
     what: str = "a number",
     key: str | None = None,
     default_from: str | None = None,
+    optional: bool = False,
 ) -> Any:
-    """A finite number within optional bounds (integers are accepted; booleans are not)."""
+    """A finite number within optional bounds (integers are accepted; booleans are not).
+
+    ``optional=True`` (with a default of ``None``) lets the key be left out.
+    """
+    if optional and default is not None:
+        raise TypeError("an optional number has no default")
     return _field(
         default,
         Declared(
@@ -252,9 +264,15 @@ def span(
     return _field(default, Declared(kind, doc, unit, low=low, what=what, key=key))
 
 
-def calendar_date(default: Any = MISSING, doc: str = "", *, key: str | None = None) -> Any:
+def calendar_date(
+    default: Any = MISSING,
+    doc: str = "",
+    *,
+    key: str | None = None,
+    default_text: str | None = None,
+) -> Any:
     """A calendar date (a TOML date, or a string ``YYYY-MM-DD``)."""
-    return _field(default, Declared(Type.DATE, doc, key=key))
+    return _field(default, Declared(Type.DATE, doc, key=key, default_text=default_text))
 
 
 def reference(

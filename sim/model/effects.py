@@ -1,10 +1,15 @@
 """What each kind of action does to the state: pure functions ``(state, action, ...) -> state``.
 
-Every function here has the signature :data:`EffectFunction` and returns the
-new state and the index of the gate the action settled (-1 if none); none
-changes the state it is given. Which kind uses which function, and which of
-an :class:`~sim.model.params.Effect`'s fields it reads, is said once, in the
+Every function here has the signature
+:data:`~sim.model.actions.EffectFunction` and returns the new state and the
+mask of the gates the action settled (0 if none); none changes the state it
+is given. Which kind uses which function, and which of an
+:class:`~sim.model.params.Effect`'s fields it reads, is said once, in the
 registry :data:`sim.model.actions.KINDS`.
+
+No function costs more with more actors in the scenario: stances are
+shifted one by one with the running sum of the mean stance kept up to date,
+and rapport is looked up by slot.
 """
 
 from __future__ import annotations
@@ -12,143 +17,206 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.model.state import State, logistic, pair_index, saturate
+from sim.model.state import (
+    ACTIVE,
+    BALANCE,
+    CONTENTION,
+    DEADLINE_DAYS,
+    ENDED,
+    INFLUENCE_TOTAL,
+    NO_DAY,
+    NOT_ENDED,
+    PENDING_DAY,
+    RAPPORT,
+    READINESS,
+    REGIME,
+    RESOLVED,
+    STAGE,
+    STANCE,
+    STANCE_SUM,
+    TARGET_DAY,
+    VIOLENCE,
+    VIOLENCE_MEAN,
+    State,
+    logistic,
+    saturate,
+)
 
 if TYPE_CHECKING:
     from sim.model.actions import Action, ActionContext
 
-# Building the state with tuple.__new__ skips NamedTuple's Python-level
-# __new__: a third faster, and this runs for every action of every run.
 _new = tuple.__new__
 
 __all__ = [
     "agreement",
     "agreement_chance",
+    "announce_date",
+    "ceasefire",
+    "change",
     "demand",
+    "election",
+    "extend_deadline",
+    "form_coalition",
+    "join",
     "joint_proposal",
+    "leave",
     "meeting",
     "military",
+    "postpone_date",
+    "reach_stage",
+    "reopen",
     "statement",
     "target_date",
+    "vote",
+    "vote_chance",
+    "walk_out",
 ]
 
 
-def agreement_chance(state: State, action: Action) -> float:
-    """The chance an attempt to settle a gate succeeds: ``p * readiness * (1 - contention)``.
-
-    ``p`` is the effect's ``settle_probability``; an attempt on a gate
-    already settled has no chance (it changes nothing).
-    """
-    if state.resolved >> action.gate & 1:
-        return 0.0
-    openness = math.exp(state.contention_latent[action.gate])  # 1 - contention, never 0
-    return action.effect.settle_probability * logistic(state.readiness_logit) * openness
+# -- helpers ---------------------------------------------------------------------------
 
 
-def _stances(stance: tuple[float, ...], action: Action) -> tuple[float, ...]:
-    """Stances after the action's ``stance_self`` and ``stance_other`` shifts."""
+def _shift(s: list[object], state: State, context: ActionContext, actor: int, delta: float) -> None:
+    """Shift one actor's stance in the state under construction, keeping the mean's sum."""
+    if not delta:
+        return
+    stances = s[STANCE]
+    if stances is state.stance_latent:
+        stances = s[STANCE] = list(state.stance_latent)
+    assert isinstance(stances, list)
+    old = stances[actor]
+    new = old + delta
+    stances[actor] = new
+    if state.active >> actor & 1:
+        weight = context.influence[actor][state.regime[actor]]
+        s[STANCE_SUM] = s[STANCE_SUM] + weight * (math.tanh(new) - math.tanh(old))  # type: ignore[operator]
+
+
+def _stances(s: list[object], state: State, action: Action, context: ActionContext) -> None:
+    """Apply the action's ``stance_self`` and ``stance_other`` shifts."""
     e = action.effect
-    other = action.other
-    if not e.stance_self and not (e.stance_other and other >= 0):
-        return stance
-    s = list(stance)
-    s[action.actor] += e.stance_self
-    if other >= 0:
-        s[other] += e.stance_other
-    return tuple(s)
+    _shift(s, state, context, action.actor, e.stance_self)
+    if e.stance_other:
+        for other in action.others:
+            _shift(s, state, context, other, e.stance_other)
 
 
-def _rapport(rapport: tuple[float, ...], n: int, action: Action) -> tuple[float, ...]:
-    """Rapport after the action's shift of the actor–other pair's rapport."""
+def _finish(s: list[object]) -> State:
+    stances = s[STANCE]
+    if isinstance(stances, list):
+        s[STANCE] = tuple(stances)
+    return _new(State, s)
+
+
+def _rapport(s: list[object], state: State, action: Action, context: ActionContext) -> None:
+    """Shift the rapport between the actor and each other party by ``effect.rapport``."""
     d = action.effect.rapport
-    if not d or action.other < 0:
-        return rapport
-    r = list(rapport)
-    r[pair_index(action.actor, action.other, n)] += d
-    return tuple(r)
+    if not d or not action.others:
+        return
+    r = list(state.rapport_latent)
+    for other in action.others:
+        slot = context.slot(action.actor, other)
+        if slot >= 0:
+            r[slot] += d
+    s[RAPPORT] = tuple(r)
+
+
+def _contend(latent: tuple[float, ...], gates: int, delta: float) -> tuple[float, ...]:
+    """Gates' contention after ``delta`` on each gate of the mask (see :func:`saturate`)."""
+    if not delta or not gates:
+        return latent
+    c = list(latent)
+    g = 0
+    while gates >> g:
+        if gates >> g & 1:
+            c[g] = saturate(c[g], delta)
+        g += 1
+    return tuple(c)
+
+
+def _openness(state: State, gates: int) -> float:
+    """The product of ``1 - contention`` over the open gates of the mask (never 0)."""
+    latent = 0.0
+    g = 0
+    open_gates = gates & ~state.resolved
+    while open_gates >> g:
+        if open_gates >> g & 1:
+            latent += state.contention_latent[g]
+        g += 1
+    return math.exp(latent)
+
+
+def _requires_met(state: State, action: Action, context: ActionContext) -> bool:
+    """Whether every gate the action's gates require is settled (or settled with them)."""
+    needed = 0
+    gates = action.gates
+    g = 0
+    while gates >> g:
+        if gates >> g & 1:
+            needed |= context.requires[g]
+        g += 1
+    return (state.resolved | gates) & needed == needed
+
+
+# -- acts between actors ------------------------------------------------------------------
 
 
 def meeting(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
-    """Meeting: readiness rises, amplified by the rapport of the two who meet.
+    """Meeting: readiness rises, amplified by rapport; rapport and stances move.
 
-    The amplification factor is ``1 + amplification * rapport`` with the
-    pair's rapport *before* the meeting; the meeting then moves the rapport by
-    ``effect.rapport`` and both stances by theirs.
+    With the rapport mechanism on, the readiness effect is multiplied by
+    ``1 + amplification * rapport``, the mean rapport of the actor with its
+    partners (one, or several for a trilateral) *before* the meeting; the
+    meeting then moves each pair's rapport by ``effect.rapport`` and the
+    stances by theirs.
     """
     readiness = action.effect.readiness
-    rapport = state.rapport_latent
-    n = len(state.stance_latent)
-    if context.rapport.enabled:
-        k = pair_index(action.actor, action.other, n)
-        readiness *= 1.0 + context.rapport.amplification * logistic(rapport[k])
-    return _new(
-        State,
-        (
-            state.readiness_logit + readiness,
-            state.violence_logit,
-            state.balance_latent,
-            state.resolved,
-            state.contention_latent,
-            _stances(state.stance_latent, action),
-            _rapport(rapport, n, action),
-            state.target_day,
-            state.phase,
-            state.convene_day,
-        ),
-    ), -1
+    if context.rapport.enabled and action.others:
+        total = 0.0
+        for other in action.others:
+            total += logistic(context.rapport_logit(state, action.actor, other))
+        readiness *= 1.0 + context.rapport.amplification * total / len(action.others)
+    return _joint(state, action, context, readiness)
 
 
 def joint_proposal(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
-    """Joint proposal: readiness, both stances and the pair's rapport move as given."""
-    return statement(state, action, context, now, u)
+    """Joint proposal: readiness, the stances and each pair's rapport move as given."""
+    return _joint(state, action, context, action.effect.readiness)
+
+
+def _joint(
+    state: State, action: Action, context: ActionContext, readiness: float
+) -> tuple[State, int]:
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + readiness
+    _stances(s, state, action, context)
+    _rapport(s, state, action, context)
+    return _finish(s), 0
+
+
+def statement(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """A resolution or a statement: readiness, stances and rapport move as given."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    _stances(s, state, action, context)
+    _rapport(s, state, action, context)
+    return _finish(s), 0
 
 
 def target_date(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
     """Target date: readiness moves and a new focal date is set ``target_days`` ahead."""
-    e = action.effect
-    x, violence, balance, resolved, contention, stance, rapport, _, phase, day = state
-    return _new(
-        State,
-        (
-            x + e.readiness,
-            violence,
-            balance,
-            resolved,
-            contention,
-            stance,
-            rapport,
-            now + e.target_days,
-            phase,
-            day,
-        ),
-    ), -1
-
-
-def statement(
-    state: State, action: Action, context: ActionContext, now: float, u: float
-) -> tuple[State, int]:
-    """UN resolution or blame statement: readiness, stances and rapport move as given."""
-    return _new(
-        State,
-        (
-            state.readiness_logit + action.effect.readiness,
-            state.violence_logit,
-            state.balance_latent,
-            state.resolved,
-            state.contention_latent,
-            _stances(state.stance_latent, action),
-            _rapport(state.rapport_latent, len(state.stance_latent), action),
-            state.target_day,
-            state.phase,
-            state.convene_day,
-        ),
-    ), -1
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    s[TARGET_DAY] = now + action.effect.target_days
+    return _new(State, s), 0
 
 
 def military(
@@ -157,33 +225,38 @@ def military(
     """Embargo lift, arms shipment or offensive: the balance tips toward the actor's side.
 
     The balance moves by ``effect.balance`` times the actor's side (-1, 0 or
-    +1); violence, readiness and stances move as given.
+    +1); violence, readiness and stances move as given. In a scenario without
+    a war there is no balance nor violence to move (the loader refuses these
+    kinds there).
     """
     e = action.effect
-    return _new(
-        State,
-        (
-            state.readiness_logit + e.readiness,
-            state.violence_logit + e.violence,
-            state.balance_latent + e.balance * context.sides[action.actor],
-            state.resolved,
-            state.contention_latent,
-            _stances(state.stance_latent, action),
-            state.rapport_latent,
-            state.target_day,
-            state.phase,
-            state.convene_day,
-        ),
-    ), -1
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + e.readiness
+    s[VIOLENCE] = state.violence_logit + e.violence
+    s[BALANCE] = state.balance_latent + e.balance * context.sides[action.actor]
+    _stances(s, state, action, context)
+    return _finish(s), 0
 
 
-def _contend(latent: tuple[float, ...], gate: int, delta: float) -> tuple[float, ...]:
-    """Gates' contention after ``delta`` on ``gate`` (see :func:`~sim.model.state.saturate`)."""
-    if not delta:
-        return latent
-    c = list(latent)
-    c[gate] = saturate(c[gate], delta)
-    return tuple(c)
+def ceasefire(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """A ceasefire: violence falls now and the level it returns to falls with it, and stays.
+
+    ``effect.violence`` shifts violence now; ``effect.violence_mean`` shifts
+    the long-run level the war's random steps pull it toward (both log-odds,
+    usually negative).
+    """
+    e = action.effect
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + e.readiness
+    s[VIOLENCE] = state.violence_logit + e.violence
+    s[VIOLENCE_MEAN] = state.violence_mean_logit + e.violence_mean
+    _stances(s, state, action, context)
+    return _finish(s), 0
+
+
+# -- gates ------------------------------------------------------------------------------------
 
 
 def demand(
@@ -191,70 +264,283 @@ def demand(
 ) -> tuple[State, int]:
     """Seat demand or precondition: the gate becomes more contested (saturating in [0, 1))."""
     e = action.effect
-    return _new(
-        State,
-        (
-            state.readiness_logit + e.readiness,
-            state.violence_logit,
-            state.balance_latent,
-            state.resolved,
-            _contend(state.contention_latent, action.gate, e.contention),
-            _stances(state.stance_latent, action),
-            state.rapport_latent,
-            state.target_day,
-            state.phase,
-            state.convene_day,
-        ),
-    ), -1
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + e.readiness
+    s[CONTENTION] = _contend(state.contention_latent, action.gates, e.contention)
+    _stances(s, state, action, context)
+    return _finish(s), 0
+
+
+def agreement_chance(state: State, action: Action, context: ActionContext) -> float:
+    """The chance an attempt to settle its gates succeeds.
+
+    ``settle_probability * readiness * prod(1 - contention)`` over the gates
+    of the attempt still open (one gate, or several for a package deal); 0
+    when a gate it needs (``requires``) is still open, or when all its gates
+    are settled already (it would change nothing).
+    """
+    gates = action.gates
+    if state.resolved & gates == gates or not _requires_met(state, action, context):
+        return 0.0
+    return (
+        action.effect.settle_probability * logistic(state.readiness_logit) * _openness(state, gates)
+    )
 
 
 def agreement(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
-    """Agreement on a gate: settles it with a chance, or for sure when ``certain``.
+    """Agreement on a gate (or a package of gates): settles them with a chance, or for sure.
 
-    An attempt succeeds when ``u < settle_probability * readiness * (1 -
-    contention)``. Success resolves the gate and applies the readiness effect;
-    failure applies the contention effect instead (a failed attempt can leave
-    the gate more, or less, contested). The stance effect applies either way.
-    Agreeing on a gate already resolved changes nothing but the stance.
+    Success (``u`` below :func:`agreement_chance`, or a ``certain`` fact)
+    settles every gate of the attempt and applies the readiness effect;
+    failure (or a recorded failure) applies the contention effect to each of
+    its open gates instead, and ``fail_readiness``. The stance effect applies
+    either way. An attempt whose gates are all settled changes nothing but the
+    stance.
     """
     e = action.effect
-    gate = action.gate
-    x, violence, balance, resolved, contention, _, rapport, target, phase, day = state
-    stance = _stances(state.stance_latent, action)
-    if resolved >> gate & 1:
-        return _new(
-            State, (x, violence, balance, resolved, contention, stance, rapport, target, phase, day)
-        ), -1
-    if action.certain or u < agreement_chance(state, action):
-        return _new(
-            State,
-            (
-                x + e.readiness,
-                violence,
-                balance,
-                resolved | 1 << gate,
-                contention,
-                stance,
-                rapport,
-                target,
-                phase,
-                day,
-            ),
-        ), gate
-    return _new(
-        State,
-        (
-            x,
-            violence,
-            balance,
-            resolved,
-            _contend(contention, gate, e.contention),
-            stance,
-            rapport,
-            target,
-            phase,
-            day,
-        ),
-    ), -1
+    gates = action.gates
+    s: list[object] = list(state)
+    _stances(s, state, action, context)
+    if state.resolved & gates == gates:
+        return _finish(s), 0
+    if action.certain or (not action.fails and u < agreement_chance(state, action, context)):
+        s[READINESS] = state.readiness_logit + e.readiness
+        s[RESOLVED] = state.resolved | gates
+        return _finish(s), gates & ~state.resolved
+    s[READINESS] = state.readiness_logit + e.fail_readiness
+    s[CONTENTION] = _contend(state.contention_latent, gates & ~state.resolved, e.contention)
+    return _finish(s), 0
+
+
+def vote_chance(state: State, action: Action, context: ActionContext) -> float:
+    """The chance a vote passes: ``logistic(sharpness * (support - threshold))``.
+
+    ``support`` is the expected share of the body's weight in favour: each
+    active member weighs its share and is in favour with probability
+    ``(1 + stance) / 2``; seats held by no actor of the scenario count at
+    their own stance (``others_stance``). A vote whose gates need another
+    gate still open (``requires``) cannot pass.
+    """
+    rule = action.vote
+    if rule is None or (action.gates and not _requires_met(state, action, context)):
+        return 0.0
+    favour = rule.others_weight * (1.0 + rule.others_stance) / 2.0
+    weight = rule.others_weight
+    active = state.active
+    stances = state.stance_latent
+    for member, share in zip(rule.members, rule.weights, strict=True):
+        if active >> member & 1:
+            favour += share * (1.0 + math.tanh(stances[member])) / 2.0
+            weight += share
+    if weight <= 0.0:
+        return 0.0
+    return logistic(rule.sharpness * (favour / weight - rule.threshold))
+
+
+def vote(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """A vote in a body: passes with :func:`vote_chance` (or as the record says).
+
+    Passing settles the vote's gates (if it has any) and applies the readiness
+    effect; failing applies ``fail_readiness`` and the contention effect to
+    its open gates. The stance effect applies either way.
+    """
+    e = action.effect
+    s: list[object] = list(state)
+    _stances(s, state, action, context)
+    if action.certain or (not action.fails and u < vote_chance(state, action, context)):
+        s[READINESS] = state.readiness_logit + e.readiness
+        s[RESOLVED] = state.resolved | action.gates
+        return _finish(s), action.gates & ~state.resolved
+    s[READINESS] = state.readiness_logit + e.fail_readiness
+    s[CONTENTION] = _contend(state.contention_latent, action.gates & ~state.resolved, e.contention)
+    return _finish(s), 0
+
+
+def reopen(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """A settled question is reopened: the gate is open again, and contested as given.
+
+    Only a gate declared ``reopenable`` can be (the loader checks). A pending
+    stage that needs the gate is then postponed by the stage rule.
+    """
+    e = action.effect
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + e.readiness
+    s[RESOLVED] = state.resolved & ~action.gates
+    s[CONTENTION] = _contend(state.contention_latent, action.gates, e.contention)
+    _stances(s, state, action, context)
+    return _finish(s), 0
+
+
+# -- deadlines, stages and endings -------------------------------------------------------------
+
+
+def extend_deadline(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """A deadline moves: to the date the record gives, or ``extension_days`` later."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    days = list(state.deadline_days)
+    d = action.deadline
+    days[d] = action.to_day if action.to_day >= 0 else days[d] + round(action.effect.extension_days)
+    s[DEADLINE_DAYS] = tuple(days)
+    return _new(State, s), 0
+
+
+def walk_out(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """The negotiation ends by the action's ending (a pending date goes with it)."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    if state.ended == NOT_ENDED:
+        s[ENDED] = action.ending
+        s[PENDING_DAY] = NO_DAY
+    return _new(State, s), 0
+
+
+def announce_date(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """From the record: the stages before the action's stage are reached, and its date is set."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    s[STAGE] = max(state.stage, action.stage)
+    s[PENDING_DAY] = action.to_day
+    return _new(State, s), 0
+
+
+def reach_stage(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """From the record: the action's stage (and every one before it) is reached."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    if action.stage + 1 > state.stage:
+        s[STAGE] = action.stage + 1
+        s[PENDING_DAY] = NO_DAY
+    return _new(State, s), 0
+
+
+def postpone_date(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """From the record: the pending date is withdrawn; the stage before it stays reached."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    s[PENDING_DAY] = NO_DAY
+    return _new(State, s), 0
+
+
+# -- actors that change ------------------------------------------------------------------------
+
+
+def _set_regime(
+    s: list[object], state: State, context: ActionContext, actor: int, regime: int
+) -> None:
+    """Switch an actor's regime, moving its influence in the mean stance."""
+    old = state.regime[actor]
+    if regime == old:
+        return
+    regimes = list(state.regime)
+    regimes[actor] = regime
+    s[REGIME] = tuple(regimes)
+    if state.active >> actor & 1:
+        before, after = context.influence[actor][old], context.influence[actor][regime]
+        stance = math.tanh(state.stance_latent[actor])
+        s[STANCE_SUM] = s[STANCE_SUM] + (after - before) * stance  # type: ignore[operator]
+        s[INFLUENCE_TOTAL] = s[INFLUENCE_TOTAL] + (after - before)  # type: ignore[operator]
+
+
+def change(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """An actor changes: a new leader or government (its regime), and its stance as given."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    _set_regime(s, state, context, action.actor, action.regime)
+    after = _new(State, s)
+    s = list(after)
+    _shift(s, after, context, action.actor, action.effect.stance_self)
+    return _finish(s), 0
+
+
+def election(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """An election: the draw ``u`` picks the winning candidate (the record's, once known).
+
+    Each candidate is a regime of the actor with a probability; the
+    cumulative probabilities are ``action.candidates``. Then as :func:`change`.
+    """
+    regime = action.regime
+    if regime < 0:
+        for candidate, cumulative in action.candidates:
+            regime = candidate
+            if u < cumulative:
+                break
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    _set_regime(s, state, context, action.actor, regime)
+    return _new(State, s), 0
+
+
+def _activate(s: list[object], state: State, context: ActionContext, actor: int, on: bool) -> None:
+    if bool(state.active >> actor & 1) == on:
+        return
+    weight = context.influence[actor][state.regime[actor]]
+    sign = 1.0 if on else -1.0
+    s[ACTIVE] = state.active | 1 << actor if on else state.active & ~(1 << actor)
+    s[STANCE_SUM] = state.stance_sum + sign * weight * math.tanh(state.stance_latent[actor])
+    s[INFLUENCE_TOTAL] = state.influence_total + sign * weight
+
+
+def join(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """An actor enters the negotiation: it decides, reacts, votes and weighs in the mean stance."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    _activate(s, state, context, action.actor, True)
+    return _new(State, s), 0
+
+
+def leave(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """An actor leaves the negotiation (the others go on): it no longer acts or counts."""
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    _activate(s, state, context, action.actor, False)
+    return _new(State, s), 0
+
+
+def form_coalition(
+    state: State, action: Action, context: ActionContext, now: float, u: float
+) -> tuple[State, int]:
+    """A coalition forms: its members' stances move toward their weighted mean by ``cohesion``.
+
+    Each member's latent stance ``x`` (``atanh`` units) becomes ``x +
+    cohesion * (mean - x)``, the mean weighted by influence over the
+    coalition's active members: a cohesion of 1 aligns them, 0 changes nothing.
+    """
+    members = context.coalitions[action.coalition]
+    cohesion = action.effect.cohesion
+    active = [m for m in members if state.active >> m & 1]
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    if not active or not cohesion:
+        return _new(State, s), 0
+    weights = [context.influence[m][state.regime[m]] for m in active]
+    total = sum(weights)
+    latents = [state.stance_latent[m] for m in active]
+    mean = sum(w * x for w, x in zip(weights, latents, strict=True)) / total if total else 0.0
+    for m, x in zip(active, latents, strict=True):
+        _shift(s, state, context, m, cohesion * (mean - x))
+    return _finish(s), 0

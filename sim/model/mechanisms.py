@@ -87,13 +87,14 @@ def readiness_drift(state: State, mechanisms: Mechanisms) -> float:
 def rest_logit(state: State, world: World) -> float:
     """Where readiness log-odds settle without events.
 
-    ``logit(readiness_mean) + stance_pull * mean stance``, the mean taken over
-    all actors' stances in [-1, 1].
+    ``logit(readiness_mean) + stance_pull * mean stance``, the mean of the
+    active actors' stances in [-1, 1], weighted by their influence
+    (:meth:`~sim.model.state.State.mean_stance`, kept as a running sum: it
+    costs the same whatever the number of actors).
     """
     rest = math.log(world.readiness_mean / (1.0 - world.readiness_mean))
-    if world.stance_pull and state.stance_latent:
-        stances = state.stance_latent
-        rest += world.stance_pull * sum(map(math.tanh, stances)) / len(stances)
+    if world.stance_pull:
+        rest += world.stance_pull * state.mean_stance()
     return rest
 
 
@@ -161,11 +162,12 @@ def war_step(state: State, world: World, dt: float, z_violence: float, z_balance
 
     Violence log-odds and the balance's latent value each take an exact
     Ornstein–Uhlenbeck step (:func:`ou_step`) toward their means with the
-    given standard normal draws. Readiness is not touched (see :func:`relax`).
+    given standard normal draws; violence's mean is the state's (a ceasefire
+    moves it). Readiness is not touched (see :func:`relax`).
     """
     violence_logit = ou_step(
         state.violence_logit,
-        math.log(world.violence_mean / (1.0 - world.violence_mean)),
+        state.violence_mean_logit,
         world.violence_reversion,
         world.violence_volatility,
         dt,

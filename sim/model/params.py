@@ -80,6 +80,33 @@ class Effect:
         low_open=True,
         what="a number of days",
     )
+    fail_readiness: float = number(
+        0.0,
+        "for an attempt or a vote: shift of readiness when it fails (a rejected deal)",
+        unit="log-odds",
+    )
+    violence_mean: float = number(
+        0.0,
+        "for a ceasefire: shift of the level violence returns to (it stays shifted)",
+        unit="log-odds",
+    )
+    extension_days: float = number(
+        30.0,
+        "for an extension decided in a run: how many days the deadline moves",
+        unit="days",
+        low=0.0,
+        low_open=True,
+        what="a number of days",
+    )
+    cohesion: float = number(
+        0.5,
+        "for a coalition forming: how far its members' stances move toward their mean "
+        "(1 aligns them)",
+        unit="share",
+        low=0.0,
+        high=1.0,
+        what="a share",
+    )
 
 
 #: The names of :class:`Effect`'s fields, in order.

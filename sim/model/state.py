@@ -21,6 +21,11 @@ with is the latent value: an agreement's chance uses a gate's openness
 ``exp(contention_latent) = 1 - contention``, which stays positive however
 contested the gate (until about 740 log-units of demands).
 
+Whatever grows with the number of actors is kept so that no event costs more
+with more actors: the mean stance is a running sum (:attr:`State.stance_sum`),
+and rapport is held only for the pairs a scenario can change (its rapport
+slots), not for every pair.
+
 The state is an immutable :class:`typing.NamedTuple` rather than a frozen
 dataclass: it is rebuilt after every action of every run, and building a
 tuple is several times cheaper than running a frozen dataclass's
@@ -31,12 +36,11 @@ tuple is several times cheaper than running a frozen dataclass's
 from __future__ import annotations
 
 import math
-from enum import IntEnum
 from typing import NamedTuple
 
 __all__ = [
+    "NOT_ENDED",
     "NO_DAY",
-    "Phase",
     "State",
     "atanh_stance",
     "contention_latent",
@@ -46,19 +50,10 @@ __all__ = [
     "saturate",
 ]
 
-#: Marker for "no day set" in integer day fields (the announced convening day).
+#: Marker for "no day set" in integer day fields (the day a pending stage is due).
 NO_DAY = -1
-
-
-class Phase(IntEnum):
-    """Where the convening process stands."""
-
-    OPEN = 0
-    """No date announced."""
-    ANNOUNCED = 1
-    """A date is announced and the conference will open on it unless postponed."""
-    CONVENED = 2
-    """The conference has opened; the run ends."""
+#: Marker for "no ending" in :attr:`State.ended`.
+NOT_ENDED = -1
 
 
 class State(NamedTuple):
@@ -67,46 +62,74 @@ class State(NamedTuple):
     Attributes
     ----------
     readiness_logit
-        Log-odds of conference readiness.
+        Log-odds of readiness to take the next step.
     violence_logit
-        Log-odds of the level of violence (0 calm, 1 the worst of the war).
+        Log-odds of the level of violence (0 calm, 1 the worst of the war);
+        ``-inf`` in a scenario without a war (violence 0, and nothing moves it).
+    violence_mean_logit
+        Log-odds of the level violence reverts to: events move it (a
+        ceasefire lowers it, and it stays lowered).
     balance_latent
         ``atanh`` of the military balance: -1 one side (``side = -1`` actors)
         prevails, +1 the other side (``side = +1`` actors) prevails, 0 stalemate.
     resolved
-        Bit mask of resolved gates: bit ``g`` is set when gate ``g`` is resolved.
+        Bit mask of settled gates: bit ``g`` is set when gate ``g`` is settled.
     contention_latent
         Per gate, ``log(1 - contention)``: 0 for an uncontested gate, more
         negative the more contested. Agreement on a gate succeeds with a
         probability scaled by its openness ``exp(contention_latent)``.
     stance_latent
-        Per actor, ``atanh`` of its stance toward convening, in (-1, 1).
+        Per actor, ``atanh`` of its stance toward an agreement, in (-1, 1).
+    stance_sum
+        The influence-weighted sum of the active actors' stances
+        (``sum(influence * tanh(stance))``), kept up to date by every change
+        so that the mean stance costs the same whatever the number of actors.
+    influence_total
+        The sum of the active actors' influence weights.
     rapport_latent
-        Per unordered pair of actors (see :func:`pair_index`), the log-odds of
+        Per rapport slot (a pair of actors whose rapport the scenario can
+        change, see :class:`~sim.model.actions.ActionContext`), the log-odds of
         their rapport, in (0, 1).
     target_day
         The latest target date set by a ``target_date`` action, in days since
         the scenario start; ``math.inf`` when none was set.
-    phase
-        A :class:`Phase` value.
-    convene_day
-        The announced convening day (days since start), or :data:`NO_DAY`.
+    stage
+        How many stages have been reached (0 none; the stages are ordered).
+    pending_day
+        The day the next stage is due (its date is announced), or :data:`NO_DAY`.
+    ended
+        The index of the alternative ending the negotiation ended by, or
+        :data:`NOT_ENDED`.
+    regime
+        Per actor, the index of its current regime (0: as the scenario
+        starts it; a change of leader or government moves it).
+    active
+        Bit mask of the actors taking part now (bit ``a`` for actor ``a``).
+    deadline_days
+        Per deadline, its current day (an extension moves it).
     """
 
     readiness_logit: float
     violence_logit: float
+    violence_mean_logit: float
     balance_latent: float
     resolved: int
     contention_latent: tuple[float, ...]
     stance_latent: tuple[float, ...]
+    stance_sum: float
+    influence_total: float
     rapport_latent: tuple[float, ...]
     target_day: float
-    phase: int
-    convene_day: int
+    stage: int
+    pending_day: int
+    ended: int
+    regime: tuple[int, ...]
+    active: int
+    deadline_days: tuple[int, ...]
 
     @property
     def readiness(self) -> float:
-        """Conference readiness in [0, 1]."""
+        """Readiness in [0, 1]."""
         return logistic(self.readiness_logit)
 
     @property
@@ -124,16 +147,40 @@ class State(NamedTuple):
         return -math.expm1(self.contention_latent[gate])
 
     def stance(self, actor: int) -> float:
-        """Stance of ``actor`` toward convening, in [-1, 1]."""
+        """Stance of ``actor`` toward an agreement, in [-1, 1]."""
         return math.tanh(self.stance_latent[actor])
 
-    def rapport(self, a: int, b: int) -> float:
-        """Rapport between actors ``a`` and ``b`` (``a != b``), in [0, 1]."""
-        return logistic(self.rapport_latent[pair_index(a, b, len(self.stance_latent))])
+    def mean_stance(self) -> float:
+        """The influence-weighted mean stance of the active actors (0 when none is active)."""
+        return self.stance_sum / self.influence_total if self.influence_total > 0.0 else 0.0
 
     def gate_resolved(self, gate: int) -> bool:
-        """Whether gate ``gate`` is resolved."""
+        """Whether gate ``gate`` is settled."""
         return bool(self.resolved >> gate & 1)
+
+    def is_active(self, actor: int) -> bool:
+        """Whether ``actor`` takes part now."""
+        return bool(self.active >> actor & 1)
+
+
+#: Field indices of :class:`State`, for the effect functions that rebuild it.
+READINESS = State._fields.index("readiness_logit")
+VIOLENCE = State._fields.index("violence_logit")
+VIOLENCE_MEAN = State._fields.index("violence_mean_logit")
+BALANCE = State._fields.index("balance_latent")
+RESOLVED = State._fields.index("resolved")
+CONTENTION = State._fields.index("contention_latent")
+STANCE = State._fields.index("stance_latent")
+STANCE_SUM = State._fields.index("stance_sum")
+INFLUENCE_TOTAL = State._fields.index("influence_total")
+RAPPORT = State._fields.index("rapport_latent")
+TARGET_DAY = State._fields.index("target_day")
+STAGE = State._fields.index("stage")
+PENDING_DAY = State._fields.index("pending_day")
+ENDED = State._fields.index("ended")
+REGIME = State._fields.index("regime")
+ACTIVE = State._fields.index("active")
+DEADLINE_DAYS = State._fields.index("deadline_days")
 
 
 def logistic(x: float) -> float:

@@ -5,7 +5,9 @@ interpreted (it is not a format string: no attribute, index or conversion)::
 
     {actor} {carries|carry} a UN resolution[ that blames {other}]
 
-- ``{actor}``, ``{other}``, ``{gate}`` are replaced by names;
+- ``{actor}``, ``{other}``, ``{gate}`` (and ``{deadline}``, ``{ending}``,
+  ``{stage}``, ``{regime}``, ``{coalition}`` for the kinds that name one) are
+  replaced by names;
 - ``{singular|plural}`` picks the verb form that agrees with the actor's name
   (``plural = true`` in the scenario: "the Gulf monarchies ship arms");
 - ``[ ... ]`` is kept only when every name inside it is known (an arms
@@ -27,7 +29,7 @@ from typing import Final
 __all__ = ["NAMES", "Template", "TemplateError", "parse", "render"]
 
 #: The names a template may use.
-NAMES: Final = ("actor", "other", "gate")
+NAMES: Final = ("actor", "other", "gate", "deadline", "ending", "stage", "regime", "coalition")
 
 _TOKEN: Final = re.compile(r"\{\{|\}\}|\[\[|\]\]|\{[^{}]*\}|\[|\]|[^{}\[\]]+|[{}]")
 

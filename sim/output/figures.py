@@ -151,20 +151,12 @@ def readiness_fan_figure(result: MonteCarloResult) -> Figure:
     ax.fill_between(x, q[0], q[4], color=_COLORS[0], alpha=0.15, linewidth=0, label="5–95 %")
     ax.fill_between(x, q[1], q[3], color=_COLORS[0], alpha=0.3, linewidth=0, label="25–75 %")
     ax.plot(x, q[2], color=_COLORS[0], label="median")
-    ax.axhline(
-        s.convening.announce_threshold,
-        color=_COLORS[2],
-        linestyle="--",
-        linewidth=1,
-        label="announce threshold",
-    )
-    ax.axhline(
-        s.convening.postpone_threshold,
-        color=_COLORS[1],
-        linestyle="--",
-        linewidth=1,
-        label="postpone threshold",
-    )
+    thresholds = sorted({st.threshold for st in s.stages if st.threshold > 0})
+    postpones = sorted({st.postpone_below for st in s.stages if st.postpone_below > 0})
+    for level in thresholds:
+        ax.axhline(level, color=_COLORS[2], linestyle="--", linewidth=1, label="stage threshold")
+    for level in postpones:
+        ax.axhline(level, color=_COLORS[1], linestyle=":", linewidth=1, label="postpone threshold")
     _deadline_marks(ax, s)
     ax.set_ylim(0, 1)
     _date_axis(ax)

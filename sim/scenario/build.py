@@ -4,15 +4,16 @@ One small function per table of the file. Each reads the table's plain keys
 by walking the declarations on its dataclass (:func:`read_declared`: the
 type, default, bounds and wording of every key are said once, in
 :mod:`sim.model.declare` metadata), and then the keys that need the rest of
-the scenario: references to actors and gates, kinds of action, effects.
-Every problem is recorded with its file and key by :class:`~sim.scenario.reader.Document`
-rather than raised, so one bad file yields every error at once.
+the scenario: references (:mod:`sim.scenario.refs`), kinds of action,
+effects. Every problem is recorded with its file and key by
+:class:`~sim.scenario.reader.Document` rather than raised, so one bad file
+yields every error at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import difflib
 import json
 import math
 from collections.abc import Collection, Mapping, Sequence
@@ -21,30 +22,37 @@ from typing import Any
 
 from sim.model.actions import KINDS, ActionKind
 from sim.model.declare import Declared, Type, declared_fields
-from sim.model.params import (
-    EFFECT_FIELDS,
-    ChoiceRule,
-    ConveningRule,
-    Effect,
-    Mechanisms,
-    World,
-)
+from sim.model.params import EFFECT_FIELDS, ChoiceRule, ConveningRule, Effect, Mechanisms, World
+from sim.model.words import TemplateError, parse
 from sim.scenario.reader import ID_PATTERN, Document, Table
+from sim.scenario.refs import (
+    KIND_NAMES,
+    Names,
+    check_kind_allowed,
+    read_kind,
+    read_targets,
+    unknown,
+)
 from sim.scenario.schema import (
     ActorSpec,
+    BodySpec,
+    CoalitionSpec,
     DatedEvent,
     Deadline,
+    EndingSpec,
     GateSpec,
     InitialState,
     Move,
     RapportSpec,
     ReactionRule,
+    RegimeSpec,
     Scenario,
+    StageSpec,
+    WordsSpec,
 )
 
-__all__ = ["build", "canonical_json", "read_declared", "unknown"]
+__all__ = ["build", "canonical_json", "read_declared"]
 
-_KINDS = [k.value for k in ActionKind]
 #: Declared types that :func:`read_declared` reads; the rest need the scenario's context.
 _PLAIN = frozenset(
     {
@@ -57,6 +65,20 @@ _PLAIN = frozenset(
         Type.INTEGER_SPAN,
         Type.DATE,
     }
+)
+#: The results a record can give an attempt or a vote.
+_SUCCESS = ("succeeded", "passed")
+_FAILURE = ("failed",)
+#: The stages the [convening] shorthand stands for.
+SHORTHAND_STAGES = ("announced", "convened")
+#: The war's keys in [world]: a scenario without a war cannot set them.
+_WAR_KEYS = (
+    "violence_mean",
+    "violence_reversion",
+    "violence_volatility",
+    "balance_mean",
+    "balance_reversion",
+    "balance_volatility",
 )
 
 
@@ -79,6 +101,9 @@ def _default(f: Field[Any], d: Declared, defaults: Mapping[str, Any]) -> Any:
 
 
 def _read(t: Table, key: str, d: Declared, default: Any) -> Any:
+    if d.optional and default is None and not t.has(key):
+        t.mark_seen(key)
+        return None
     if d.kind == Type.NUMBER:
         return t.number(
             key,
@@ -141,86 +166,288 @@ def read_declared(
     return values
 
 
-# -- references --------------------------------------------------------------------------
+def _nested(t: Table, cls: type, defaults: Mapping[str, Any] | None = None) -> Any:
+    """A dataclass read from table ``t``: its plain keys and its declared sub-tables."""
+    values = read_declared(t, cls, defaults)
+    for key, f, d in declared_fields(cls):
+        if d.kind == Type.TABLE and d.nested is not None:
+            values[f.name] = _nested(t.table(key), d.nested)
+    t.finish()
+    return cls(**values)
 
 
-class _Refs:
-    """Checks references to actors and gates."""
+def _label(key: str) -> str:
+    return key.replace("_", " ")
 
-    def __init__(self, actors: Sequence[str], gates: Sequence[str]) -> None:
-        self.actors = list(actors)
-        self.gates = list(gates)
 
-    def actor(self, t: Table, key: str, value: str, *, allow: Sequence[str] = ()) -> str | None:
-        if value in self.actors or value in allow:
-            return value
-        t.fail(key, unknown("actor", value, [*allow, *self.actors]))
+# -- small readers ------------------------------------------------------------------------
+
+
+def _date_in_window(
+    t: Table, key: str, start: dt.date | None, horizon: dt.date | None
+) -> dt.date | None:
+    date = t.date(key)
+    if date is None or start is None or horizon is None:
+        return date
+    if date < start:
+        t.fail(key, f"{date.isoformat()} is before the scenario starts ({start.isoformat()})")
         return None
-
-    def gate(self, t: Table, key: str, value: str) -> str | None:
-        if value in self.gates:
-            return value
-        t.fail(key, unknown("gate", value, self.gates))
+    if date > horizon:
+        t.fail(key, f"{date.isoformat()} is after the scenario's horizon ({horizon.isoformat()})")
         return None
+    return date
 
 
-def unknown(what: str, value: str, known: Sequence[str]) -> str:
-    """``unknown actor "usa" (did you mean united_states? actors: ...)``."""
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.8)  # typos, not guesses
-    hint = f"did you mean {close[0]}? " if close else ""
-    listing = ", ".join(known) or "none defined"
-    plural = "kinds" if what == "kind of action" else f"{what}s"
-    return f'unknown {what} "{value}" ({hint}{plural}: {listing})'
+def _date_pairs(
+    t: Table, key: str, start: dt.date | None, horizon: dt.date | None
+) -> tuple[tuple[dt.date, dt.date], ...]:
+    """A list of ``[from, to]`` date pairs, in order, not overlapping, within the scenario."""
+    if not t.has(key):
+        t.mark_seen(key)
+        return ()
+    raw = t.data[key]
+    t.mark_seen(key)
+    pairs: list[tuple[dt.date, dt.date]] = []
+    if not isinstance(raw, list):
+        t.fail(key, "expected a list of [from, to] date pairs")
+        return ()
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 2):
+            t.fail(key, "expected a list of [from, to] date pairs")
+            return ()
+        dates: list[dt.date] = []
+        for value in item:
+            if isinstance(value, str):
+                with contextlib.suppress(ValueError):
+                    value = dt.date.fromisoformat(value)
+            if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+                t.fail(key, "expected a list of [from, to] date pairs (YYYY-MM-DD)")
+                return ()
+            dates.append(value)
+        first, last = dates
+        if last < first:
+            t.fail(
+                key, f"the period {first.isoformat()} to {last.isoformat()} ends before it starts"
+            )
+            return ()
+        if pairs and first <= pairs[-1][1]:
+            t.fail(key, "the periods must be in date order and not overlap")
+            return ()
+        if start is not None and horizon is not None and (first < start or last > horizon):
+            t.fail(
+                key,
+                f"the period {first.isoformat()} to {last.isoformat()} is not within the "
+                f"scenario ({start.isoformat()} to {horizon.isoformat()})",
+            )
+            return ()
+        pairs.append((first, last))
+    return tuple(pairs)
 
 
-def _kind(t: Table, key: str, default: str | None = None) -> ActionKind | None:
-    text = t.string(key, default)
-    if not text:
+def _weights_table(
+    t: Table, key: str, known: Sequence[str], what: str
+) -> tuple[tuple[str, float], ...]:
+    """A table ``{id = non-negative number}`` whose ids are in ``known``."""
+    sub = t.table(key)
+    found: list[tuple[str, float]] = []
+    for name in sub.data:
+        sub.mark_seen(name)
+        if name not in known:
+            sub.fail(name, unknown(what, name, known))
+            continue
+        found.append((name, sub.number(name, low=0.0, what="a weight")))
+    sub.finish()
+    return tuple(found)
+
+
+def _template(t: Table, key: str, value: str | None) -> str | None:
+    if value is None:
         return None
     try:
-        return ActionKind(text)
-    except ValueError:
-        t.fail(key, unknown("kind of action", text, _KINDS))
+        parse(value)
+    except TemplateError as exc:
+        t.fail(key, f"not a sentence template: {exc}")
         return None
+    return value
 
 
-def _other_and_gate(
-    t: Table, kind: ActionKind, refs: _Refs, actor: str | None, *, provoker: bool = False
-) -> tuple[str | None, str | None]:
-    """Read the partner or target and the gate that a kind of action needs."""
-    info = KINDS[kind]
-    allow = ("provoker",) if provoker else ()
-    other: str | None = None
-    keys = [k for k in ("partner", "target") if t.has(k)]
-    if len(keys) == 2:
-        t.fail("target", "give a partner or a target, not both")
-    if keys and info.other == "none":
-        t.string(keys[0])
-        t.fail(keys[0], f"{kind.value} takes no {keys[0]}")
-    elif keys:
-        name = t.identifier(keys[0])
-        other = refs.actor(t, keys[0], name, allow=allow) if name else None
-        if other is not None and other == actor:
-            t.fail(
-                keys[0], f'an actor cannot {kind.value.replace("_", " ")} with itself ("{actor}")'
+# -- one function per table ---------------------------------------------------------------
+
+
+def _initial(root: Table) -> InitialState:
+    it = root.table("initial", required=True)
+    initial = InitialState(**read_declared(it, InitialState))
+    it.finish()
+    return initial
+
+
+def _gates(doc: Document, root: Table, names: Names) -> list[GateSpec]:
+    gates = []
+    for gid, gt in root.tables("gates"):
+        values = read_declared(gt, GateSpec, {"label": _label(gid)})
+        requires = tuple(
+            g for g in gt.strings("requires", ()) if names.gate(gt, "requires", g) is not None
+        )
+        if gid in requires:
+            gt.fail("requires", f'a gate cannot require itself ("{gid}")')
+            requires = ()
+        gates.append(GateSpec(id=gid, requires=requires, **values))
+        gt.finish()
+    _check_cycles(doc, gates)
+    return gates
+
+
+def _check_cycles(doc: Document, gates: Sequence[GateSpec]) -> None:
+    """Refuse a cycle of ``requires`` (a gate that would wait for itself)."""
+    needs = {g.id: g.requires for g in gates}
+    done: set[str] = set()
+    for gate in gates:
+        path: list[str] = []
+        stack = [(gate.id, iter(needs[gate.id]))]
+        on_path = {gate.id}
+        path.append(gate.id)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+                path.pop()
+                done.add(node)
+                continue
+            if child in on_path:
+                cycle = " -> ".join([*path[path.index(child) :], child])
+                doc.fail(
+                    ("gates", gate.id, "requires"), f"gates require each other in a cycle: {cycle}"
+                )
+                return
+            if child not in done:
+                stack.append((child, iter(needs.get(child, ()))))
+                on_path.add(child)
+                path.append(child)
+
+
+def _stages(
+    doc: Document, root: Table, names: Names, outcome: str
+) -> tuple[tuple[StageSpec, ...], ConveningRule | None, str | None]:
+    """The stages: from ``[stages]``, or the ``[convening]`` shorthand for two of them."""
+    if root.has("stages") and root.has("convening"):
+        root.fail("convening", "give [stages] or the [convening] shorthand, not both")
+    if root.has("stages"):
+        stages: list[StageSpec] = []
+        for sid, st in root.tables("stages"):
+            values = read_declared(
+                st, StageSpec, {"label": _label(sid), "said": "{stage}"}, skip=("said",)
             )
-            other = None
-    elif info.other == "required":
-        if provoker:
-            other = "provoker"
-        else:
-            t.fail(info.role, f"{kind.value} needs a {info.role} actor")
-    gate: str | None = None
-    if info.gate:
-        name = t.identifier("gate", "")
-        if not name:
-            t.fail("gate", f"{kind.value} needs a gate")
-        else:
-            gate = refs.gate(t, "gate", name)
-    elif t.has("gate"):
-        t.string("gate")
-        t.fail("gate", f"{kind.value} acts on no gate")
-    return other, gate
+            gates: tuple[str, ...] | None = None
+            if st.has("gates"):
+                gates = tuple(
+                    g for g in st.strings("gates") if names.gate(st, "gates", g) is not None
+                )
+            undoes = st.identifier("postponement_undoes", "") or None
+            if undoes is not None and undoes not in names.stages[: len(stages) + 1]:
+                st.fail(
+                    "postponement_undoes",
+                    unknown("stage", undoes, names.stages[: len(stages) + 1])
+                    + "; a postponement undoes this stage or one before it",
+                )
+                undoes = None
+            by = st.identifier("by", "") or None
+            if by is not None:
+                by = names.actor(st, "by", by)
+            said = _template(st, "said", st.string("said", "{stage}"))
+            stages.append(
+                StageSpec(
+                    id=sid,
+                    gates=gates,
+                    postponement_undoes=undoes,
+                    by=by,
+                    said=said or "{stage}",
+                    **values,
+                )
+            )
+            st.finish()
+        if not stages and not any(p.key.startswith("stages") for p in doc.problems):
+            doc.fail(("stages",), "a scenario needs at least one stage")
+        return tuple(stages), None, None
+    ct = root.table("convening", required=True)
+    rule = ConveningRule(**read_declared(ct, ConveningRule))
+    if rule.postpone_threshold > rule.announce_threshold:
+        ct.fail(
+            "postpone_threshold",
+            f"must not exceed announce_threshold ({rule.announce_threshold:g}), "
+            f"got {rule.postpone_threshold:g}",
+        )
+    convener = ct.identifier("convener", "") or None
+    if convener is not None:
+        convener = names.actor(ct, "convener", convener)
+    ct.finish()
+    announced, convened = SHORTHAND_STAGES
+    return (
+        (
+            StageSpec(
+                id=announced,
+                label="a date announced",
+                threshold=rule.announce_threshold,
+                by=convener,
+                said="{actor} {announces|announce} the date",
+            ),
+            StageSpec(
+                id=convened,
+                label="convened",
+                lead_days=rule.lead_days,
+                postpone_below=rule.postpone_threshold,
+                postponement_undoes=announced,
+                by=convener,
+                said=outcome.replace("{", "{{")
+                .replace("}", "}}")
+                .replace("[", "[[")
+                .replace("]", "]]"),
+            ),
+        ),
+        rule,
+        convener,
+    )
+
+
+def _endings(root: Table) -> list[EndingSpec]:
+    endings = []
+    for eid, et in root.tables("endings"):
+        endings.append(EndingSpec(id=eid, **read_declared(et, EndingSpec, {"label": _label(eid)})))
+        et.finish()
+    return endings
+
+
+def _bodies(root: Table, names: Names) -> list[BodySpec]:
+    bodies = []
+    for bid, bt in root.tables("bodies"):
+        seats = _weights_table(bt, "seats", names.actors, "actor")
+        values = read_declared(bt, BodySpec, {"label": _label(bid)})
+        if not bt.has("seats"):
+            bt.fail("seats", "a body needs its members: seats = {actor = seats, ...}")
+        elif not seats or not any(w > 0 for _, w in seats):
+            bt.fail("seats", "a body needs at least one member with seats above 0")
+        held = math.fsum(w for _, w in seats)
+        size = values["size"]
+        if size is not None and size < held:
+            bt.fail("size", f"is {size:g}, fewer than the {held:g} seats its members hold")
+        bodies.append(BodySpec(id=bid, seats=seats, **values))
+        bt.finish()
+    return bodies
+
+
+def _coalitions(root: Table, names: Names) -> list[CoalitionSpec]:
+    coalitions = []
+    for cid, ct in root.tables("coalitions"):
+        members = tuple(
+            m for m in ct.strings("members") if names.actor(ct, "members", m) is not None
+        )
+        if len(set(members)) < 2 and not ct.absent:
+            ct.fail("members", "a coalition needs two or more different actors")
+        values = read_declared(ct, CoalitionSpec, {"label": _label(cid)})
+        coalitions.append(CoalitionSpec(id=cid, members=members, **values))
+        ct.finish()
+    return coalitions
 
 
 def _effect(t: Table, kind: ActionKind, base: Effect) -> Effect:
@@ -240,71 +467,33 @@ def _effect(t: Table, kind: ActionKind, base: Effect) -> Effect:
     return Effect(**{name: values.get(name, getattr(base, name)) for name in EFFECT_FIELDS})
 
 
-def _date_in_window(
-    t: Table, key: str, start: dt.date | None, horizon: dt.date | None
-) -> dt.date | None:
-    date = t.date(key)
-    if date is None or start is None or horizon is None:
-        return date
-    if date < start:
-        t.fail(key, f"{date.isoformat()} is before the scenario starts ({start.isoformat()})")
-        return None
-    if date > horizon:
-        t.fail(key, f"{date.isoformat()} is after the scenario's horizon ({horizon.isoformat()})")
-        return None
-    return date
-
-
-# -- one function per table ---------------------------------------------------------------
-
-
-def _label(key: str) -> str:
-    return key.replace("_", " ")
-
-
-def _initial(root: Table) -> InitialState:
-    it = root.table("initial", required=True)
-    initial = InitialState(**read_declared(it, InitialState))
-    it.finish()
-    return initial
-
-
-def _gates(root: Table) -> list[GateSpec]:
-    gates = []
-    for gid, gt in root.tables("gates"):
-        gates.append(GateSpec(id=gid, **read_declared(gt, GateSpec, {"label": _label(gid)})))
-        gt.finish()
-    return gates
-
-
 def _effect_defaults(doc: Document, root: Table) -> dict[ActionKind, Effect]:
     defaults: dict[ActionKind, Effect] = {k: Effect() for k in ActionKind}
     for kname, kt in root.tables("effects"):
         try:
             kind = ActionKind(kname)
         except ValueError:
-            doc.fail(kt.path, unknown("kind of action", kname, _KINDS))
+            doc.fail(kt.path, unknown("kind of action", kname, KIND_NAMES))
             continue
         defaults[kind] = _effect(kt, kind, Effect())
         kt.finish()
     return defaults
 
 
-def _moves(at: Table, aid: str, refs: _Refs, defaults: Mapping[ActionKind, Effect]) -> list[Move]:
+def _moves(at: Table, aid: str, names: Names, defaults: Mapping[ActionKind, Effect]) -> list[Move]:
     moves = []
     for mid, mt in at.tables("actions"):
-        kind = _kind(mt, "kind", mid if mid in set(ActionKind) else None)
-        if kind is None:
+        kind = read_kind(mt, "kind", mid if mid in set(ActionKind) else None)
+        if kind is None or not check_kind_allowed(mt, kind, names, dated=False):
             mt.skip()  # its other keys depend on the kind: nothing more to say
             continue
-        other, gate = _other_and_gate(mt, kind, refs, aid)
+        targets = read_targets(mt, kind, names, aid)
         values = read_declared(mt, Move)
         moves.append(
             Move(
                 id=mid,
                 kind=kind,
-                other=other,
-                gate=gate,
+                targets=targets,
                 effect=_effect(mt, kind, defaults[kind]),
                 **values,
             )
@@ -314,7 +503,7 @@ def _moves(at: Table, aid: str, refs: _Refs, defaults: Mapping[ActionKind, Effec
 
 
 def _reactions(
-    at: Table, aid: str, refs: _Refs, defaults: Mapping[ActionKind, Effect]
+    at: Table, aid: str, names: Names, defaults: Mapping[ActionKind, Effect]
 ) -> list[ReactionRule]:
     reactions = []
     for rid, rt in at.tables("reactions"):
@@ -323,16 +512,16 @@ def _reactions(
             try:
                 on.append(ActionKind(text))
             except ValueError:
-                rt.fail("on", unknown("kind of action", text, _KINDS))
+                rt.fail("on", unknown("kind of action", text, KIND_NAMES))
         by = rt.strings("by", ())
         for who in by:
-            if refs.actor(rt, "by", who) == aid:
+            if names.actor(rt, "by", who) == aid:
                 rt.fail("by", f'an actor does not react to itself ("{aid}")')
-        respond = _kind(rt, "respond")
-        if respond is None:
+        respond = read_kind(rt, "respond")
+        if respond is None or not check_kind_allowed(rt, respond, names, dated=False):
             rt.skip()
             continue
-        other, gate = _other_and_gate(rt, respond, refs, aid, provoker=True)
+        targets = read_targets(rt, respond, names, aid, provoker=True)
         values = read_declared(rt, ReactionRule)
         reactions.append(
             ReactionRule(
@@ -340,8 +529,7 @@ def _reactions(
                 on=tuple(on),
                 by=by,
                 respond=respond,
-                other=other,
-                gate=gate,
+                targets=targets,
                 effect=_effect(rt, respond, defaults[respond]),
                 **values,
             )
@@ -350,20 +538,46 @@ def _reactions(
     return reactions
 
 
+def _regimes(at: Table, moves: Sequence[Move]) -> list[RegimeSpec]:
+    regimes = []
+    move_ids = [m.id for m in moves]
+    for rid, rt in at.tables("regimes"):
+        weights = _weights_table(rt, "weights", move_ids, "move")
+        values = read_declared(rt, RegimeSpec, {"label": _label(rid)})
+        regimes.append(RegimeSpec(id=rid, weights=weights, **values))
+        rt.finish()
+    return regimes
+
+
 def _actors(
-    actor_tables: Sequence[tuple[str, Table]], refs: _Refs, defaults: Mapping[ActionKind, Effect]
+    actor_tables: Sequence[tuple[str, Table]],
+    names: Names,
+    defaults: Mapping[ActionKind, Effect],
+    start: dt.date | None,
+    horizon: dt.date | None,
 ) -> list[ActorSpec]:
     actors = []
     for aid, at in actor_tables:
-        moves = _moves(at, aid, refs, defaults)
-        reactions = _reactions(at, aid, refs, defaults)
+        moves = _moves(at, aid, names, defaults)
+        reactions = _reactions(at, aid, names, defaults)
+        regimes = _regimes(at, moves)
+        windows = _date_pairs(at, "windows", start, horizon)
         values = read_declared(at, ActorSpec, {"name": _label(aid)})
-        actors.append(ActorSpec(id=aid, moves=tuple(moves), reactions=tuple(reactions), **values))
+        actors.append(
+            ActorSpec(
+                id=aid,
+                moves=tuple(moves),
+                reactions=tuple(reactions),
+                regimes=tuple(regimes),
+                windows=windows,
+                **values,
+            )
+        )
         at.finish()
     return actors
 
 
-def _rapport(root: Table, refs: _Refs) -> list[RapportSpec]:
+def _rapport(root: Table, names: Names) -> list[RapportSpec]:
     rapport = []
     seen: dict[frozenset[str], str] = {}
     for rid, rt in root.tables("rapport"):
@@ -373,7 +587,7 @@ def _rapport(root: Table, refs: _Refs) -> list[RapportSpec]:
         if len(between) != 2 or between[0] == between[1]:
             rt.fail("between", f"expected two different actors, got {list(between)}")
             continue
-        if not all(refs.actor(rt, "between", who) for who in between):
+        if not all(names.actor(rt, "between", who) for who in between):
             continue
         pair = frozenset(between)
         if pair in seen:
@@ -384,9 +598,30 @@ def _rapport(root: Table, refs: _Refs) -> list[RapportSpec]:
     return rapport
 
 
+def _result(et: Table, kind: ActionKind, values: dict[str, Any], targets: Any) -> None:
+    """Check an event's ``result`` against its kind; set ``certain`` from it."""
+    result = values["result"]
+    info = KINDS[kind]
+    if kind is ActionKind.ELECTION:
+        choices = [c for c, _ in targets.candidates]
+        if result is not None and result not in choices:
+            et.fail("result", unknown("candidate", result, choices))
+        return
+    if result is None:
+        return
+    if info.chance is None:
+        et.fail("result", f"{kind.value} has no result: it simply happens")
+        return
+    if result not in (*_SUCCESS, *_FAILURE):
+        et.fail("result", f'expected "succeeded", "passed" or "failed", got "{result}"')
+        return
+    if et.has("certain"):
+        et.fail("certain", "give result or certain, not both")
+
+
 def _events(
     root: Table,
-    refs: _Refs,
+    names: Names,
     defaults: Mapping[ActionKind, Effect],
     start: dt.date | None,
     horizon: dt.date | None,
@@ -395,17 +630,19 @@ def _events(
     for eid, et in root.tables("events"):
         date = _date_in_window(et, "date", start, horizon)
         actor = (
-            refs.actor(et, "actor", et.identifier("actor"))
+            names.actor(et, "actor", et.identifier("actor"))
             if et.has("actor")
             else (et.string("actor") or None)
         )
-        kind = _kind(et, "kind")
-        if kind is None or actor is None:
+        kind = read_kind(et, "kind")
+        if kind is None or actor is None or not check_kind_allowed(et, kind, names, dated=True):
             et.skip()
             continue
-        other, gate = _other_and_gate(et, kind, refs, actor)
+        targets = read_targets(et, kind, names, actor)
         effect = _effect(et, kind, defaults[kind])
-        values = read_declared(et, DatedEvent, skip=("date",))
+        values = read_declared(et, DatedEvent, skip=("date", "to"))
+        _result(et, kind, values, targets)
+        to = _event_to(et, kind, date, start, horizon)
         events.append(
             DatedEvent(
                 id=eid,
@@ -413,9 +650,9 @@ def _events(
                 day=(date - start).days if date and start else 0,
                 actor=actor,
                 kind=kind,
-                other=other,
-                gate=gate,
+                targets=targets,
                 effect=effect,
+                to=to,
                 **values,
             )
         )
@@ -424,18 +661,56 @@ def _events(
     return events
 
 
+def _event_to(
+    et: Table,
+    kind: ActionKind,
+    date: dt.date | None,
+    start: dt.date | None,
+    horizon: dt.date | None,
+) -> dt.date | None:
+    """The ``to`` date of an extension or an announced date (after the event's own date)."""
+    uses = kind in (ActionKind.EXTEND_DEADLINE, ActionKind.ANNOUNCE_DATE)
+    if not et.has("to"):
+        et.mark_seen("to")
+        if kind is ActionKind.ANNOUNCE_DATE:
+            et.fail("to", "an announced date needs the date it sets: to = YYYY-MM-DD")
+        return None
+    if not uses:
+        et.mark_seen("to")
+        et.fail("to", f"{kind.value} takes no to date")
+        return None
+    to = _date_in_window(et, "to", start, horizon)
+    if to is not None and date is not None and to < date:
+        et.fail("to", f"{to.isoformat()} is before the event itself ({date.isoformat()})")
+        return None
+    return to
+
+
 def _deadlines(
-    doc: Document, root: Table, start: dt.date | None, horizon: dt.date | None
+    doc: Document,
+    root: Table,
+    names: Names,
+    start: dt.date | None,
+    horizon: dt.date | None,
 ) -> list[Deadline]:
     deadlines = []
+    last_stage = names.stages[-1] if names.stages else ""
     for did, dtab in root.tables("deadlines"):
         date = _date_in_window(dtab, "date", start, horizon)
         values = read_declared(dtab, Deadline, {"label": _label(did)}, skip=("date",))
+        stage = dtab.identifier("stage", "") or last_stage
+        if stage and names.stages and stage not in names.stages:
+            dtab.fail("stage", unknown("stage", stage, names.stages))
+        ending = dtab.identifier("default_ending", "") or None
+        if ending is not None:
+            ending = names.check(dtab, "default_ending", "ending", ending, names.endings)
         deadlines.append(
             Deadline(
                 id=did,
                 date=date or dt.date.min,
                 day=(date - start).days if date and start else 0,
+                stage=stage,
+                default_ending=ending,
                 **values,
             )
         )
@@ -446,56 +721,93 @@ def _deadlines(
     return deadlines
 
 
-def _convening(root: Table, refs: _Refs) -> tuple[ConveningRule, str | None]:
-    ct = root.table("convening", required=True)
-    rule = ConveningRule(**read_declared(ct, ConveningRule))
-    if rule.postpone_threshold > rule.announce_threshold:
-        ct.fail(
-            "postpone_threshold",
-            f"must not exceed announce_threshold ({rule.announce_threshold:g}), "
-            f"got {rule.postpone_threshold:g}",
-        )
-    convener = ct.identifier("convener", "") or None
-    if convener is not None:
-        convener = refs.actor(ct, "convener", convener)
-    ct.finish()
-    return rule, convener
-
-
-def _nested(t: Table, cls: type, defaults: Mapping[str, Any] | None = None) -> Any:
-    """A dataclass read from table ``t``: its plain keys and its declared sub-tables."""
-    values = read_declared(t, cls, defaults)
-    for key, f, d in declared_fields(cls):
-        if d.kind == Type.TABLE and d.nested is not None:
-            sub = t.table(key)
-            values[f.name] = _nested(sub, d.nested)
-    t.finish()
-    return cls(**values)
-
-
-def _mechanisms(root: Table) -> Mechanisms:
-    mechanisms: Mechanisms = _nested(root.table("mechanisms"), Mechanisms)
-    return mechanisms
+def _words(doc: Document, root: Table) -> list[WordsSpec]:
+    words = []
+    for kname, wt in root.tables("words"):
+        try:
+            kind = ActionKind(kname)
+        except ValueError:
+            doc.fail(wt.path, unknown("kind of action", kname, KIND_NAMES))
+            wt.skip()
+            continue
+        values = read_declared(wt, WordsSpec)
+        for key, value in list(values.items()):
+            values[key] = _template(wt, key, value)
+        if values["failed"] is not None and KINDS[kind].chance is None:
+            wt.fail("failed", f"{kind.value} cannot fail: it simply happens")
+        words.append(WordsSpec(kind=kind, **values))
+        wt.finish()
+    return words
 
 
 def _world(root: Table, initial: InitialState) -> World:
+    wt = root.table("world")
+    if not initial.war:
+        for key in _WAR_KEYS:
+            if wt.has(key):
+                wt.fail(key, "the scenario has no war (give initial.violence to have one)")
     context = {
         f"initial.{key}": getattr(initial, f.name) for key, f, _ in declared_fields(InitialState)
     }
-    world: World = _nested(root.table("world"), World, context)
+    if not initial.war:
+        context["initial.violence"] = 0.5  # a stand-in: nothing reads it without a war
+    world: World = _nested(wt, World, context)
     return world
 
 
-def _choice(root: Table) -> ChoiceRule:
-    choice: ChoiceRule = _nested(root.table("choice"), ChoiceRule)
-    return choice
+def _names(root: Table) -> Names:
+    """The ids of every table, read before anything refers to them."""
+
+    def ids(key: str) -> list[str]:
+        value = root.data.get(key)
+        return (
+            [k for k, v in value.items() if isinstance(v, dict)] if isinstance(value, dict) else []
+        )
+
+    names = Names(
+        actors=ids("actors"),
+        gates=ids("gates"),
+        deadlines=ids("deadlines"),
+        stages=ids("stages") if root.has("stages") else list(SHORTHAND_STAGES),
+        endings=ids("endings"),
+        bodies=ids("bodies"),
+        coalitions=ids("coalitions"),
+    )
+    actors = root.data.get("actors")
+    for aid in names.actors:
+        table = actors[aid] if isinstance(actors, dict) else {}
+        regimes = table.get("regimes") if isinstance(table, dict) else None
+        names.regimes[aid] = (
+            [k for k, v in regimes.items() if isinstance(v, dict)]
+            if isinstance(regimes, dict)
+            else []
+        )
+    gates = root.data.get("gates")
+    if isinstance(gates, dict):
+        names.reopenable = {
+            g for g, v in gates.items() if isinstance(v, dict) and v.get("reopenable") is True
+        }
+    initial = root.data.get("initial")
+    names.war = isinstance(initial, dict) and "violence" in initial
+    return names
+
+
+def _as_of(
+    root: Table, events: Sequence[DatedEvent], start: dt.date | None, horizon: dt.date | None
+) -> dt.date | None:
+    """The forecast origin: as given, or the date of the last record event (the start if none)."""
+    if root.has("as_of"):
+        return _date_in_window(root, "as_of", start, horizon)
+    root.mark_seen("as_of")
+    record = [e.date for e in events if e.record]
+    return max(record) if record else start
 
 
 def build(doc: Document, source: str, default_name: str) -> Scenario | None:
     """Validate the resolved document; ``None`` (with problems in ``doc``) when it is invalid."""
     root = doc.root()
     default = default_name if ID_PATTERN.match(default_name) else "scenario"
-    top = read_declared(root, Scenario, {"name": default, "title": ""})
+    top = read_declared(root, Scenario, {"name": default, "title": ""}, skip=("as_of",))
     name = top["name"]
     if not root.has("title"):
         top["title"] = name
@@ -505,22 +817,27 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
             "horizon", f"{horizon.isoformat()} must come after the start ({start.isoformat()})"
         )
         horizon = None
+    names = _names(root)
+    sessions = _date_pairs(root, "sessions", start, horizon)
     initial = _initial(root)
-    gates = _gates(root)
-    actor_tables = list(root.tables("actors"))  # ids first, for references in any order
-    refs = _Refs([aid for aid, _ in actor_tables], [g.id for g in gates])
+    gates = _gates(doc, root, names)
+    stages, convening, convener = _stages(doc, root, names, top["outcome"])
+    endings = _endings(root)
+    bodies = _bodies(root, names)
+    coalitions = _coalitions(root, names)
     defaults = _effect_defaults(doc, root)
-    actors = _actors(actor_tables, refs, defaults)
-    rapport = _rapport(root, refs)
-    events = _events(root, refs, defaults, start, horizon)
-    deadlines = _deadlines(doc, root, start, horizon)
-    convening, convener = _convening(root, refs)
-    mechanisms = _mechanisms(root)
+    actors = _actors(list(root.tables("actors")), names, defaults, start, horizon)
+    rapport = _rapport(root, names)
+    events = _events(root, names, defaults, start, horizon)
+    deadlines = _deadlines(doc, root, names, start, horizon)
+    words = _words(doc, root)
+    mechanisms: Mechanisms = _nested(root.table("mechanisms"), Mechanisms)
     world = _world(root, initial)
-    choice = _choice(root)
+    choice: ChoiceRule = _nested(root.table("choice"), ChoiceRule)
+    as_of = _as_of(root, events, start, horizon)
     root.finish()
 
-    if doc.problems or start is None or horizon is None:
+    if doc.problems or start is None or horizon is None or as_of is None:
         if not doc.problems:
             doc.fail(("start",) if start is None else ("horizon",), "is required")
         return None
@@ -532,14 +849,22 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
         source=source,
         start=start,
         horizon=horizon,
+        as_of=as_of,
+        as_of_day=(as_of - start).days,
+        sessions=sessions,
         initial=initial,
         convening=convening,
         convener=convener,
         gates=tuple(gates),
+        stages=stages,
+        endings=tuple(endings),
         actors=tuple(actors),
         rapport=tuple(rapport),
         events=tuple(events),
         deadlines=tuple(deadlines),
+        bodies=tuple(bodies),
+        coalitions=tuple(coalitions),
+        words=tuple(words),
         mechanisms=mechanisms,
         world=world,
         choice=choice,

@@ -1,7 +1,9 @@
 """A scenario as frozen data: what the loader returns and the engine runs.
 
 The field names follow the TOML file (see ``docs/SCENARIOS.md``); times are
-dates in the file and days since :attr:`Scenario.start` here.
+dates in the file and days since :attr:`Scenario.start` here. Each key's
+type, default, bounds and meaning are declared once, on its field
+(:mod:`sim.model.declare`).
 """
 
 from __future__ import annotations
@@ -28,20 +30,27 @@ from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, Worl
 
 __all__ = [
     "ActorSpec",
+    "BodySpec",
+    "CoalitionSpec",
     "DatedEvent",
     "Deadline",
+    "EndingSpec",
     "GateSpec",
     "InitialState",
     "Move",
     "RapportSpec",
     "ReactionRule",
+    "RegimeSpec",
     "Scenario",
+    "StageSpec",
+    "Targets",
+    "WordsSpec",
 ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GateSpec:
-    """An open question that must be resolved before the conference can be announced."""
+    """An open question that must be settled before a stage can be taken."""
 
     id: str
     label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
@@ -57,7 +66,70 @@ class GateSpec:
         high_open=True,
         what="a contention",
     )
+    requires: tuple[str, ...] = reference(
+        "gate",
+        "gates that must be settled before this one can be (no cycles)",
+        many=True,
+        default=(),
+        default_text="none",
+    )
+    reopenable: bool = flag(
+        False,
+        "a reopen action can open it again once settled (a new leader, a withdrawn invitation)",
+    )
     note: str = text("", "where the number comes from")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Targets:
+    """Whom and what an action names besides its actor: a move's, reaction's or event's references.
+
+    Which of them a kind needs, takes or refuses is said by its registry entry
+    (:data:`sim.model.actions.KINDS`).
+    """
+
+    others: tuple[str, ...] = reference(
+        "actor",
+        "who it is with (a partner; several for a joint act) or against (a target); the two "
+        'words are synonyms: give one, not both; in a reaction "provoker" names the actor whose '
+        "action provoked it",
+        many=True,
+        key="partner or target",
+        default=(),
+        default_text="none (in a reaction, the provoker for kinds that need one)",
+    )
+    gates: tuple[str, ...] = reference(
+        "gate",
+        "the question it acts on; several for a package deal or a vote that settles them all",
+        many=True,
+        key="gate or gates",
+        default=(),
+        default_text="none",
+    )
+    deadline: str | None = reference("deadline", "for an extension: the deadline that moves")
+    ending: str | None = reference("ending", "for a walk-out: how the negotiation ends")
+    stage: str | None = reference("stage", "for a stage event from the record: the stage")
+    regime: str | None = reference("regime", "for a change: the actor's regime it takes")
+    coalition: str | None = reference("coalition", "for a coalition forming: which")
+    body: str | None = reference("body", "for a vote: the body that votes")
+    candidates: tuple[tuple[str, float], ...] = reference(
+        "regime",
+        "for an election: each candidate regime with its probability (they sum to 1), as a "
+        "table {regime = probability}",
+        many=True,
+        default=(),
+        default_text="none",
+    )
+
+    @property
+    def other(self) -> str | None:
+        """The first partner or target, or ``None``."""
+        return self.others[0] if self.others else None
+
+    @property
+    def gate(self) -> str | None:
+        """The first gate, or ``None``."""
+        return self.gates[0] if self.gates else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,8 +140,6 @@ class Move:
     ----------
     id
         The entry's key in the file (``actors.ACTOR.actions.ID``).
-    kind
-        The kind of action.
     effect
         The effect sizes (the scenario's defaults for the kind, overridden by the entry).
     """
@@ -87,17 +157,19 @@ class Move:
         low=0.0,
         what="a weight",
     )
-    other: str | None = reference(
-        "actor",
-        "who the move is with or against (the two words are synonyms; give one, not both); "
-        "required or refused by kind",
-        key="partner or target",
-    )
-    gate: str | None = reference(
-        "gate", "the question the move acts on; required for gate kinds, refused otherwise"
-    )
+    targets: Targets = field(default_factory=Targets)
     effect: Effect
     note: str = text("", "where the numbers come from")
+
+    @property
+    def other(self) -> str | None:
+        """The first partner or target, or ``None``."""
+        return self.targets.other
+
+    @property
+    def gate(self) -> str | None:
+        """The first gate, or ``None``."""
+        return self.targets.gate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,13 +194,7 @@ class ReactionRule:
         default_text="every other actor",
     )
     respond: ActionKind = reference("kind of action", "its answer", default=MISSING)
-    other: str | None = reference(
-        "actor",
-        'who the answer is aimed at; "provoker": the actor whose action provoked it',
-        key="partner or target",
-        default_text='"provoker" for kinds that need one; none otherwise',
-    )
-    gate: str | None = reference("gate", "the question the answer acts on; required for gate kinds")
+    targets: Targets = field(default_factory=Targets)
     probability: float = number(
         doc="chance it answers each provocation; 0 disables the rule",
         unit="probability",
@@ -143,6 +209,16 @@ class ReactionRule:
     note: str = text("", "where the numbers come from")
 
     @property
+    def other(self) -> str | None:
+        """The first partner or target (``"provoker"`` for the provoker), or ``None``."""
+        return self.targets.other
+
+    @property
+    def gate(self) -> str | None:
+        """The first gate, or ``None``."""
+        return self.targets.gate
+
+    @property
     def delay_min_days(self) -> float:
         """The shortest delay, in days."""
         return self.delay_days[0]
@@ -151,6 +227,57 @@ class ReactionRule:
     def delay_max_days(self) -> float:
         """The longest delay, in days."""
         return self.delay_days[1]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegimeSpec:
+    """One of an actor's regimes: a leader or government it can change to.
+
+    A change event (or an election) switches the actor to a regime; what the
+    regime does not set stays as the actor's own table says.
+    """
+
+    id: str
+    label: str = text(
+        doc='what the change is, in the narrative ("Boris Johnson becomes prime minister")',
+        default_text="the id with _ as spaces",
+    )
+    name: str | None = text(
+        None, "how the actor is called while in this regime", default_text="the actor's name"
+    )
+    tempo_days: float | None = number(
+        None,
+        "mean time between its decisions in this regime",
+        unit="days",
+        low=0.0,
+        low_open=True,
+        what="a number of days",
+        optional=True,
+    )
+    pass_weight: float | None = number(
+        None,
+        "weight of letting a turn pass",
+        unit="weight",
+        low=0.0,
+        what="a weight",
+        optional=True,
+    )
+    influence: float | None = number(
+        None,
+        "its weight in the mean stance in this regime",
+        unit="weight",
+        low=0.0,
+        what="a weight",
+        optional=True,
+    )
+    weights: tuple[tuple[str, float], ...] = reference(
+        "move",
+        "new base weights of some of its moves, as a table {move = weight}",
+        many=True,
+        default=(),
+        default_text="the moves' own weights",
+    )
+    note: str = text("", "where it comes from")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,7 +300,7 @@ class ActorSpec:
     )
     stance: float = number(
         0.0,
-        "initial stance toward convening: -1 hostile ... +1 committed",
+        "initial stance toward an agreement: -1 hostile ... +1 committed",
         unit="level",
         low=-1.0,
         high=1.0,
@@ -191,14 +318,33 @@ class ActorSpec:
     pass_weight: float = number(
         0.0, "weight of letting a turn pass without acting", unit="weight", low=0.0, what="a weight"
     )
+    influence: float = number(
+        1.0,
+        "its weight in the mean stance that sets where readiness settles",
+        unit="weight",
+        low=0.0,
+        what="a weight",
+    )
+    active: bool = flag(
+        True, "takes part from the start (false: it enters later, by a join event or a window)"
+    )
+    windows: tuple[tuple[dt.date, dt.date], ...] = reference(
+        "date",
+        "periods when it takes part, as a list of [from, to] date pairs (it joins at from and "
+        "leaves after to); overrides active",
+        many=True,
+        default=(),
+        default_text="the whole scenario",
+    )
     moves: tuple[Move, ...]
     reactions: tuple[ReactionRule, ...]
+    regimes: tuple[RegimeSpec, ...] = ()
     note: str = text("", "where the numbers come from")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DatedEvent:
-    """An event from the record, replayed on its date.
+    """An event from the record (or added by a scenario), replayed on its date.
 
     Attributes
     ----------
@@ -211,15 +357,27 @@ class DatedEvent:
     day: int
     actor: str = reference("actor", "who acted", default=MISSING)
     kind: ActionKind = reference("kind of action", "what it was", default=MISSING)
-    other: str | None = reference(
-        "actor", "with or against whom (by kind)", key="partner or target"
-    )
-    gate: str | None = reference("gate", "the question it acted on (by kind)")
+    targets: Targets = field(default_factory=Targets)
     effect: Effect
     certain: bool = flag(
         True,
-        "for an agreement: it settles the gate for sure (a fact); false makes it an attempt "
-        "with the usual chance, drawn from a random stream of the event's own",
+        "for an attempt: it settles the gate for sure (a fact); false makes it an attempt with "
+        "the usual chance, drawn from a random stream of the event's own",
+    )
+    result: str | None = text(
+        None,
+        'how it went, for an attempt or a vote ("succeeded", "passed" or "failed") or an '
+        "election (the winning regime); a forecast after the event replays it; before, a "
+        "scheduled event is drawn",
+        default_text="succeeded, unless certain = false",
+    )
+    to: dt.date | None = calendar_date(
+        None, "for an extension: the deadline's new date; for an announced date: the date set"
+    )
+    scheduled: bool = flag(
+        False,
+        "known in advance (a vote or an election set for that date): a forecast made before "
+        "its date keeps it, without its result, instead of leaving it out",
     )
     provokes_reactions: bool = flag(
         True,
@@ -230,30 +388,183 @@ class DatedEvent:
     record: bool = flag(
         True,
         "true: it happened (the historical record); false: added by this scenario (a "
-        "counterfactual's invention); negsim trace marks it [record] or [scenario]",
+        "counterfactual's invention, kept whatever the forecast origin); negsim trace marks it "
+        "[record] or [scenario]",
     )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Deadline:
-    """A date by which the conference may or may not be convened.
+    """A date by which a stage may or may not be reached.
 
     Attributes
     ----------
     day
-        Days since the scenario start. Convened "by" the deadline means
-        convened on or before this day.
+        Days since the scenario start. Reached "by" the deadline means on or
+        before this day (the day an extension moves it to, in a run).
     """
 
     id: str
     label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
     date: dt.date = calendar_date(
-        doc='"convened by" this date means on or before it (from start to horizon)'
+        doc='"reached by" this date means on or before it (from start to horizon)'
     )
     day: int
+    stage: str = reference(
+        "stage", "the stage this deadline is for", default="", default_text="the last stage"
+    )
+    default_ending: str | None = reference(
+        "ending",
+        "if the deadline passes with its stage unreached, the negotiation ends this way (a "
+        "cliff edge: a no-deal exit)",
+    )
     focal: bool = flag(
         False, "a focal date (a summit, a declared target) that concentrates effort beforehand"
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageSpec:
+    """One stage of the outcome: talks convened, an agreement initialled, signed, ratified."""
+
+    id: str
+    label: str = text(
+        doc='how reports name it ("the conference opened")', default_text="the id with _ as spaces"
+    )
+    gates: tuple[str, ...] | None = reference(
+        "gate",
+        "the gates that must be settled before it can be taken",
+        many=True,
+        default=None,
+        default_text="every gate",
+    )
+    threshold: float = number(
+        0.0,
+        "readiness needed to take it (0: none: taken as soon as the stage before is reached "
+        "and its gates are settled)",
+        unit="readiness",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        what="a readiness threshold",
+    )
+    lead_days: tuple[int, int] = span(
+        (0, 0),
+        "days from taking it (a date announced) to reaching it, drawn uniformly among the whole "
+        "days min ... max; 0: reached at once",
+        integer=True,
+        what="whole days",
+    )
+    postpone_below: float = number(
+        0.0,
+        "while its date is pending, the date is postponed if readiness falls below this (0: never)",
+        unit="readiness",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        what="a readiness threshold",
+    )
+    postponement_undoes: str | None = reference(
+        "stage",
+        "a postponement also undoes this earlier stage and those after it (a postponed "
+        "conference is no longer announced)",
+        default_text="only the pending date",
+    )
+    by: str | None = reference("actor", "who takes the step (for the narrative)")
+    said: str = text(
+        doc="the narrative's sentence when it is reached (a sentence template)",
+        default_text='"{stage}"',
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndingSpec:
+    """An alternative ending: a walk-out, a collapse, a no-deal exit. It is terminal."""
+
+    id: str
+    label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
+    readiness_below: float = number(
+        0.0,
+        "the negotiation ends this way when readiness falls below this (0: only by an action or a "
+        "deadline)",
+        unit="readiness",
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        what="a readiness level",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BodySpec:
+    """A body that votes: a parliament, an assembly, a council."""
+
+    id: str
+    label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
+    seats: tuple[tuple[str, float], ...] = reference(
+        "actor",
+        "each member's seats or weight, as a table {actor = seats}",
+        many=True,
+        default=MISSING,
+    )
+    size: float | None = number(
+        None,
+        "the body's whole size (seats held by no actor of the scenario vote at others_stance)",
+        unit="seats",
+        low=0.0,
+        low_open=True,
+        what="a size",
+        optional=True,
+    )
+    others_stance: float = number(
+        0.0,
+        "the stance the seats held by no actor vote with",
+        unit="level",
+        low=-1.0,
+        high=1.0,
+        what="a stance",
+    )
+    threshold: float = number(
+        0.5,
+        "the share of the body's weight in favour that carries a vote",
+        unit="share",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a share",
+    )
+    sharpness: float = number(
+        12.0,
+        "how sharply the chance of passing turns around the threshold: logistic(sharpness x "
+        "(expected support - threshold))",
+        unit="per share",
+        low=0.0,
+        low_open=True,
+        high=1000.0,
+        what="a sharpness",
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoalitionSpec:
+    """A coalition that may form (a bloc, a government of several parties)."""
+
+    id: str
+    label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
+    members: tuple[str, ...] = reference(
+        "actor", "its members (two or more)", many=True, default=MISSING
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WordsSpec:
+    """A scenario's own words for one kind of action (sentence templates)."""
+
+    kind: ActionKind
+    done: str | None = text(None, 'the narrative\'s sentence ("{actor} {tables|table} a draft")')
+    title: str | None = text(None, 'the option on a play screen ("Table a draft")')
+    failed: str | None = text(None, "for an attempt or a vote that fails")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -284,7 +595,7 @@ class InitialState:
     """The state at the scenario start (besides gates, stances and rapport pairs)."""
 
     readiness: float = number(
-        doc="readiness to convene on day 0",
+        doc="readiness to take the first stage, on day 0",
         unit="level",
         low=0.0,
         high=1.0,
@@ -292,19 +603,22 @@ class InitialState:
         high_open=True,
         what="a readiness",
     )
-    violence: float = number(
-        0.5,
-        "level of violence (or pressure) on day 0",
+    violence: float | None = number(
+        None,
+        "level of violence on day 0; leave it out for a negotiation without a war (then no "
+        "violence, balance or war step, and no military kinds)",
         unit="level",
         low=0.0,
         high=1.0,
         low_open=True,
         high_open=True,
         what="a level of violence",
+        optional=True,
     )
     balance: float = number(
         0.0,
-        "military balance on day 0: -1 the side -1 actors prevail, +1 the side 1 actors",
+        "military balance on day 0 (with a war): -1 the side -1 actors prevail, +1 the side 1 "
+        "actors",
         unit="level",
         low=-1.0,
         high=1.0,
@@ -323,6 +637,11 @@ class InitialState:
         what="a rapport",
     )
 
+    @property
+    def war(self) -> bool:
+        """Whether the negotiation has a war (violence and a military balance)."""
+        return self.violence is not None
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
@@ -330,10 +649,11 @@ class Scenario:
 
     Attributes
     ----------
-    name
-        Short identifier (the file name without ``.toml`` unless set).
     source
         The file it was loaded from.
+    as_of_day
+        The forecast origin in days since the start: the record is known up to
+        and including this day; simulated actors take over at its end.
     resolved
         The fully resolved scenario (after ``extends``, ``remove`` and
         overrides) as canonical JSON: what :attr:`sha256` hashes.
@@ -341,8 +661,6 @@ class Scenario:
         The resolved document as parsed, and which file set each key: what
         :func:`~sim.scenario.with_overrides` derives a changed scenario from.
         Treat them as read-only.
-    convener
-        The actor that announces the date (for the narrative), or ``None``.
     """
 
     name: str = identifier(
@@ -353,28 +671,48 @@ class Scenario:
     description: str = text("", "what the scenario asks, for a teacher; not inherited")
     outcome: str = text(
         "the conference convenes",
-        'what "convene" means here (e.g. "the agreement is concluded")',
+        'with [convening]: the sentence said when the last stage is reached (e.g. "the '
+        'agreement is concluded")',
     )
     source: str
     start: dt.date = calendar_date(doc="day 0")
     horizon: dt.date = calendar_date(
-        doc="the last day simulated (after start); runs not convened by then are censored"
+        doc="the last day simulated (after start); runs that reach no end by then are censored"
+    )
+    as_of: dt.date = calendar_date(
+        doc="the forecast origin: the record is known up to and including this date, and "
+        "simulated actors take over after it (--as-of changes it); record events after it are "
+        "left out",
+        default_text="the date of the last record event",
+    )
+    as_of_day: int
+    sessions: tuple[tuple[dt.date, dt.date], ...] = reference(
+        "date",
+        "periods when the negotiation sits, as a list of [from, to] date pairs (a summit, "
+        "sessions between recesses): simulated actors act only then",
+        many=True,
+        default=(),
+        default_text="always",
     )
     initial: InitialState = table(InitialState, "the state on day 0", required=True, factory=False)
-    convening: ConveningRule = table(
+    convening: ConveningRule | None = table(
         ConveningRule,
-        "when the outcome is announced, postponed, reached",
-        required=True,
+        "the two-stage shorthand: a date announced, then the outcome reached (instead of [stages])",
         factory=False,
     )
     convener: str | None = reference(
         "actor", "who announces (used only in the narrative)", key="convening.convener"
     )
     gates: tuple[GateSpec, ...]
+    stages: tuple[StageSpec, ...]
+    endings: tuple[EndingSpec, ...] = ()
     actors: tuple[ActorSpec, ...]
     rapport: tuple[RapportSpec, ...]
     events: tuple[DatedEvent, ...]
     deadlines: tuple[Deadline, ...]
+    bodies: tuple[BodySpec, ...] = ()
+    coalitions: tuple[CoalitionSpec, ...] = ()
+    words: tuple[WordsSpec, ...] = ()
     mechanisms: Mechanisms = table(Mechanisms, "the switchable mechanisms")
     world: World = table(World, "the world's own dynamics", factory=False)
     choice: ChoiceRule = table(ChoiceRule, "how stance shapes choice")
@@ -390,17 +728,26 @@ class Scenario:
         return (self.horizon - self.start).days
 
     @property
+    def war(self) -> bool:
+        """Whether the negotiation has a war (violence and a military balance)."""
+        return self.initial.war
+
+    @property
     def sha256(self) -> str:
         """SHA-256 of the resolved scenario: two scenarios with equal hashes run identically."""
-        return hashlib.sha256(self.resolved.encode()).hexdigest()
+        return hashlib.sha256(self.resolved.encode("utf-8", "surrogateescape")).hexdigest()
 
     def day_of(self, date: dt.date) -> int:
         """Days from the start to ``date``."""
         return (date - self.start).days
 
     def date_of(self, day: float) -> dt.date:
-        """The calendar date of a time in days since the start."""
-        return self.start + dt.timedelta(days=int(day // 1))
+        """The calendar date of a time in days since the start (capped at the last date)."""
+        days = int(day // 1)
+        try:
+            return self.start + dt.timedelta(days=days)
+        except OverflowError:
+            return dt.date.max if days > 0 else dt.date.min
 
     def actor(self, actor_id: str) -> ActorSpec:
         """The actor with id ``actor_id``.
@@ -414,3 +761,27 @@ class Scenario:
             if a.id == actor_id:
                 return a
         raise KeyError(actor_id)
+
+    def stage(self, stage_id: str) -> StageSpec:
+        """The stage with id ``stage_id``.
+
+        Raises
+        ------
+        KeyError
+            If there is no such stage.
+        """
+        for s in self.stages:
+            if s.id == stage_id:
+                return s
+        raise KeyError(stage_id)
+
+    def deadline_stage(self, deadline: Deadline) -> int:
+        """The index of the stage ``deadline`` is for."""
+        return next(i for i, s in enumerate(self.stages) if s.id == deadline.stage)
+
+    def words_for(self, kind: ActionKind) -> WordsSpec | None:
+        """The scenario's own words for ``kind``, if it gives any."""
+        for w in self.words:
+            if w.kind is kind:
+                return w
+        return None

@@ -34,6 +34,7 @@ from sim.model.state import (
     logit,
     pair_index,
 )
+from sim.scenario.build import INITIAL_REGIME
 from sim.scenario.refs import PROVOKER
 from sim.scenario.schema import DatedEvent, Move, Scenario, Targets
 
@@ -68,7 +69,7 @@ class Regime:
     base_weights
         The base weight of each of the actor's moves.
     repertoire
-        The moves grouped for choice, all available.
+        The moves grouped for choice, all available (whatever the gates).
     repertoires
         :meth:`CompiledActor.repertoire_for` of every ``resolved & gate_mask``,
         computed once (empty when the actor acts on too many gates: each run
@@ -147,8 +148,6 @@ class CompiledActor:
         function of its arguments.
         """
         r = self.regimes[regime]
-        if not resolved & self.gate_mask:
-            return r.repertoire
         base = [
             w if _available(a, resolved, requires) else 0.0
             for a, w in zip(self.moves, r.base_weights, strict=True)
@@ -157,11 +156,15 @@ class CompiledActor:
 
 
 def _available(action: Action, resolved: int, requires: Sequence[int]) -> bool:
+    """Whether an action can matter when the gates in ``resolved`` are settled.
+
+    An action on gates that are all settled is moot (a reopening is the
+    reverse: it needs its gate settled), and one on a gate whose required
+    gates are still open cannot succeed. An action on no gate always can.
+    """
     gates = action.gates
     if not gates:
         return True
-    if KINDS[action.kind].gate == "optional":
-        return True  # a vote may settle gates, but it is held whatever they are
     if action.kind is ActionKind.REOPEN:
         return bool(resolved & gates)
     if resolved & gates == gates:
@@ -321,7 +324,8 @@ class _Index:
         self.endings = {e.id: i for i, e in enumerate(scenario.endings)}
         self.coalitions = {c.id: i for i, c in enumerate(scenario.coalitions)}
         self.regimes = {
-            a.id: {"": 0, **{r.id: k + 1 for k, r in enumerate(a.regimes)}} for a in scenario.actors
+            a.id: {"": 0, INITIAL_REGIME: 0, **{r.id: k + 1 for k, r in enumerate(a.regimes)}}
+            for a in scenario.actors
         }
         self.bodies = {b.id: _vote_rule(b, self.actors) for b in scenario.bodies}
 

@@ -370,7 +370,7 @@ KINDS: Mapping[ActionKind, Kind] = {
         "readiness rapport stance_self stance_other",
         "negotiators meet (two, or more: a trilateral); rapport amplifies the readiness effect",
         effects.meeting,
-        Words("{actor} and {other} meet", "Meet {other}"),
+        Words("{parties} meet", "Meet {other}"),
         joint=True,
     ),
     ActionKind.JOINT_PROPOSAL: _kind(
@@ -381,7 +381,7 @@ KINDS: Mapping[ActionKind, Kind] = {
         "actors put forward a joint proposal",
         effects.joint_proposal,
         Words(
-            "{actor} and {other} put forward a joint proposal",
+            "{parties} put forward a joint proposal",
             "Put forward a joint proposal with {other}",
         ),
         joint=True,

@@ -7,7 +7,8 @@ interpreted (it is not a format string: no attribute, index or conversion)::
 
 - ``{actor}``, ``{other}``, ``{gate}`` (and ``{deadline}``, ``{ending}``,
   ``{stage}``, ``{regime}``, ``{coalition}`` for the kinds that name one) are
-  replaced by names;
+  replaced by names; ``{parties}`` is the actor and its partners in a joint
+  act ("Russia, the UN and the United States");
 - ``{singular|plural}`` picks the verb form that agrees with the actor's name
   (``plural = true`` in the scenario: "the Gulf monarchies ship arms");
 - ``[ ... ]`` is kept only when every name inside it is known (an arms
@@ -29,7 +30,17 @@ from typing import Final
 __all__ = ["NAMES", "Template", "TemplateError", "parse", "render"]
 
 #: The names a template may use.
-NAMES: Final = ("actor", "other", "gate", "deadline", "ending", "stage", "regime", "coalition")
+NAMES: Final = (
+    "actor",
+    "other",
+    "parties",
+    "gate",
+    "deadline",
+    "ending",
+    "stage",
+    "regime",
+    "coalition",
+)
 
 _TOKEN: Final = re.compile(r"\{\{|\}\}|\[\[|\]\]|\{[^{}]*\}|\[|\]|[^{}\[\]]+|[{}]")
 

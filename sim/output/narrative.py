@@ -148,6 +148,7 @@ def _action_sentence(r: TraceRecord, names: Names) -> str:
             plural=plural,
             actor=a,
             other=names.actors_list(r.other),
+            parties=_join([a, *(names.actor(o) for o in r.other.split("+") if o)]),
             gate=names.gates_list(r.gate),
             deadline=names.deadlines.get(r.deadline, ""),
             ending=names.endings.get(r.ending, r.ending.replace("_", " ")),

@@ -69,6 +69,8 @@ _PLAIN = frozenset(
 #: The results a record can give an attempt or a vote.
 _SUCCESS = ("succeeded", "passed")
 _FAILURE = ("failed",)
+#: The regime id that names an actor as its own table says (before any change).
+INITIAL_REGIME = "initial"
 #: The stages the [convening] shorthand stands for.
 SHORTHAND_STAGES = ("announced", "convened")
 #: The war's keys in [world]: a scenario without a war cannot set them.
@@ -542,6 +544,12 @@ def _regimes(at: Table, moves: Sequence[Move]) -> list[RegimeSpec]:
     regimes = []
     move_ids = [m.id for m in moves]
     for rid, rt in at.tables("regimes"):
+        if rid == INITIAL_REGIME:
+            rt.doc.fail(
+                rt.path, f'"{INITIAL_REGIME}" is reserved: it names the actor as its own table says'
+            )
+            rt.skip()
+            continue
         weights = _weights_table(rt, "weights", move_ids, "move")
         values = read_declared(rt, RegimeSpec, {"label": _label(rid)})
         regimes.append(RegimeSpec(id=rid, weights=weights, **values))
@@ -777,11 +785,12 @@ def _names(root: Table) -> Names:
     for aid in names.actors:
         table = actors[aid] if isinstance(actors, dict) else {}
         regimes = table.get("regimes") if isinstance(table, dict) else None
-        names.regimes[aid] = (
+        own = (
             [k for k, v in regimes.items() if isinstance(v, dict)]
             if isinstance(regimes, dict)
             else []
         )
+        names.regimes[aid] = [INITIAL_REGIME, *own]
     gates = root.data.get("gates")
     if isinstance(gates, dict):
         names.reopenable = {

@@ -21,22 +21,30 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import MISSING, dataclass
 
+from sim.model.actions import KINDS
 from sim.model.declare import Declared, Type, declared_fields
 from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, World
 from sim.scenario.loader import FILE_KEYS
 from sim.scenario.schema import (
     ActorSpec,
+    BodySpec,
+    CoalitionSpec,
     DatedEvent,
     Deadline,
+    EndingSpec,
     GateSpec,
     InitialState,
     Move,
     RapportSpec,
     ReactionRule,
+    RegimeSpec,
     Scenario,
+    StageSpec,
+    Targets,
+    WordsSpec,
 )
 
-__all__ = ["TABLES", "check", "key_table", "update"]
+__all__ = ["TABLES", "check", "key_table", "kinds_table", "update"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,7 @@ class _Doc:
     effects: bool = False
     only: tuple[str, ...] = ()
     extra: tuple[tuple[str, Declared], ...] = ()
+    targets: bool = False
 
 
 def _declared(cls: type, name: str) -> tuple[str, Declared]:
@@ -61,19 +70,25 @@ def _declared(cls: type, name: str) -> tuple[str, Declared]:
 TABLES: dict[str, _Doc] = {
     "top": _Doc(
         (Scenario,),
-        only=("name", "title", "description", "outcome", "start", "horizon"),
+        only=("name", "title", "description", "outcome", "start", "horizon", "as_of", "sessions"),
         extra=FILE_KEYS,
     ),
     "initial": _Doc((InitialState,)),
+    "stages": _Doc((StageSpec,)),
     "convening": _Doc((ConveningRule,), extra=(_declared(Scenario, "convener"),)),
+    "endings": _Doc((EndingSpec,)),
     "gates": _Doc((GateSpec,)),
     "effects": _Doc((Effect,)),
     "actors": _Doc((ActorSpec,)),
-    "actions": _Doc((Move,), effects=True),
-    "reactions": _Doc((ReactionRule,), effects=True),
+    "regimes": _Doc((RegimeSpec,)),
+    "actions": _Doc((Move,), effects=True, targets=True),
+    "reactions": _Doc((ReactionRule,), effects=True, targets=True),
     "rapport": _Doc((RapportSpec,)),
-    "events": _Doc((DatedEvent,), effects=True),
+    "events": _Doc((DatedEvent,), effects=True, targets=True),
     "deadlines": _Doc((Deadline,)),
+    "bodies": _Doc((BodySpec,)),
+    "coalitions": _Doc((CoalitionSpec,)),
+    "words": _Doc((WordsSpec,)),
     "mechanisms": _Doc((Mechanisms,)),
     "world": _Doc((World,)),
     "choice": _Doc((ChoiceRule,)),
@@ -116,7 +131,7 @@ def _default_text(f: dataclasses.Field[object], d: Declared) -> str:
 
 
 def _rows(doc: _Doc, prefix: str = "") -> Iterator[tuple[str, str, str, str, str, str]]:
-    for cls in doc.classes:
+    for cls in (*doc.classes, *((Targets,) if doc.targets else ())):
         for key, f, d in declared_fields(cls):
             if doc.only and key not in doc.only:
                 continue
@@ -144,8 +159,43 @@ def _rows(doc: _Doc, prefix: str = "") -> Iterator[tuple[str, str, str, str, str
         )
 
 
+def kinds_table() -> str:
+    """The Markdown table of the kinds of action, from their registry entries."""
+    polarity = {1: "+1 constructive", -1: "−1 spoiler", 0: "0 neutral"}
+    lines = [
+        "| kind | polarity | partner or target | gates | also names | effect fields | "
+        "where | what it does |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, info in KINDS.items():
+        other = info.other if info.other == "none" else f"{info.role}, {info.other}"
+        if info.joint and info.other != "none":
+            other += " (one or more)"
+        gate = {"none": "none", "one": "one", "some": "one or more", "optional": "any, or none"}
+        names = ", ".join(
+            f"{k}{'' if k in info.needs else ' (optional)'}" for k in sorted(info.takes)
+        )
+        where = "dated events only" if info.record_only else "anywhere"
+        if info.war:
+            where += "; needs a war"
+        cells = (
+            f"`{kind.value}`",
+            polarity[info.polarity],
+            other,
+            gate[info.gate],
+            names or "—",
+            ", ".join(sorted(info.effects)),
+            where,
+            info.summary,
+        )
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def key_table(name: str) -> str:
     """The Markdown table of the keys of the table ``name`` (a key of :data:`TABLES`)."""
+    if name == "kinds":
+        return kinds_table()
     lines = [
         "| key | type | default | range | unit | meaning |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -170,13 +220,13 @@ def update(text: str) -> str:
 
     def replace(match: re.Match[str]) -> str:
         name = match["name"]
-        if name not in TABLES:
+        if name not in TABLES and name != "kinds":
             raise ValueError(f"<!-- keys: {name} --> names no table (tables: {', '.join(TABLES)})")
         seen.append(name)
         return f"<!-- keys: {name} -->\n{key_table(name)}<!-- /keys -->"
 
     result = _BLOCK.sub(replace, text)
-    missing = [name for name in TABLES if name not in seen]
+    missing = [name for name in (*TABLES, "kinds") if name not in seen]
     if missing:
         raise ValueError(f"no <!-- keys: NAME --> block for: {', '.join(missing)}")
     return result

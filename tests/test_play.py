@@ -428,3 +428,54 @@ def test_the_model_can_choose_a_turn_or_play_the_rest_exactly_as_simulated(
     assert "The model chooses" in text
     first = one_turn.choices[0].move
     assert first in {m.id for m in scenario.actor("russia").moves} | {"pass"}
+
+
+# -- the bytes of a session, pinned -------------------------------------------------------
+
+PINNED = Path(__file__).parent / "data" / "play"
+#: Transcripts pinned byte for byte: file name, arguments after ``negsim``, the piped answers.
+TRANSCRIPTS: list[tuple[str, list[str], str]] = [
+    (
+        "russia_mixed.txt",
+        ["play", "--as", "russia", "--seed", "3", "--runs", "10", "--quiet"],
+        "1\nxyz\n0\nm\n\n99\np\n3\n2\n",
+    ),
+    (
+        "russia_settle_then_auto.txt",
+        ["play", "--as", "russia", "--seed", "3", "--runs", "10", "--quiet"],
+        "5\n5\n9\nx\n5\nm\n5\n5\n3\n2\n5\n5\n1\n5\n5\na\n",
+    ),
+    (
+        "iran_nuclear_us_cycle.txt",
+        ["play", "iran_nuclear_2015", "--as", "united_states", "--seed", "1", "--runs", "10"],
+        "".join(f"{k % 7}\n" for k in range(40)),
+    ),
+]
+
+
+def transcript(argv: list[str], answers: str) -> str:
+    """What ``negsim argv`` prints with ``answers`` piped in."""
+    out = io.StringIO()
+    stdin, stdout = sys.stdin, sys.stdout
+    sys.stdin, sys.stdout = io.StringIO(answers), out
+    try:
+        assert main(argv) == 0
+    finally:
+        sys.stdin, sys.stdout = stdin, stdout
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "argv", "answers"), TRANSCRIPTS, ids=[t[0] for t in TRANSCRIPTS])
+def test_a_piped_session_prints_the_pinned_bytes(name: str, argv: list[str], answers: str) -> None:
+    """Screens, previews, prompts, the end and the comparison, byte for byte.
+
+    Regenerate after a deliberate change (and say why in the commit) with
+    ``python tests/test_play.py``.
+    """
+    assert transcript(argv, answers) == (PINNED / name).read_text(encoding="utf-8")
+
+
+if __name__ == "__main__":
+    PINNED.mkdir(parents=True, exist_ok=True)
+    for file_name, arguments, piped in TRANSCRIPTS:
+        (PINNED / file_name).write_text(transcript(arguments, piped), encoding="utf-8")

@@ -1,4 +1,5 @@
-"""``negsim play``: a student plays one actor; sessions are piped, recorded and replayed."""
+"""``negsim play`` (:mod:`sim.cli.play`): a student plays one actor; sessions are piped, recorded
+and replayed."""
 
 from __future__ import annotations
 
@@ -15,24 +16,21 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.engine import Decision, RunResult, compile_scenario
-from sim.experiments.executors import ExecutorSpec
-from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo, simulate_runs
-from sim.play import (
-    MAX_TRIES,
+from sim.cli.play.comparison import compare
+from sim.cli.play.options import find_actor, options_of
+from sim.cli.play.recording import (
     PASS_CHOICE,
     RECORDING_FORMAT,
-    PlaySession,
     Recording,
     RecordingError,
-    compare,
-    comparison_text,
-    find_actor,
-    options_of,
-    outcome_text,
     read_recording,
     write_recording,
 )
+from sim.cli.play.screens import Screens, comparison_text, outcome_text
+from sim.cli.play.session import MAX_TRIES, PlaySession
+from sim.engine import Decision, RunResult, compile_scenario
+from sim.experiments.executors import ExecutorSpec
+from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo, simulate_runs
 from sim.scenario import Scenario, load_scenario
 
 SEED = 3
@@ -302,11 +300,11 @@ def test_replay_through_the_api_gives_the_same_run(scenario: Scenario) -> None:
 
 def test_screen_shows_date_gates_events_and_previews(scenario: Scenario) -> None:
     seen: list[tuple[Decision, str]] = []
-    s = PlaySession(scenario, "russia", input=io.StringIO(""), output=io.StringIO())
+    screens = Screens(scenario, "russia", options_of(scenario, "russia"))
 
     def chooser(decision: Decision) -> int:
         if len(seen) < 4:
-            seen.append((decision, s.screen(decision)))
+            seen.append((decision, screens.screen(decision)))
         return 4 if decision.decision % 2 else -1  # press_damascus, or pass
 
     from sim.engine import simulate

@@ -30,7 +30,7 @@ def build_parser() -> Parser:
     commands.required = True
     from sim.cli import (
         compare_cmd,
-        play_cmd,
+        play,
         report_cmd,
         run_cmd,
         sensitivity_cmd,
@@ -46,7 +46,7 @@ def build_parser() -> Parser:
         validate_cmd,
         sweep_cmd,
         sensitivity_cmd,
-        play_cmd,
+        play,
         report_cmd,
     ):
         module.register(commands)

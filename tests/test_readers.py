@@ -190,8 +190,14 @@ RUN_CASES: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "first announcement 1e300",
         edit_cell("runs.csv", 2, "first_announcement_day", "1e300"),
-        r"runs\.csv: line 2, column 'first_announcement_day': expected a day from 0 to 604 "
-        r"\(the end of the horizon\), or an empty cell, got '1e300'",
+        r"runs\.csv: line 2, column 'first_announcement_day': expected a day from 0 to the end "
+        r"of the horizon \(day 603\), or an empty cell, got '1e300'",
+    ),
+    (
+        "first announcement at the end of the horizon",
+        edit_cell("runs.csv", 2, "first_announcement_day", "604.0"),
+        r"line 2, column 'first_announcement_day': expected a day from 0 to the end of the "
+        r"horizon \(day 603\), or an empty cell, got '604\.0'",
     ),
     (
         "readiness 1e300",
@@ -206,8 +212,8 @@ RUN_CASES: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "gate day nan",
         edit_cell("runs.csv", 4, "gate_government_consent_day", "NaN"),
-        r"line 4, column 'gate_government_consent_day': expected a number from 0 to 604, or an "
-        r"empty cell, got 'NaN'",
+        r"line 4, column 'gate_government_consent_day': expected a day from 0 to the end of the "
+        r"horizon \(day 603\), or an empty cell, got 'NaN'",
     ),
     (
         "count not whole",
@@ -258,6 +264,11 @@ RUN_CASES: list[tuple[str, Callable[[Path], None], str]] = [
         "runs.csv without a column",
         lambda f: (f / "runs.csv").write_text("run,convened_day\n", encoding="utf-8"),
         r"runs\.csv: no column 'convened_date'; the file is incomplete",
+    ),
+    (
+        "a seed of 5000 digits",
+        edit_text(lambda t: t.replace('"seed": 7', '"seed": ' + "9" * 5000, 1)),
+        r"summary\.json: holds a number with too many digits to read",
     ),
     (
         "start in the year 9999",

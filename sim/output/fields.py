@@ -41,6 +41,7 @@ __all__ = [
     "ResultsError",
     "as_cells",
     "as_json",
+    "day_before",
     "field_names",
     "file_name",
     "from_json",
@@ -310,9 +311,18 @@ DAY: Kind[float] = _Number(0.0, math.inf, "a day number, 0 or more")
 SHA256: Kind[str] = _Pattern(r"[0-9a-f]{64}", "a SHA-256 hash (64 hexadecimal digits)")
 
 
-def number(low: float, high: float) -> Kind[float]:
-    """A finite number from ``low`` to ``high``."""
-    return _Number(low, high, f"a number from {low:g} to {high:g}")
+def number(low: float, high: float, expected: str = "") -> Kind[float]:
+    """A finite number from ``low`` to ``high``; ``expected`` says so in an error message."""
+    return _Number(low, high, expected or f"a number from {low:g} to {high:g}")
+
+
+def day_before(end: int) -> Kind[float]:
+    """A time in days since the start, from 0 up to (not including) day ``end``."""
+    return _Number(
+        0.0,
+        math.nextafter(float(end), 0.0),
+        f"a day from 0 to the end of the horizon (day {end - 1})",
+    )
 
 
 def or_none(kind: Kind[V]) -> Kind[V | None]:

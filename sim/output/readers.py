@@ -26,9 +26,9 @@ from sim.output.fields import (
     COUNT,
     CsvTable,
     ResultsError,
+    day_before,
     field_names,
     from_json,
-    number,
     one_of,
     or_none,
     read_csv,
@@ -418,8 +418,8 @@ def _runs_table(table: CsvTable, prefix: str, e: Estimates) -> RunsTable:
     actions = tuple(c for c in own if is_action_column(c))
     gate_columns = [prefix + gate_column(g) for g in gates]
     action_columns = [prefix + c for c in actions]
-    end = e.horizon_day + 1
-    day_kind = or_none(number(0.0, end))
+    # A run ends at the end of its horizon day: nothing happens from day horizon_day + 1 on.
+    day_kind = or_none(day_before(e.horizon_day + 1))
     rows = []
     for i in range(len(table.rows)):
         row = table.record(
@@ -454,12 +454,9 @@ def _check_run(table: CsvTable, i: int, prefix: str, row: RunRecord, e: Estimate
             else f"{expected} (day {day})",
         )
     first = row.first_announcement_day
-    if first is not None and first > e.horizon_day + 1:
-        raise table.bad(
-            i,
-            f"{prefix}first_announcement_day",
-            f"a day from 0 to {e.horizon_day + 1} (the end of the horizon), or an empty cell",
-        )
+    if first is not None and first >= e.horizon_day + 1:
+        column = f"{prefix}first_announcement_day"
+        raise table.bad(i, column, or_none(day_before(e.horizon_day + 1)).expected_in_csv)
 
 
 def _check_totals(table: CsvTable, rows: Sequence[RunRecord], e: Estimates) -> None:

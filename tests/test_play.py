@@ -31,6 +31,7 @@ from sim.cli.play.session import MAX_TRIES, PlaySession
 from sim.engine import Decision, RunResult, compile_scenario
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo, simulate_runs
+from sim.model.actions import success_chance
 from sim.scenario import Scenario, load_scenario
 
 SEED = 3
@@ -317,13 +318,16 @@ def test_screen_shows_date_gates_events_and_previews(scenario: Scenario) -> None
     for gate in scenario.gates:
         assert gate.label.split()[0] in text
     assert "Since your last decision:" in text
-    # The chance of settling a gate is settle_probability x readiness x (1 - contention).
+    # The chance shown is the model's: settle_probability x readiness x (1 - contention).
     g = 2  # government_consent
     state = decision.state
-    if not state.gate_resolved(g):
-        move = decision.actions[4]
-        chance = move.effect.settle_probability * state.readiness * (1 - state.contention(g))
-        assert f"{chance:.0%} chance it works" in text
+    assert not state.gate_resolved(g)
+    move = decision.actions[4]
+    chance = success_chance(state, move)
+    assert chance == pytest.approx(
+        move.effect.settle_probability * state.readiness * (1 - state.contention(g))
+    )
+    assert f"{chance:.0%} chance it works ({move.effect.settle_probability:.2f} x readiness" in text
     # The model's probabilities of the options and of passing add up to about 1.
     shares = [int(p) for p in re.findall(r"model (\d+)%", text)]
     assert 95 <= sum(shares) <= 105

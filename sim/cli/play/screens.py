@@ -26,6 +26,7 @@ from sim.cli.play.options import Option
 from sim.cli.play.recording import Choice
 from sim.engine import Decision, RunResult, TraceRecord
 from sim.model.actions import ActionKind, apply, success_chance
+from sim.model.convening import all_resolved
 from sim.model.state import Phase, State
 from sim.output.narrative import (
     added_events,
@@ -326,8 +327,9 @@ def _readiness_line(state: State, scenario: Scenario) -> str:
             f"Readiness {r:.2f}. A date is announced: the conference opens on {when}, "
             f"unless readiness falls below {rule.postpone_threshold:.2f} before then."
         )
-    settled = all(state.gate_resolved(g) for g in range(len(scenario.gates)))
-    condition = "" if settled else ", once every question is settled"
+    condition = (
+        "" if all_resolved(state, len(scenario.gates)) else ", once every question is settled"
+    )
     return f"Readiness {r:.2f} (a date is announced at {rule.announce_threshold:.2f}{condition})."
 
 

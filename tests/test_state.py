@@ -6,7 +6,7 @@ import itertools
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from sim.model.state import (
@@ -110,6 +110,9 @@ def test_saturate_with_zero_delta_changes_nothing(latent: float) -> None:
 def test_saturate_stays_in_the_unit_interval_and_moves_with_the_sign(
     c: float, delta: float
 ) -> None:
+    # A negative delta too small to change exp(delta) is the known bug pinned below; remove
+    # this assumption with that test's xfail mark when saturate is fixed.
+    assume(delta >= 0.0 or math.exp(delta) < 1.0)
     before = contention_latent(c)
     after = saturate(before, delta)
     assert math.isfinite(after)
@@ -120,6 +123,17 @@ def test_saturate_stays_in_the_unit_interval_and_moves_with_the_sign(
         assert after <= before
     elif delta < 0:
         assert after >= before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug, found by the property test above: for a negative delta too small to "
+    "change exp(delta), saturate round-trips the latent value through expm1 and log1p and "
+    "can lower it by one ulp, making the gate more contested; to fix in sim/model/state.py",
+)
+def test_saturate_with_a_vanishing_negative_delta_never_raises_contention() -> None:
+    before = contention_latent(0.45801312438453673)
+    assert saturate(before, -9.953213179839022e-216) >= before
 
 
 @given(contention, st.floats(0.0, 5.0), st.floats(0.0, 5.0))

@@ -100,8 +100,8 @@ def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 10
     Raises
     ------
     JsonFileError
-        If the file is missing, a folder, too large, not UTF-8 text, unreadable
-        or not valid JSON.
+        If the file is missing, a folder, too large, not UTF-8 text, unreadable,
+        not valid JSON, or holds a number too long to read.
     """
     file = Path(path)
     try:
@@ -122,6 +122,9 @@ def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 10
         raise JsonFileError(
             f"{file}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    except ValueError:
+        # What json.loads raises besides a decode error: an integer past Python's digit limit.
+        raise JsonFileError(f"{file}: holds a number with too many digits to read") from None
     except RecursionError:
         raise JsonFileError(f"{file}: nested too deeply") from None
 

@@ -3,18 +3,25 @@
 ``tiny_scenario`` builds a one-actor, one-gate scenario from a Python dict and
 deep-merges whatever a test adds, so a unit test states only what matters to
 it. ``write_toml`` turns such a dict into a TOML file, for tests of the loader
-that need a file name in the error message.
+that need a file name in the error message. ``negsim_in_process`` runs the
+command line's ``main()`` in the test's own process, for CLI tests that check
+what a command prints and returns without paying for a new interpreter; the
+few tests that need the command as a user starts it (``python -m sim``, the
+console script) keep a subprocess and say so in their names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import io
 import json
 import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +108,41 @@ def trace_log(
     assert result.trace is not None, "run the simulation with trace=True"
     wanted = set(sources)
     return [(t.time, t.actor, t.action) for t in result.trace if t.source in wanted]
+
+
+# -- the command line, in this process -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliOutcome:
+    """What a command returned and printed; the fields a test reads of a ``CompletedProcess``."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def negsim_in_process(*args: str, cwd: Path | None = None) -> CliOutcome:
+    """Run ``negsim ARGS`` through :func:`sim.cli.main` here, capturing stdout and stderr.
+
+    Same exit status and output as ``python -m sim ARGS`` (stderr is not a
+    terminal, so no progress bar), in milliseconds rather than an interpreter
+    start-up. ``cwd`` is the working directory for the call; it is restored
+    after, so do not call this from several threads at once.
+    """
+    from sim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            status = main(list(args))
+        except SystemExit as exc:  # --help and --version exit through argparse
+            status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return CliOutcome(status, out.getvalue(), err.getvalue())
 
 
 # -- a small TOML writer, enough for the loader tests -----------------------------------------

@@ -1,4 +1,12 @@
-"""negsim trace and negsim validate, end to end in subprocesses, as a user runs them."""
+"""negsim trace and negsim validate: what they print and the exit status they return.
+
+Most tests call the command line's ``main()`` in this process
+(``negsim_in_process``), which prints and returns exactly what ``python -m
+sim`` does. The ``test_end_to_end_*`` tests start the command as a user does,
+in a subprocess (``python -m sim`` and the ``negsim`` console script), and
+check what only a real process shows: the exit status, the stderr lines and
+the absence of a traceback.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +19,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CliOutcome
+from conftest import negsim_in_process as negsim
 
 from sim.engine import simulate
 from sim.output.narrative import TRACE_COLUMNS
 from sim.scenario import find_scenario, load_scenario, packaged_scenarios
 
 
-def negsim(*args: str) -> subprocess.CompletedProcess[str]:
+def python_m_sim(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m sim ARGS`` in a subprocess, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "sim", *args],
         capture_output=True,
@@ -28,7 +39,7 @@ def negsim(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def assert_bad_input(
-    done: subprocess.CompletedProcess[str], *fragments: str, stdout: str = ""
+    done: CliOutcome | subprocess.CompletedProcess[str], *fragments: str, stdout: str = ""
 ) -> list[str]:
     """Exit 2, no traceback, each fragment on a stderr line; stdout as given (default empty)."""
     assert done.returncode == 2, done.stderr
@@ -107,7 +118,17 @@ def test_trace_takes_overrides_and_refuses_bad_ones(story: str) -> None:
     assert_bad_input(negsim("trace", "no/such/file.toml"), "no/such/file.toml")
 
 
-def test_the_console_script_and_python_m_agree(story: str) -> None:
+# -- end to end: the command as a user starts it ----------------------------------------------
+
+
+def test_end_to_end_python_m_sim_prints_what_main_prints(story: str) -> None:
+    done = python_m_sim("trace", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout == story
+
+
+def test_end_to_end_console_script_prints_what_main_prints(story: str) -> None:
     script = Path(sys.executable).with_name("negsim")
     path = str(script) if script.exists() else shutil.which("negsim")
     if path is None:
@@ -115,7 +136,33 @@ def test_the_console_script_and_python_m_agree(story: str) -> None:
     done = subprocess.run(
         [path, "trace", "--seed", "3"], capture_output=True, text=True, timeout=120, check=False
     )
+    assert done.returncode == 0, done.stderr
     assert done.stdout == story
+
+
+def test_end_to_end_bad_input_exits_2_with_one_line_per_problem_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'extends = "{find_scenario(None)}"\n[actors.russia]\ntempo_days = -3\n'
+        "[convening]\nannounce_threshold = 1.5\n",
+        encoding="utf-8",
+    )
+    lines = assert_bad_input(
+        python_m_sim("validate", str(bad)),
+        f"negsim: {bad}: actors.russia.tempo_days: must be a positive number of days, got -3",
+        f"negsim: {bad}: convening.announce_threshold: must be a readiness threshold",
+    )
+    assert len(lines) == 2
+    lines = assert_bad_input(
+        python_m_sim("trace", "--set", "actors.russia.tempo_days=-1"),
+        "negsim: --set: actors.russia.tempo_days: must be a positive number of days, got -1",
+    )
+    assert len(lines) == 1
+
+
+# -- validate ---------------------------------------------------------------------------------
 
 
 def test_validate_accepts_every_packaged_scenario_with_one_line_each() -> None:

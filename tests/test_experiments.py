@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# Each starts a script in a new interpreter that imports everything and runs a
+# small analysis: 1.4 to 3 s apiece measured here, so out of the quick loop.
+pytestmark = pytest.mark.slow
+
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
 CASES = {

@@ -1,4 +1,5 @@
-"""``negsim play``: a student plays one actor; sessions are piped, recorded and replayed."""
+"""``negsim play`` (:mod:`sim.cli.play`): a student plays one actor; sessions are piped, recorded
+and replayed."""
 
 from __future__ import annotations
 
@@ -15,24 +16,22 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.engine import Decision, RunResult, compile_scenario
-from sim.experiments.executors import ExecutorSpec
-from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo, simulate_runs
-from sim.play import (
-    MAX_TRIES,
+from sim.cli.play.comparison import compare
+from sim.cli.play.options import find_actor, options_of
+from sim.cli.play.recording import (
     PASS_CHOICE,
     RECORDING_FORMAT,
-    PlaySession,
     Recording,
     RecordingError,
-    compare,
-    comparison_text,
-    find_actor,
-    options_of,
-    outcome_text,
     read_recording,
     write_recording,
 )
+from sim.cli.play.screens import Screens, comparison_text, outcome_text
+from sim.cli.play.session import MAX_TRIES, PlaySession
+from sim.engine import Decision, RunResult, compile_scenario
+from sim.experiments.executors import ExecutorSpec
+from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo, simulate_runs
+from sim.model.actions import success_chance
 from sim.scenario import Scenario, load_scenario
 
 SEED = 3
@@ -302,11 +301,11 @@ def test_replay_through_the_api_gives_the_same_run(scenario: Scenario) -> None:
 
 def test_screen_shows_date_gates_events_and_previews(scenario: Scenario) -> None:
     seen: list[tuple[Decision, str]] = []
-    s = PlaySession(scenario, "russia", input=io.StringIO(""), output=io.StringIO())
+    screens = Screens(scenario, "russia", options_of(scenario, "russia"))
 
     def chooser(decision: Decision) -> int:
         if len(seen) < 4:
-            seen.append((decision, s.screen(decision)))
+            seen.append((decision, screens.screen(decision)))
         return 4 if decision.decision % 2 else -1  # press_damascus, or pass
 
     from sim.engine import simulate
@@ -319,13 +318,16 @@ def test_screen_shows_date_gates_events_and_previews(scenario: Scenario) -> None
     for gate in scenario.gates:
         assert gate.label.split()[0] in text
     assert "Since your last decision:" in text
-    # The chance of settling a gate is settle_probability x readiness x (1 - contention).
+    # The chance shown is the model's: settle_probability x readiness x (1 - contention).
     g = 2  # government_consent
     state = decision.state
-    if not state.gate_resolved(g):
-        move = decision.actions[4]
-        chance = move.effect.settle_probability * state.readiness * (1 - state.contention(g))
-        assert f"{chance:.0%} chance it works" in text
+    assert not state.gate_resolved(g)
+    move = decision.actions[4]
+    chance = success_chance(state, move)
+    assert chance == pytest.approx(
+        move.effect.settle_probability * state.readiness * (1 - state.contention(g))
+    )
+    assert f"{chance:.0%} chance it works ({move.effect.settle_probability:.2f} x readiness" in text
     # The model's probabilities of the options and of passing add up to about 1.
     shares = [int(p) for p in re.findall(r"model (\d+)%", text)]
     assert 95 <= sum(shares) <= 105
@@ -428,3 +430,54 @@ def test_the_model_can_choose_a_turn_or_play_the_rest_exactly_as_simulated(
     assert "The model chooses" in text
     first = one_turn.choices[0].move
     assert first in {m.id for m in scenario.actor("russia").moves} | {"pass"}
+
+
+# -- the bytes of a session, pinned -------------------------------------------------------
+
+PINNED = Path(__file__).parent / "data" / "play"
+#: Transcripts pinned byte for byte: file name, arguments after ``negsim``, the piped answers.
+TRANSCRIPTS: list[tuple[str, list[str], str]] = [
+    (
+        "russia_mixed.txt",
+        ["play", "--as", "russia", "--seed", "3", "--runs", "10", "--quiet"],
+        "1\nxyz\n0\nm\n\n99\np\n3\n2\n",
+    ),
+    (
+        "russia_settle_then_auto.txt",
+        ["play", "--as", "russia", "--seed", "3", "--runs", "10", "--quiet"],
+        "5\n5\n9\nx\n5\nm\n5\n5\n3\n2\n5\n5\n1\n5\n5\na\n",
+    ),
+    (
+        "iran_nuclear_us_cycle.txt",
+        ["play", "iran_nuclear_2015", "--as", "united_states", "--seed", "1", "--runs", "10"],
+        "".join(f"{k % 7}\n" for k in range(40)),
+    ),
+]
+
+
+def transcript(argv: list[str], answers: str) -> str:
+    """What ``negsim argv`` prints with ``answers`` piped in."""
+    out = io.StringIO()
+    stdin, stdout = sys.stdin, sys.stdout
+    sys.stdin, sys.stdout = io.StringIO(answers), out
+    try:
+        assert main(argv) == 0
+    finally:
+        sys.stdin, sys.stdout = stdin, stdout
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "argv", "answers"), TRANSCRIPTS, ids=[t[0] for t in TRANSCRIPTS])
+def test_a_piped_session_prints_the_pinned_bytes(name: str, argv: list[str], answers: str) -> None:
+    """Screens, previews, prompts, the end and the comparison, byte for byte.
+
+    Regenerate after a deliberate change (and say why in the commit) with
+    ``python tests/test_play.py``.
+    """
+    assert transcript(argv, answers) == (PINNED / name).read_text(encoding="utf-8")
+
+
+if __name__ == "__main__":
+    PINNED.mkdir(parents=True, exist_ok=True)
+    for file_name, arguments, piped in TRANSCRIPTS:
+        (PINNED / file_name).write_text(transcript(arguments, piped), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Tests of ``negsim report`` and :mod:`sim.output.report`.
+"""Tests of ``negsim report`` and :mod:`sim.output.report` (reading: ``test_readers.py``).
 
 Two small results folders (a run and a comparison, a few dozen runs each, one worker) are
 written once per module with the real writers, with scenario titles and a deadline label
@@ -31,7 +31,9 @@ from sim.cli import main
 from sim.experiments.compare import compare
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import run_monte_carlo
-from sim.output.report import ReportError, _Difference, _interpret, build_report
+from sim.output.records import DeadlineDifference
+from sim.output.report import ResultsError, build_report
+from sim.output.report.sentences import interpret
 from sim.output.results import write_comparison, write_run
 from sim.scenario import find_scenario, load_scenario
 
@@ -355,27 +357,27 @@ def test_compare_report_shows_the_differences_of_the_folder(
     assert ["title", load_scenario(None).title, ALT_TITLE] in both
 
 
-def difference(**changes: Any) -> _Difference:
+def difference(**changes: Any) -> DeadlineDifference:
     fields: dict[str, Any] = {
         "name": "end_of_2013",
         "label": "end of 2013",
         "date": dt.date(2013, 12, 31),
-        "base": 0.40,
-        "alt": 0.42,
+        "base_probability": 0.40,
+        "alt_probability": 0.42,
         "difference": 0.02,
-        "low": 0.002,
-        "high": 0.024,
+        "ci_low": 0.002,
+        "ci_high": 0.024,
         "mcnemar_p": 0.03,
         "both": 110,
         "only_base": 10,
         "only_alt": 16,
         "neither": 164,
-        "unpaired_low": -0.05,
-        "unpaired_high": 0.09,
+        "unpaired_ci_low": -0.05,
+        "unpaired_ci_high": 0.09,
         "width_ratio": 0.3,
     }
     fields.update(changes)
-    return _Difference(**fields)
+    return DeadlineDifference(**fields)
 
 
 def plain(html_text: str) -> str:
@@ -393,28 +395,34 @@ def plain(html_text: str) -> str:
             "clearly.",
         ),
         (
-            {"alt": 0.37, "difference": -0.03, "low": -0.05, "high": -0.01},
+            {"alt_probability": 0.37, "difference": -0.03, "ci_low": -0.05, "ci_high": -0.01},
             "lowered the chance of convening by then by 3.0 points, from 40.0% to 37.0% (95% "
             "interval \u22125.0 to \u22121.0 points). The whole interval is below zero",
         ),
         (
-            {"low": -0.003, "high": 0.043},
+            {"ci_low": -0.003, "ci_high": 0.043},
             "(95% interval \u22120.3 to +4.3 points). The interval includes zero, so these runs "
             "cannot tell whether the change is real",
         ),
         (
-            {"alt": 0.40, "difference": 0.0, "low": -0.02, "high": 0.02, "only_alt": 10},
+            {
+                "alt_probability": 0.40,
+                "difference": 0.0,
+                "ci_low": -0.02,
+                "ci_high": 0.02,
+                "only_alt": 10,
+            },
             "the change made no difference on balance: 40.0% in both (95% interval \u22122.0 to "
             "+2.0 points); 10 runs had convened by then only in the baseline and 10 only in the "
             "alternative.",
         ),
         (
             {
-                "base": 0.0,
-                "alt": 0.0,
+                "base_probability": 0.0,
+                "alt_probability": 0.0,
                 "difference": 0.0,
-                "low": -0.0126,
-                "high": 0.0126,
+                "ci_low": -0.0126,
+                "ci_high": 0.0126,
                 "both": 0,
                 "only_base": 0,
                 "only_alt": 0,
@@ -425,13 +433,13 @@ def plain(html_text: str) -> str:
     ],
 )
 def test_one_plain_sentence_per_deadline(changes: dict[str, Any], expected: str) -> None:
-    sentence = plain(_interpret(difference(**changes), 300))
+    sentence = plain(interpret(difference(**changes), 300))
     assert expected in sentence
     assert "\n" not in sentence
 
 
 def test_a_comparison_sentence_escapes_the_label() -> None:
-    sentence = _interpret(difference(label="<i>x</i>"), 300)
+    sentence = interpret(difference(label="<i>x</i>"), 300)
     assert "&lt;i&gt;x&lt;/i&gt;" in sentence
     assert "<i>" not in sentence
 
@@ -551,8 +559,8 @@ BAD_RUN_FOLDERS: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "wrong type",
         edit_summary(lambda s: s["result"]["deadlines"][1].update(probability="high")),
-        r"summary\.json: key 'result\.deadlines\[1\]\.probability': expected a number, "
-        r"got \"high\"",
+        r"summary\.json: key 'result\.deadlines\[1\]\.probability': expected a number from 0 "
+        r"to 1, got \"high\"",
     ),
     (
         "bad date",
@@ -573,7 +581,8 @@ BAD_RUN_FOLDERS: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "deadlines.csv bad number",
         bad_csv_number,
-        r"results/deadlines\.csv: line 2, column 'probability': expected a number, got 'zero'",
+        r"results/deadlines\.csv: line 2, column 'probability': expected a number from 0 to 1, "
+        r"got 'zero'",
     ),
     (
         "runs.csv from another run",
@@ -610,12 +619,12 @@ def test_bad_results_folder_is_one_line_and_exit_2(
 def test_a_comparison_missing_its_figure_is_refused(compare_dir: Path, tmp_path: Path) -> None:
     folder = shutil.copytree(compare_dir, tmp_path / "cmp")
     (folder / "comparison.png").unlink()
-    with pytest.raises(ReportError, match=r"cmp/comparison\.png: missing"):
+    with pytest.raises(ResultsError, match=r"cmp/comparison\.png: missing"):
         build_report(folder)
 
 
 def test_a_file_instead_of_a_folder_is_refused(run_dir: Path) -> None:
-    with pytest.raises(ReportError, match=r"summary\.json: not a folder"):
+    with pytest.raises(ResultsError, match=r"summary\.json: not a folder"):
         build_report(run_dir / "summary.json")
 
 

@@ -122,6 +122,13 @@ def test_saturate_stays_in_the_unit_interval_and_moves_with_the_sign(
         assert after >= before
 
 
+def test_saturate_with_a_vanishing_negative_delta_never_raises_contention() -> None:
+    # Found by the property test above: the round trip through expm1 and log1p lowered
+    # the latent value by one ulp.
+    before = contention_latent(0.45801312438453673)
+    assert saturate(before, -9.953213179839022e-216) >= before
+
+
 @given(contention, st.floats(0.0, 5.0), st.floats(0.0, 5.0))
 def test_saturate_composes_additively(c: float, d1: float, d2: float) -> None:
     latent = contention_latent(c)

@@ -31,7 +31,7 @@ def build_parser() -> Parser:
     from sim.cli import (
         compare_cmd,
         params_cmd,
-        play_cmd,
+        play,
         report_cmd,
         run_cmd,
         sensitivity_cmd,
@@ -48,7 +48,7 @@ def build_parser() -> Parser:
         params_cmd,
         sweep_cmd,
         sensitivity_cmd,
-        play_cmd,
+        play,
         report_cmd,
     ):
         module.register(commands)

@@ -34,12 +34,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Run the ``report`` command: build the page, write it atomically, print its path."""
     from sim.files import atomic_write_text
-    from sim.output.report import ReportError, build_report
+    from sim.output.report import ResultsError, build_report
 
     folder = Path(args.results_dir)
     try:
         page = build_report(folder)
-    except ReportError as exc:
+    except ResultsError as exc:
         raise UsageError(f"report: {exc}") from None
     out = Path(args.output) if args.output else folder / "report.html"
     if out.is_dir():

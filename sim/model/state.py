@@ -245,8 +245,13 @@ def saturate(latent: float, delta: float) -> float:
     # form that keeps precision: directly for a moderate c, and through
     # 1 - c' = -expm1(delta) + exp(delta + latent) for c near 1 (where c itself rounds).
     if latent > -1.0:
-        return math.log1p(math.expm1(latent) * math.exp(delta))
-    return math.log(-math.expm1(delta) + math.exp(delta + latent))
+        moved = math.log1p(math.expm1(latent) * math.exp(delta))
+    else:
+        moved = math.log(-math.expm1(delta) + math.exp(delta + latent))
+    # For a delta too small to change exp(delta), the round trip through expm1 and
+    # log1p can land one ulp below where it started: a gate must never become more
+    # contested by a negative delta.
+    return max(moved, latent)
 
 
 def pair_index(a: int, b: int, n: int) -> int:

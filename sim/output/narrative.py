@@ -118,6 +118,11 @@ class Names:
         found = self.stages.get(stage_id)
         return found.label if found is not None else stage_id.replace("_", " ")
 
+    def title(self, kind: ActionKind) -> str:
+        """The play screens' title of ``kind``: the scenario's own words if it gives them."""
+        own = self.words.get(kind)
+        return (own.title if own and own.title else None) or KINDS[kind].words.title
+
     def template(self, kind: ActionKind, failed: bool) -> str:
         """The sentence for ``kind``: the scenario's own words if it gives them."""
         own = self.words.get(kind)

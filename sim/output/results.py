@@ -4,7 +4,9 @@ Every file is written atomically; ``summary.json`` is written last, so a
 folder with a ``summary.json`` is complete. The summary carries the
 provenance: package version, scenario name and the SHA-256 of the resolved
 scenario, seed, runs, back end and wall time. ``negsim report`` reads these
-folders.
+folders back with :mod:`sim.output.readers`. What each file holds is declared
+once, in :mod:`sim.output.records`: the file names, the columns and the
+provenance's keys used here are taken from there.
 """
 
 from __future__ import annotations
@@ -23,67 +25,59 @@ from sim._version import __version__
 from sim.experiments.compare import Comparison
 from sim.experiments.montecarlo import MonteCarloResult
 from sim.files import atomic_write_json, atomic_write_text, csv_text
+from sim.model.actions import ActionKind
+from sim.output.fields import as_cells, as_json
 from sim.output.figures import (
     comparison_figure,
     convening_cdf_figure,
     readiness_fan_figure,
     save_figure,
 )
+from sim.output.records import (
+    COMPARE_FILES,
+    DEADLINE_COLUMNS,
+    DIFFERENCE_COLUMNS,
+    PAIRED_PREFIXES,
+    RUN_COLUMN,
+    RUN_FILES,
+    RUN_RECORD_COLUMNS,
+    Provenance,
+    RunRecord,
+    action_column,
+    gate_column,
+)
 
 __all__ = [
     "COMPARE_FILES",
     "RUN_FILES",
     "deadlines_rows",
+    "runs_columns",
     "runs_rows",
     "write_comparison",
     "write_run",
 ]
 
-#: The files ``negsim run --out`` writes.
-RUN_FILES = ("summary.json", "deadlines.csv", "runs.csv", "convening_cdf.png", "readiness_fan.png")
-#: The files ``negsim compare --out`` writes.
-COMPARE_FILES = (
-    "summary.json",
-    "deadlines.csv",
-    "runs.csv",
-    "convening_cdf.png",
-    "comparison.png",
-    "readiness_fan_base.png",
-    "readiness_fan_alt.png",
-)
-
-DEADLINE_COLUMNS = (
-    "scenario",
-    "name",
-    "label",
-    "date",
-    "day",
-    "probability",
-    "ci_low",
-    "ci_high",
-    "convened",
-    "runs",
-)
-
 
 def _provenance(result: MonteCarloResult) -> dict[str, Any]:
     s = result.scenario
-    return {
-        "negsim_version": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scenario": s.name,
-        "scenario_title": s.title,
-        "scenario_description": s.description.strip(),
-        "outcome": s.outcome,
-        "scenario_file": s.source,
-        "scenario_sha256": s.sha256,
-        "seed": result.seed,
-        "runs": result.runs,
-        "backend": result.backend,
-        "wall_time_s": round(result.wall_time, 3),
-        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
+    return as_json(
+        Provenance(
+            negsim_version=__version__,
+            python=platform.python_version(),
+            numpy=np.__version__,
+            scenario=s.name,
+            scenario_title=s.title,
+            scenario_description=s.description.strip(),
+            outcome=s.outcome,
+            scenario_file=s.source,
+            scenario_sha256=s.sha256,
+            seed=result.seed,
+            runs=result.runs,
+            backend=result.backend,
+            wall_time_s=round(result.wall_time, 3),
+            written_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+    )
 
 
 def deadlines_rows(result: MonteCarloResult) -> Iterator[dict[str, Any]]:
@@ -92,65 +86,58 @@ def deadlines_rows(result: MonteCarloResult) -> Iterator[dict[str, Any]]:
         yield {"scenario": result.scenario.name, **e.to_json()}
 
 
-def _num(x: float) -> float | str:
-    return "" if math.isnan(x) else x
+def _day(x: float) -> float | None:
+    """A day, or ``None`` for a thing that did not happen (NaN)."""
+    return None if math.isnan(x) else x
+
+
+def _action_counts(result: MonteCarloResult) -> list[tuple[int, int, str]]:
+    """``(actor, kind, column)`` of each action count some run has: the others are left out."""
+    counts = result.outcomes.action_counts
+    return [
+        (a, k, action_column(actor.id, kind.value))
+        for a, actor in enumerate(result.scenario.actors)
+        for k, kind in enumerate(ActionKind)
+        if counts[:, a, k].any()
+    ]
 
 
 def runs_columns(result: MonteCarloResult, prefix: str = "") -> list[str]:
-    """The columns of ``runs.csv``: one row per run."""
-    s = result.scenario
+    """The columns of ``runs.csv`` after ``run``: one row per run."""
     cols = [
-        "convened_day",
-        "convened_date",
-        "announcements",
-        "postponements",
-        "first_announcement_day",
-        "final_readiness",
-        "events",
+        *RUN_RECORD_COLUMNS,
+        *(gate_column(g.id) for g in result.scenario.gates),
+        *(column for _, _, column in _action_counts(result)),
     ]
-    cols += [f"gate_{g.id}_day" for g in s.gates]
-    counts = result.outcomes.action_counts
-    kinds = _kind_names()
-    for a, actor in enumerate(s.actors):
-        for k, kind in enumerate(kinds):
-            if counts[:, a, k].any():
-                cols.append(f"actions_{actor.id}_{kind}")
     return [prefix + c for c in cols]
-
-
-def _kind_names() -> list[str]:
-    from sim.model.actions import ActionKind
-
-    return [k.value for k in ActionKind]
 
 
 def runs_rows(result: MonteCarloResult, prefix: str = "") -> Iterator[dict[str, Any]]:
     """One row per run, without the ``run`` column."""
     s = result.scenario
     o = result.outcomes
-    kinds = _kind_names()
-    count_cols = [
-        (a, k, f"{prefix}actions_{actor.id}_{kind}")
-        for a, actor in enumerate(s.actors)
-        for k, kind in enumerate(kinds)
-        if o.action_counts[:, a, k].any()
-    ]
+    counts = _action_counts(result)
+    gates = [gate_column(g.id) for g in s.gates]
     for i in range(result.runs):
-        day = float(o.convened_day[i])
-        row: dict[str, Any] = {
-            f"{prefix}convened_day": "" if math.isnan(day) else int(day),
-            f"{prefix}convened_date": "" if math.isnan(day) else s.date_of(day).isoformat(),
-            f"{prefix}announcements": int(o.announcements[i]),
-            f"{prefix}postponements": int(o.postponements[i]),
-            f"{prefix}first_announcement_day": _num(float(o.first_announcement[i])),
-            f"{prefix}final_readiness": float(o.final_readiness[i]),
-            f"{prefix}events": int(o.events[i]),
+        day = _day(float(o.convened_day[i]))
+        record = RunRecord(
+            convened_day=None if day is None else int(day),
+            convened_date=None if day is None else s.date_of(day),
+            announcements=int(o.announcements[i]),
+            postponements=int(o.postponements[i]),
+            first_announcement_day=_day(float(o.first_announcement[i])),
+            final_readiness=float(o.final_readiness[i]),
+            events=int(o.events[i]),
+            gate_days=tuple(_day(float(o.gate_days[i, g])) for g in range(len(s.gates))),
+            action_counts=tuple(int(o.action_counts[i, a, k]) for a, k, _ in counts),
+        )
+        gate_cells = zip(gates, record.gate_days, strict=True)
+        count_cells = zip(counts, record.action_counts, strict=True)
+        yield {
+            **as_cells(record, prefix),
+            **{prefix + column: "" if d is None else d for column, d in gate_cells},
+            **{prefix + column: n for (_, _, column), n in count_cells},
         }
-        for g, gate in enumerate(s.gates):
-            row[f"{prefix}gate_{gate.id}_day"] = _num(float(o.gate_days[i, g]))
-        for a, k, name in count_cols:
-            row[name] = int(o.action_counts[i, a, k])
-        yield row
 
 
 def write_run(
@@ -159,8 +146,8 @@ def write_run(
     """Write a Monte Carlo result's files into ``folder`` (which must exist)."""
     out = Path(folder)
     atomic_write_text(out / "deadlines.csv", csv_text(deadlines_rows(result), DEADLINE_COLUMNS))
-    columns = ["run", *runs_columns(result)]
-    rows = ({"run": i, **row} for i, row in enumerate(runs_rows(result)))
+    columns = [RUN_COLUMN, *runs_columns(result)]
+    rows = ({RUN_COLUMN: i, **row} for i, row in enumerate(runs_rows(result)))
     atomic_write_text(out / "runs.csv", csv_text(rows, columns))
     save_figure(convening_cdf_figure([result]), out / "convening_cdf.png")
     save_figure(readiness_fan_figure(result), out / "readiness_fan.png")
@@ -185,21 +172,18 @@ def write_comparison(
         for r in (comparison.base, comparison.alt)
         for e in r.deadlines()
     ]
-    diff_cols = list(comparison.differences()[0].to_json()) if comparison.differences() else []
-    diff_rows = [d.to_json() for d in comparison.differences()]
-    atomic_write_text(
-        out / "deadlines.csv",
-        csv_text(({**d} for d in diff_rows), diff_cols),
-    )
-    base_cols = runs_columns(comparison.base, "base_")
-    alt_cols = runs_columns(comparison.alt, "alt_")
+    diff_rows = (d.to_json() for d in comparison.differences())
+    atomic_write_text(out / "deadlines.csv", csv_text(diff_rows, DIFFERENCE_COLUMNS))
+    base, alt = PAIRED_PREFIXES
+    base_cols = runs_columns(comparison.base, base)
+    alt_cols = runs_columns(comparison.alt, alt)
     paired = (
-        {"run": i, **b, **a}
+        {RUN_COLUMN: i, **b, **a}
         for i, (b, a) in enumerate(
-            zip(runs_rows(comparison.base, "base_"), runs_rows(comparison.alt, "alt_"), strict=True)
+            zip(runs_rows(comparison.base, base), runs_rows(comparison.alt, alt), strict=True)
         )
     )
-    atomic_write_text(out / "runs.csv", csv_text(paired, ["run", *base_cols, *alt_cols]))
+    atomic_write_text(out / "runs.csv", csv_text(paired, [RUN_COLUMN, *base_cols, *alt_cols]))
     save_figure(
         convening_cdf_figure(
             [comparison.base, comparison.alt],

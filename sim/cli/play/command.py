@@ -1,9 +1,9 @@
 """``negsim play``: a student takes one actor's decisions at the terminal.
 
-The interactive logic lives in :mod:`sim.play`; this module parses the
-options, checks them before the session starts (a bad ``--as``, ``--replay``
-or ``--record`` fails at once, with exit status 2 and one line), and runs the
-comparison with simulated runs at the end.
+This module parses the options, checks them before the session starts (a bad
+``--as``, ``--replay`` or ``--record`` fails at once, with exit status 2 and
+one line), runs the session (:mod:`sim.cli.play.session`), and ends with the
+outcome and the comparison with simulated runs (:mod:`sim.cli.play.screens`).
 
 The comparison runs in this process by default (``--workers 1``): 200 runs of
 the baseline take about two seconds on one core, less than starting a pool of
@@ -100,20 +100,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``play`` command."""
-    # Imported here: sim.play needs scipy, and every negsim command imports this module.
+    # Imported here: the session needs scipy, and every negsim command imports this module.
+    from sim.cli.play.comparison import compare
+    from sim.cli.play.options import find_actor
+    from sim.cli.play.recording import Recording, RecordingError, read_recording, write_recording
+    from sim.cli.play.screens import comparison_text, outcome_text
+    from sim.cli.play.session import PlaySession
     from sim.experiments.executors import ExecutorSpec
     from sim.experiments.montecarlo import Interrupted, run_monte_carlo
-    from sim.play import (
-        PlaySession,
-        Recording,
-        RecordingError,
-        compare,
-        comparison_text,
-        find_actor,
-        outcome_text,
-        read_recording,
-        write_recording,
-    )
 
     scenario = load(args.scenario, args.set)
     try:

@@ -1,0 +1,503 @@
+"""Fields of results files: what each holds, read from JSON or a CSV cell with one-line errors.
+
+A results file's record is a frozen dataclass whose fields are declared with
+:func:`spec`: the field's name is the JSON key or CSV column, and its
+:class:`Kind` says what the value may be (a string, a date, a whole number
+from a bound, a finite number in a range, an object, a list, or any of these
+or nothing). :func:`from_json` builds a record from a JSON object and
+:meth:`CsvTable.record` from a CSV row; either refuses a bad value with a
+:class:`ResultsError` of one line naming the file, the key (or the line and
+the column), what was expected and what was found. So the name, the type and
+the range of each field are said once, where the record is declared.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
+
+from sim.errors import InputError
+
+__all__ = [
+    "COUNT",
+    "DATE",
+    "DAY",
+    "NON_NEGATIVE",
+    "PROBABILITY",
+    "RUNS",
+    "SHA256",
+    "SIGNED_PROBABILITY",
+    "TEXT",
+    "CsvTable",
+    "JsonNode",
+    "Kind",
+    "ResultsError",
+    "as_cells",
+    "as_json",
+    "day_before",
+    "field_names",
+    "file_name",
+    "from_json",
+    "list_of",
+    "number",
+    "object_of",
+    "one_of",
+    "or_none",
+    "read_csv",
+    "read_json_root",
+    "show",
+    "spec",
+]
+
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+class ResultsError(InputError):
+    """A results folder or file cannot be read, or does not hold what negsim writes there.
+
+    The message is one line: it names the folder or the file and, where it
+    applies, the key (``summary.json``) or the line and column (a CSV file).
+    """
+
+
+def show(value: object) -> str:
+    """A JSON value, short, on one line, for an error message."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class JsonNode:
+    """A value inside a JSON file with its dotted key, for precise error messages."""
+
+    value: object
+    key: str
+    path: Path
+
+    def fail(self, expected: str) -> ResultsError:
+        """The error for a value that is not what was ``expected``."""
+        where = f"key '{self.key}'" if self.key else "the top level"
+        return ResultsError(f"{self.path}: {where}: expected {expected}, got {show(self.value)}")
+
+    def child_key(self, name: str) -> str:
+        """The dotted key of the member ``name``."""
+        return f"{self.key}.{name}" if self.key else name
+
+    def member(self, name: str) -> JsonNode | None:
+        """The member ``name`` of an object, or ``None`` if it is absent."""
+        if not isinstance(self.value, dict):
+            raise self.fail("an object")
+        if name not in self.value:
+            return None
+        return JsonNode(self.value[name], self.child_key(name), self.path)
+
+    def items(self) -> list[JsonNode]:
+        """The elements of an array."""
+        if not isinstance(self.value, list):
+            raise self.fail("an array")
+        return [JsonNode(v, f"{self.key}[{i}]", self.path) for i, v in enumerate(self.value)]
+
+
+class _Bad(Exception):
+    """A CSV cell that is not what its column holds (reported with its line and column)."""
+
+
+class Kind(Generic[V]):
+    """What a field may hold, and how it is read from JSON and from a CSV cell.
+
+    Attributes
+    ----------
+    expected
+        What a good value is, for an error message (``a number from 0 to 1``).
+    expected_in_csv
+        The same for a CSV cell, where nothing is an empty cell, not ``null``.
+    """
+
+    expected: str = ""
+
+    @property
+    def expected_in_csv(self) -> str:
+        """What a good CSV cell is, for an error message."""
+        return self.expected
+
+    def from_json(self, node: JsonNode) -> V:
+        """The value of ``node``; :class:`ResultsError` naming its key if it is bad."""
+        raise NotImplementedError
+
+    def from_text(self, text: str) -> V:
+        """The value of a CSV cell; raises ``_Bad`` if it is bad."""
+        raise NotImplementedError(f"{type(self).__name__} is not read from CSV")
+
+
+class _Text(Kind[str]):
+    expected = "a string"
+
+    def from_json(self, node: JsonNode) -> str:
+        if isinstance(node.value, str):
+            return node.value
+        raise node.fail(self.expected)
+
+    def from_text(self, text: str) -> str:
+        return text
+
+
+class _Pattern(Kind[str]):
+    def __init__(self, pattern: str, expected: str) -> None:
+        self._pattern = re.compile(pattern)
+        self.expected = expected
+
+    def from_json(self, node: JsonNode) -> str:
+        if isinstance(node.value, str) and self._pattern.fullmatch(node.value):
+            return node.value
+        raise node.fail(self.expected)
+
+
+class _FileName(Kind[str]):
+    expected = "a file name inside the results folder"
+
+    def from_json(self, node: JsonNode) -> str:
+        name = node.value
+        # Only names inside the folder: a crafted summary must not pull in other files.
+        if (
+            not isinstance(name, str)
+            or not name
+            or name != Path(name).name
+            or name.startswith(".")
+            or "\\" in name
+        ):
+            raise node.fail(self.expected)
+        return name
+
+
+class _OneOf(Kind[str]):
+    def __init__(self, values: Sequence[str]) -> None:
+        self._values = tuple(values)
+        self.expected = " or ".join(json.dumps(v) for v in values)
+
+    def from_json(self, node: JsonNode) -> str:
+        if isinstance(node.value, str) and node.value in self._values:
+            return node.value
+        raise node.fail(self.expected)
+
+
+class _Date(Kind[dt.date]):
+    expected = "a date (YYYY-MM-DD)"
+
+    def _parse(self, text: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise _Bad from None
+
+    def from_json(self, node: JsonNode) -> dt.date:
+        if isinstance(node.value, str):
+            try:
+                return self._parse(node.value)
+            except _Bad:
+                pass
+        raise node.fail(self.expected)
+
+    def from_text(self, text: str) -> dt.date:
+        return self._parse(text.strip())
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+class _Whole(Kind[int]):
+    def __init__(self, low: int) -> None:
+        self._low = low
+        self.expected = f"a whole number, {low} or more"
+
+    def from_json(self, node: JsonNode) -> int:
+        value = node.value
+        if isinstance(value, int) and not isinstance(value, bool) and value >= self._low:
+            return value
+        raise node.fail(self.expected)
+
+    def from_text(self, text: str) -> int:
+        text = text.strip()
+        if not _DIGITS.fullmatch(text) or int(text) < self._low:
+            raise _Bad
+        return int(text)
+
+
+class _Number(Kind[float]):
+    def __init__(self, low: float, high: float, expected: str) -> None:
+        self._low = low
+        self._high = high
+        self.expected = expected
+
+    def _check(self, value: float) -> float:
+        if not (math.isfinite(value) and self._low <= value <= self._high):
+            raise _Bad
+        return value
+
+    def from_json(self, node: JsonNode) -> float:
+        value = node.value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                return self._check(float(value))
+            except (_Bad, OverflowError):
+                pass
+        raise node.fail(self.expected)
+
+    def from_text(self, text: str) -> float:
+        try:
+            return self._check(float(text))
+        except (ValueError, OverflowError):
+            raise _Bad from None
+
+
+class _OrNone(Kind[V | None]):
+    def __init__(self, kind: Kind[V]) -> None:
+        self._kind = kind
+        self.expected = f"{kind.expected}, or null"
+
+    @property
+    def expected_in_csv(self) -> str:
+        return f"{self._kind.expected_in_csv}, or an empty cell"
+
+    def from_json(self, node: JsonNode) -> V | None:
+        return None if node.value is None else self._kind.from_json(node)
+
+    def from_text(self, text: str) -> V | None:
+        return None if not text.strip() else self._kind.from_text(text)
+
+
+class _ListOf(Kind[tuple[V, ...]]):
+    def __init__(self, kind: Kind[V]) -> None:
+        self._kind = kind
+        self.expected = "an array"
+
+    def from_json(self, node: JsonNode) -> tuple[V, ...]:
+        return tuple(self._kind.from_json(item) for item in node.items())
+
+
+class _ObjectOf(Kind[R]):
+    def __init__(self, record: Callable[..., R]) -> None:
+        self._record = record
+        self.expected = "an object"
+
+    def from_json(self, node: JsonNode) -> R:
+        return from_json(self._record, node)
+
+
+#: Any string.
+TEXT: Kind[str] = _Text()
+#: A calendar date, ``YYYY-MM-DD``.
+DATE: Kind[dt.date] = _Date()
+#: A count: a whole number, 0 or more.
+COUNT: Kind[int] = _Whole(0)
+#: A number of runs: a whole number, 1 or more.
+RUNS: Kind[int] = _Whole(1)
+#: A probability: a finite number in [0, 1].
+PROBABILITY: Kind[float] = _Number(0.0, 1.0, "a number from 0 to 1")
+#: A difference of two probabilities, or a bound of its interval: in [-1, 1].
+SIGNED_PROBABILITY: Kind[float] = _Number(-1.0, 1.0, "a number from -1 to 1")
+#: A finite number, 0 or more.
+NON_NEGATIVE: Kind[float] = _Number(0.0, math.inf, "a number, 0 or more")
+#: A time in days since the start, 0 or more (the horizon bounds it; see the readers).
+DAY: Kind[float] = _Number(0.0, math.inf, "a day number, 0 or more")
+#: The hash of a resolved scenario.
+SHA256: Kind[str] = _Pattern(r"[0-9a-f]{64}", "a SHA-256 hash (64 hexadecimal digits)")
+
+
+def number(low: float, high: float, expected: str = "") -> Kind[float]:
+    """A finite number from ``low`` to ``high``; ``expected`` says so in an error message."""
+    return _Number(low, high, expected or f"a number from {low:g} to {high:g}")
+
+
+def day_before(end: int) -> Kind[float]:
+    """A time in days since the start, from 0 up to (not including) day ``end``."""
+    return _Number(
+        0.0,
+        math.nextafter(float(end), 0.0),
+        f"a day from 0 to the end of the horizon (day {end - 1})",
+    )
+
+
+def or_none(kind: Kind[V]) -> Kind[V | None]:
+    """``kind``, or nothing: ``null`` in JSON, an empty cell in CSV."""
+    return _OrNone(kind)
+
+
+def list_of(kind: Kind[V]) -> Kind[tuple[V, ...]]:
+    """A JSON array of values of ``kind``."""
+    return _ListOf(kind)
+
+
+def object_of(record: Callable[..., R]) -> Kind[R]:
+    """A JSON object read as the record ``record`` (a dataclass declared with :func:`spec`)."""
+    return _ObjectOf(record)
+
+
+def one_of(*values: str) -> Kind[str]:
+    """One of the strings ``values``."""
+    return _OneOf(values)
+
+
+def file_name() -> Kind[str]:
+    """The name of a file inside the results folder (no folder, no hidden file)."""
+    return _FileName()
+
+
+def spec(kind: Kind[Any], *, optional: bool = False) -> Any:
+    """Declare a record's field: what it holds, and whether its key may be absent.
+
+    Parameters
+    ----------
+    kind
+        What the value may be.
+    optional
+        The key may be absent (the field is then ``None``); files written by
+        earlier versions lack it.
+    """
+    metadata = {"kind": kind}
+    if optional:
+        return field(default=None, metadata=metadata)
+    return field(metadata=metadata)
+
+
+def field_names(record: Callable[..., Any]) -> tuple[str, ...]:
+    """The keys (or columns) of ``record``, in order: its fields declared with :func:`spec`."""
+    return tuple(f.name for f in fields(cast(Any, record)) if "kind" in f.metadata)
+
+
+def from_json(record: Callable[..., R], node: JsonNode) -> R:
+    """Build ``record`` from the JSON object at ``node``, checking every declared field.
+
+    Raises
+    ------
+    ResultsError
+        Naming the first key that is missing or holds a bad value.
+    """
+    values: dict[str, Any] = {}
+    for f in fields(cast(Any, record)):
+        kind: Kind[Any] | None = f.metadata.get("kind")
+        if kind is None:
+            continue
+        child = node.member(f.name)
+        if child is None:
+            if f.default is MISSING:
+                raise ResultsError(f"{node.path}: missing key '{node.child_key(f.name)}'")
+            continue
+        values[f.name] = kind.from_json(child)
+    return record(**values)
+
+
+def read_json_root(path: Path, value: object) -> JsonNode:
+    """The top of a JSON file, which must be an object."""
+    root = JsonNode(value, "", path)
+    if not isinstance(value, dict):
+        raise root.fail("an object")
+    return root
+
+
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """A CSV file's header and rows, with its path for error messages."""
+
+    path: Path
+    columns: tuple[str, ...]
+    rows: tuple[Mapping[str | None, Any], ...]
+
+    def require(self, columns: Sequence[str]) -> None:
+        """Fail unless every column in ``columns`` is present."""
+        for column in columns:
+            if column not in self.columns:
+                raise ResultsError(f"{self.path}: no column '{column}'; the file is incomplete")
+
+    def line(self, index: int) -> int:
+        """The line of row ``index`` (0 is the first row after the header)."""
+        return index + 2
+
+    def text(self, index: int, column: str) -> str:
+        """The cell of row ``index`` in ``column``, as written."""
+        row = self.rows[index]
+        if None in row:
+            raise ResultsError(
+                f"{self.path}: line {self.line(index)}: more cells than the header has columns"
+            )
+        return str(row.get(column) or "")
+
+    def bad(self, index: int, column: str, expected: str) -> ResultsError:
+        """The error for the cell of row ``index`` in ``column``: not what was ``expected``."""
+        text = self.text(index, column)
+        return ResultsError(
+            f"{self.path}: line {self.line(index)}, column '{column}': expected {expected}, "
+            f"got '{text[:40]}'"
+        )
+
+    def value(self, index: int, column: str, kind: Kind[V]) -> V:
+        """The cell of row ``index`` in ``column``, read as ``kind``."""
+        try:
+            return kind.from_text(self.text(index, column))
+        except _Bad:
+            raise self.bad(index, column, kind.expected_in_csv) from None
+
+    def record(self, record: Callable[..., R], index: int, prefix: str = "", **extra: Any) -> R:
+        """Build ``record`` from row ``index``: each declared field from column ``prefix + name``.
+
+        ``extra`` gives the fields that are not read from one column of their own.
+        """
+        values = {
+            f.name: self.value(index, prefix + f.name, f.metadata["kind"])
+            for f in fields(cast(Any, record))
+            if "kind" in f.metadata
+        }
+        return record(**values, **extra)
+
+
+def read_csv(path: Path) -> CsvTable:
+    """Read a CSV file with a header line.
+
+    Raises
+    ------
+    ResultsError
+        If the file is missing, not UTF-8 text, or not readable as CSV.
+    """
+    if not path.is_file():
+        raise ResultsError(f"{path}: missing; the results folder is incomplete")
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            rows = tuple(reader)
+            columns = tuple(reader.fieldnames or ())
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read it ({exc.strerror})") from None
+    return CsvTable(path, columns, rows)
+
+
+def as_json(record: object) -> dict[str, Any]:
+    """A flat record as a JSON-ready object: its declared fields, in order, as they are."""
+    return {name: getattr(record, name) for name in field_names(type(record))}
+
+
+def as_cells(record: object, prefix: str = "") -> dict[str, Any]:
+    """A flat record as CSV cells keyed by ``prefix + name``: nothing is an empty cell.
+
+    Dates are written ``YYYY-MM-DD``; numbers as Python writes them (``repr``),
+    which reads back exactly.
+    """
+    cells: dict[str, Any] = {}
+    for name in field_names(type(record)):
+        value = getattr(record, name)
+        if value is None:
+            value = ""
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        cells[prefix + name] = value
+    return cells

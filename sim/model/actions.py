@@ -393,7 +393,7 @@ KINDS: Mapping[ActionKind, Kind] = {
         "readiness target_days",
         "an actor names a target date, which becomes a focal date",
         effects.target_date,
-        Words("{actor} {names|name} a target date", "Name a target date for the conference"),
+        Words("{actor} {names|name} a target date", "Name a target date"),
     ),
     ActionKind.UN_RESOLUTION: _kind(
         -1,
@@ -450,8 +450,8 @@ KINDS: Mapping[ActionKind, Kind] = {
         "an actor sets a condition, making the gate more contested",
         effects.demand,
         Words(
-            "{actor} {sets|set} conditions for attending ({gate})",
-            "Set conditions for attending: {gate}",
+            "{actor} {sets|set} conditions on {gate}",
+            "Set conditions on: {gate}",
         ),
     ),
     ActionKind.DELEGATION_AGREEMENT: _kind(

@@ -475,27 +475,28 @@ def _listeners(
     table: dict[ActionKind, list[list[Listener]]] = {}
     for i, spec in enumerate(scenario.actors):
         for rule in spec.reactions:
-            responses = tuple(
-                None
-                if j == i
-                else index.action(
+            provokers = [
+                j for j, aid in enumerate(actor_ids) if j != i and (not rule.by or aid in rule.by)
+            ]
+            # Responses are built only for the actors the rule answers: a rule that
+            # answers one actor costs one action, not one per actor of the scenario.
+            responses: list[Action | None] = [None] * n
+            for j in provokers:
+                responses[j] = index.action(
                     rule.respond, spec.id, rule.effect, rule.targets, rule.id, provoker=actor_ids[j]
                 )
-                for j in range(n)
-            )
             listener = Listener(
                 i,
                 rule.id,
                 rule.probability,
                 rule.delay_min_days,
                 rule.delay_max_days - rule.delay_min_days,
-                responses,
+                tuple(responses),
             )
             for kind in rule.on:
                 by_provoker = table.setdefault(kind, [[] for _ in range(n)])
-                for j, aid in enumerate(actor_ids):
-                    if j != i and (not rule.by or aid in rule.by):
-                        by_provoker[j].append(listener)
+                for j in provokers:
+                    by_provoker[j].append(listener)
     return {k: tuple(tuple(v) for v in rows) for k, rows in table.items()}
 
 

@@ -7,7 +7,6 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from sim.model.convening import (
     Transition,
     all_resolved,
@@ -17,6 +16,7 @@ from sim.model.convening import (
     step,
     thresholds,
 )
+
 from sim.model.params import ConveningRule
 from sim.model.state import NO_DAY, Phase, State, logit
 

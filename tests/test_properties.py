@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from conftest import baseline_dict, tiny_dict
 from hypothesis import given, settings
+from sim.model.convening import step
 
 from sim.engine import RunResult, Source, simulate
 from sim.model.actions import apply
-from sim.model.convening import step
 from sim.model.mechanisms import advance, war_step
 from sim.model.params import ConveningRule, Mechanisms, Narrowing, Ripeness, World
 from sim.model.state import NO_DAY, Phase, State

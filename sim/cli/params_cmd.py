@@ -36,17 +36,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(handler=run)
 
 
-def _show(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    text = str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+def _show(value: object, limit: int = 60) -> str:
+    """A value as the file would write it, shortened to ``limit`` characters."""
+    if value is None:
+        text = "—"
+    elif isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    elif (
+        isinstance(value, tuple)
+        and value
+        and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value)
+    ):
+        text = "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value) + "}"
+    elif isinstance(value, tuple):
+        text = "[" + ", ".join(_show(v) for v in value) + "]"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def run(args: argparse.Namespace) -> int:

@@ -43,10 +43,12 @@ __all__ = [
     "identifier",
     "integer",
     "number",
+    "periods",
     "reference",
     "span",
     "table",
     "text",
+    "weights",
 ]
 
 _KEY: Final = "negsim"
@@ -66,6 +68,8 @@ class Type:
     INTEGER_SPAN: Final = "whole number or [min, max]"
     REFERENCE: Final = "reference"
     DATE: Final = "date"
+    WEIGHTS: Final = "table {id = number}"
+    PERIODS: Final = "list of [from, to] date pairs"
     TABLE: Final = "table"
 
 
@@ -314,6 +318,20 @@ def table(
     if factory:
         return dataclasses.field(default_factory=cls, metadata={_KEY: declared})
     return dataclasses.field(metadata={_KEY: declared})
+
+
+def weights(
+    refers_to: str, doc: str = "", *, default: Any = MISSING, default_text: str | None = None
+) -> Any:
+    """A table ``{id = number}`` whose ids name ``refers_to`` (seats by actor, weights by move)."""
+    return _field(
+        default, Declared(Type.WEIGHTS, doc, refers_to=refers_to, default_text=default_text)
+    )
+
+
+def periods(doc: str = "", *, default_text: str | None = None) -> Any:
+    """A list of ``[from, to]`` date pairs, in order and not overlapping."""
+    return _field((), Declared(Type.PERIODS, doc, default_text=default_text))
 
 
 def declaration(f: Field[Any]) -> Declared | None:

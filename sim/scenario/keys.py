@@ -27,7 +27,10 @@ from sim.model.declare import Declared, Type, declared_fields
 from sim.model.params import Effect
 from sim.scenario.loader import SET_SOURCE
 from sim.scenario.provenance import file_tags
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import DatedEvent, Move, ReactionRule, Scenario, Targets
+
+#: The dataclasses whose references are in their ``targets``.
+_TARGETED = (Move, ReactionRule, DatedEvent)
 
 __all__ = ["Setting", "settings"]
 
@@ -85,6 +88,14 @@ class Setting:
 def _json_value(value: object) -> object:
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, ActionKind):
+        return value.value
+    if (
+        isinstance(value, tuple)
+        and value
+        and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value)
+    ):
+        return {k: _json_value(v) for k, v in value}  # a table {id = number}
     if isinstance(value, tuple):
         return [_json_value(v) for v in value]
     return value
@@ -93,6 +104,8 @@ def _json_value(value: object) -> object:
 def _type_text(d: Declared) -> str:
     if d.kind == Type.REFERENCE:
         return f"{d.refers_to}{'s' if d.many else ''}"
+    if d.kind == Type.WEIGHTS:
+        return f"table of {d.refers_to}s"
     return d.kind
 
 
@@ -152,23 +165,31 @@ class _Walk:
             if key in _PROSE:
                 continue
             if d.kind == Type.TABLE and d.nested is not None:
-                self.fields((*prefix, key), getattr(obj, f.name), d.nested, untagged=untagged)
+                nested = getattr(obj, f.name)
+                if nested is not None:  # an optional table the file does not give
+                    self.fields((*prefix, key), nested, d.nested, untagged=untagged)
                 continue
             value = getattr(obj, f.name)
-            if key == "partner or target":
-                if value is None:
+            if key in ("partner or target", "gate or gates"):
+                if not value:
                     continue
-                key = self._other_key(prefix)
-            elif d.kind == Type.REFERENCE and value in (None, ()):
+                key = self._written_key(prefix, key.split(" or "))
+                if len(value) == 1:
+                    value = value[0]
+            elif d.kind in (Type.REFERENCE, Type.WEIGHTS, Type.PERIODS) and value in (None, ()):
                 continue
             self.add((*prefix, *key.split(".")), value, d, untagged)
+        if cls in _TARGETED:
+            targeted: Move | ReactionRule | DatedEvent = obj  # type: ignore[assignment]
+            self.fields(prefix, targeted.targets, Targets, untagged=untagged)
 
-    def _other_key(self, prefix: tuple[str, ...]) -> str:
-        """``partner`` or ``target``, as the file wrote it (``partner`` when a default)."""
+    def _written_key(self, prefix: tuple[str, ...], synonyms: list[str]) -> str:
+        """Which of two synonyms (``partner``/``target``, ``gate``/``gates``) the file wrote."""
         node: Any = self.scenario.document
         for part in prefix:
             node = node.get(part, {}) if isinstance(node, dict) else {}
-        return "target" if isinstance(node, dict) and "target" in node else "partner"
+        found = [k for k in synonyms if isinstance(node, dict) and k in node]
+        return found[0] if found else synonyms[0]
 
     def effect(
         self, prefix: tuple[str, ...], kind: ActionKind, effect: Effect, untagged: str = ""
@@ -202,6 +223,11 @@ class _Walk:
 def _walk(w: _Walk) -> None:
     s = w.scenario
     w.fields((), s, Scenario)  # the top level and its tables: initial, convening, world, ...
+    if s.convening is None:
+        for stage in s.stages:
+            w.fields(("stages", stage.id), stage, type(stage))
+    for ending in s.endings:
+        w.fields(("endings", ending.id), ending, type(ending))
     for gate in s.gates:
         w.fields(("gates", gate.id), gate, type(gate))
     effects = s.document.get("effects")
@@ -219,6 +245,8 @@ def _walk(w: _Walk) -> None:
         for rule in actor.reactions:
             w.fields((*prefix, "reactions", rule.id), rule, type(rule))
             w.effect((*prefix, "reactions", rule.id), rule.respond, rule.effect)
+        for regime in actor.regimes:
+            w.fields((*prefix, "regimes", regime.id), regime, type(regime))
     for pair in s.rapport:
         w.fields(("rapport", pair.id), pair, type(pair))
     for event in s.events:
@@ -227,6 +255,12 @@ def _walk(w: _Walk) -> None:
         w.effect(("events", event.id), event.kind, event.effect, untagged)
     for deadline in s.deadlines:
         w.fields(("deadlines", deadline.id), deadline, type(deadline))
+    for body in s.bodies:
+        w.fields(("bodies", body.id), body, type(body))
+    for coalition in s.coalitions:
+        w.fields(("coalitions", coalition.id), coalition, type(coalition))
+    for words in s.words:
+        w.fields(("words", words.kind.value), words, type(words))
 
 
 def _effect_values(table: object) -> dict[str, Any]:
@@ -245,4 +279,6 @@ def settings(scenario: Scenario) -> list[Setting]:
     """
     w = _Walk(scenario)
     _walk(w)
+    if scenario.convening is None:  # outcome is the [convening] shorthand's sentence
+        return [x for x in w.out if x.key != "outcome"]
     return w.out

@@ -96,6 +96,8 @@ TABLES: dict[str, _Doc] = {
 
 
 def _type_text(d: Declared) -> str:
+    if d.kind == Type.WEIGHTS:
+        return f"table {{{d.refers_to} = number}}"
     if d.kind == Type.REFERENCE:
         if d.refers_to == "kind of action":
             return "kind or list of kinds" if d.many else "kind of action"

@@ -21,10 +21,12 @@ from sim.model.declare import (
     identifier,
     integer,
     number,
+    periods,
     reference,
     span,
     table,
     text,
+    weights,
 )
 from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, World
 
@@ -112,11 +114,9 @@ class Targets:
     regime: str | None = reference("regime", "for a change: the actor's regime it takes")
     coalition: str | None = reference("coalition", "for a coalition forming: which")
     body: str | None = reference("body", "for a vote: the body that votes")
-    candidates: tuple[tuple[str, float], ...] = reference(
+    candidates: tuple[tuple[str, float], ...] = weights(
         "regime",
-        "for an election: each candidate regime with its probability (they sum to 1), as a "
-        "table {regime = probability}",
-        many=True,
+        "for an election: each candidate regime (or initial) with its probability; they sum to 1",
         default=(),
         default_text="none",
     )
@@ -270,10 +270,9 @@ class RegimeSpec:
         what="a weight",
         optional=True,
     )
-    weights: tuple[tuple[str, float], ...] = reference(
+    weights: tuple[tuple[str, float], ...] = weights(
         "move",
-        "new base weights of some of its moves, as a table {move = weight}",
-        many=True,
+        "new base weights of some of its moves",
         default=(),
         default_text="the moves' own weights",
     )
@@ -328,12 +327,8 @@ class ActorSpec:
     active: bool = flag(
         True, "takes part from the start (false: it enters later, by a join event or a window)"
     )
-    windows: tuple[tuple[dt.date, dt.date], ...] = reference(
-        "date",
-        "periods when it takes part, as a list of [from, to] date pairs (it joins at from and "
-        "leaves after to); overrides active",
-        many=True,
-        default=(),
+    windows: tuple[tuple[dt.date, dt.date], ...] = periods(
+        "periods when it takes part, (it joins at from and leaves after to); overrides active",
         default_text="the whole scenario",
     )
     moves: tuple[Move, ...]
@@ -501,11 +496,10 @@ class BodySpec:
 
     id: str
     label: str = text(doc="how reports name it", default_text="the id with _ as spaces")
-    seats: tuple[tuple[str, float], ...] = reference(
+    seats: tuple[tuple[str, float], ...] = weights(
         "actor",
-        "each member's seats or weight, as a table {actor = seats}",
-        many=True,
-        default=MISSING,
+        "each member's seats or weight (a member not taking part leaves the count; the actor "
+        "calling a vote need hold none)",
     )
     size: float | None = number(
         None,
@@ -686,12 +680,9 @@ class Scenario:
         default_text="the date of the last record event",
     )
     as_of_day: int
-    sessions: tuple[tuple[dt.date, dt.date], ...] = reference(
-        "date",
-        "periods when the negotiation sits, as a list of [from, to] date pairs (a summit, "
-        "sessions between recesses): simulated actors act only then",
-        many=True,
-        default=(),
+    sessions: tuple[tuple[dt.date, dt.date], ...] = periods(
+        "periods when the negotiation sits (a summit, sittings between recesses): simulated "
+        "actors act only then",
         default_text="always",
     )
     initial: InitialState = table(InitialState, "the state on day 0", required=True, factory=False)

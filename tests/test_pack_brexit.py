@@ -78,14 +78,16 @@ def test_loads_with_its_origin_and_the_language_it_uses(scenario):
     assert [c.id for c in scenario.coalitions] == ["confidence_and_supply"]
     assert {w.kind.value for w in scenario.words} >= {"vote", "delegation_agreement", "reopen"}
     record_after = [e for e in scenario.events if e.record and e.date > scenario.as_of]
-    assert len(record_after) >= 20 and not any(e.scheduled for e in scenario.events)
+    assert len(record_after) >= 20
+    assert not any(e.scheduled for e in scenario.events)
 
 
 def test_the_record_reproduces_the_real_history(history):
     replay, r = history
     real = ["2018-11-14", "2020-01-09", "2020-01-29", "2020-01-31"]
     assert list(r.stage_days) == [day(replay, d) for d in real]
-    assert r.ending == -1 and r.ending_day is None
+    assert r.ending == -1
+    assert r.ending_day is None
     exit_day = r.deadline_ids.index("exit_day")
     assert r.deadline_days[exit_day] == day(replay, "2020-01-31")
     gates = dict(zip(r.gate_ids, r.gate_days, strict=True))
@@ -117,10 +119,12 @@ def test_the_record_drives_each_feature(history):
     # the three failed meaningful votes, then the Letwin amendment; the bill's passage
     for iso in ("2019-01-15", "2019-03-12", "2019-03-29", "2019-10-19"):
         (vote,) = [t for t in at(iso, "vote") if t.gate == "commons_approval"]
-        assert vote.failed and not vote.settled
+        assert vote.failed
+        assert not vote.settled
     assert not at("2019-10-22", "vote")[0].failed  # second reading, 329-299
     (third,) = at("2020-01-09", "vote")
-    assert not third.failed and third.settled == "commons_approval"
+    assert not third.failed
+    assert third.settled == "commons_approval"
     # packages settled at once, the backstop reopened and settled again
     assert at("2018-03-19", "delegation_agreement")[0].settled == "money+citizens+transition"
     assert at("2018-11-14", "delegation_agreement")[0].settled == "backstop+governance"

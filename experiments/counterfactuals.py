@@ -15,8 +15,8 @@ from __future__ import annotations
 from _common import Timer, arguments, executor, output_dir
 
 from sim.experiments.compare import compare
-from sim.output.figures import convening_cdf_figure, save_figure
 from sim.files import atomic_write_text, csv_text
+from sim.output.figures import convening_cdf_figure, save_figure
 from sim.scenario import find_scenario, load_scenario, packaged_scenarios
 
 

@@ -85,3 +85,8 @@ class Interrupted(NegsimError):
         self.completed = completed
         self.total = total
         self.unit = unit
+
+    @property
+    def requested(self) -> int:
+        """The old name of :attr:`total`, still read by ``negsim play`` (sim/cli/play_cmd.py)."""
+        return self.total

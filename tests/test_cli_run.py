@@ -418,3 +418,66 @@ def test_ctrl_c_with_one_worker_also_says_how_far_it_got(tmp_path: Path) -> None
     assert "Traceback" not in stdout + stderr
     assert os.listdir(out) == []
     assert re.search(r"\d+ of 200000 runs had finished", stderr), stderr
+
+
+SLOW_RUNS = [
+    "--set",
+    "horizon=2030-12-31",
+    "--set",
+    "actors.russia.tempo_days=0.01",
+    "--set",
+    "convening.announce_threshold=0.99",
+]
+"""Overrides that make one run take seconds: workers stay busy in the middle of a run."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", [True, False], ids=["terminal", "parent-only"])
+def test_ctrl_c_with_busy_workers_exits_130_within_2_s(tmp_path: Path, group: bool) -> None:
+    """Whatever the workers are doing, Ctrl-C ends `negsim run` at once, workers included.
+
+    A terminal's Ctrl-C reaches the whole process group; a SIGINT sent to the command alone
+    must do as well.
+    """
+    out = tmp_path / "out"
+    p = subprocess.Popen(
+        [*PYTHON_M_SIM, "run", "--runs", "20", "--workers", "2", "--out", str(out), *SLOW_RUNS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not out.is_dir():
+            assert p.poll() is None, p.communicate()
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        time.sleep(2.5)  # the workers start, then each is in the middle of a run of seconds
+        assert p.poll() is None, "20 slow runs should take far longer"
+        if group:
+            os.killpg(p.pid, signal.SIGINT)
+        else:
+            os.kill(p.pid, signal.SIGINT)
+        sent = time.monotonic()
+        stdout, stderr = p.communicate(timeout=60)
+        elapsed = time.monotonic() - sent
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert p.returncode == 130, stderr
+    assert elapsed < 2.0, f"took {elapsed:.2f} s to stop"
+    assert stdout == ""
+    assert "Traceback" not in stderr
+    assert re.fullmatch(
+        r"negsim: interrupted: \d+ of 20 runs had finished; nothing was written\n", stderr
+    ), stderr
+    gone_by = time.monotonic() + 5
+    while True:
+        try:
+            os.killpg(p.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < gone_by, "worker processes outlived the command"
+        time.sleep(0.05)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from faults import DieOnce
 
 from sim.cli import main
+from sim.experiments import executors
 from sim.experiments.executors import ExecutorSpec
-from sim.experiments.sweep import Sweep, simulate_convened
-from sim.scenario import Scenario
+from sim.experiments.sweep import Sweep
 
 distributed = pytest.importorskip("distributed")
 
@@ -91,21 +90,6 @@ def test_dask_local_starts_and_closes_its_own_cluster(
     assert meta["backend"] == "dask LocalCluster of 2 workers"
 
 
-class DieOnce:
-    """A task whose worker process dies the first time it is called (a marker file says so)."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = str(marker)
-
-    def __call__(self, scenario: Scenario, seed: int, start: int, stop: int) -> Any:
-        try:
-            fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            return simulate_convened(scenario, seed, start, stop)
-        os.close(fd)
-        os._exit(1)
-
-
 def test_a_worker_that_dies_mid_sweep_is_replaced_and_the_sweep_completes(
     scheduler: str, tmp_path: Path
 ) -> None:
@@ -116,10 +100,10 @@ def test_a_worker_that_dies_mid_sweep_is_replaced_and_the_sweep_completes(
     assert result.csv_text() == expected.csv_text()
 
 
-@pytest.mark.slow
 def test_an_unreachable_scheduler_is_exit_1_in_one_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 0.5)
     status = main(["sweep", *SWEEP, "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert status == 1

@@ -110,10 +110,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``sensitivity`` command."""
     from sim.experiments.sensitivity import Sensitivity
 
-    def build() -> tuple[Sensitivity, int]:
-        analysis = Sensitivity(args.param, args.scenario, args.samples, args.runs, args.seed)
-        points, _ = analysis.validate()
-        return analysis, len(points)
+    def build() -> Sensitivity:
+        return Sensitivity(args.param, args.scenario, args.samples, args.runs, args.seed)
 
     result, out, status = run_points(args, build, "analysis")
     if result is None:

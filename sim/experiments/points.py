@@ -3,13 +3,27 @@
 An experiment (a :class:`~sim.experiments.sweep.Sweep` or a
 :class:`~sim.experiments.sensitivity.Sensitivity`) is a list of points, each a set of values of
 scenario parameters by dotted key. This module builds and validates each point's scenario and
-runs every point ``runs`` times, recording how many runs convened by each deadline.
+runs every point ``runs`` times through the scheduler (:mod:`sim.experiments.scheduler`),
+recording how many runs convened by each deadline.
+
+Parameters
+----------
+An experiment's parameters are given as :class:`~sim.experiments.designs.Range` and
+:class:`~sim.experiments.designs.Choice` objects, as texts ``KEY=LOW:HIGH`` and ``KEY=A,B,C``
+(see :func:`~sim.experiments.designs.parse_param`), or as a mapping from dotted key to a
+2-tuple of numbers (a range; an integer range when both are ints) or a list of values (a
+choice)::
+
+    {"actors.russia.tempo_days": (2, 10), "convening.announce_threshold": [0.45, 0.55]}
 
 Validation
 ----------
-Every point's scenario is built with :func:`~sim.scenario.load_scenario` and the point's
-values as overrides, and passes the full validation, for *all* points before any is run; a
-failure raises :class:`PointError` naming the point, the key and the problem.
+The base scenario is a :class:`~sim.scenario.Scenario` built in memory, or a file or packaged
+name that is read once. Every point's scenario is the base with the point's values set
+(:func:`~sim.scenario.with_overrides`) and passes the full validation, for *all* points before
+any is run; a failure raises :class:`PointError` naming the point, the key and the problem.
+Each point's scenario is built and validated once (:class:`Plan`), and kept until the
+experiment has run (about 80 KB each for the baseline).
 
 Common random numbers
 ---------------------
@@ -22,109 +36,73 @@ in run-to-run noise. Two points with equal values give equal results.
 Work distribution
 -----------------
 Each point's runs are split into chunks (at most
-:data:`~sim.experiments.montecarlo.MAX_CHUNK` runs each, smaller when there are fewer points
-than workers); one task per (point, chunk) goes to the back end's executor, at most a few per
-worker at a time. The task function (:func:`simulate_convened` by default) is top-level and
-depends only on its arguments: the point's scenario, the seed and the run range. Results are
-therefore identical on one process, on local processes and on a Dask cluster.
+:data:`~sim.experiments.scheduler.MAX_CHUNK` runs each, smaller when there are fewer points
+than workers); one task per (point, chunk) goes to the scheduler. The task function
+(:func:`~sim.experiments.tasks.simulate_convened` by default) is top-level and depends only on
+its arguments: the point's scenario, the seed and the run range. Results are therefore
+identical on one process, on local processes and on a Dask cluster.
 
 Faults and resuming
 -------------------
 A point is reported done, and appended to the :class:`~sim.experiments.store.PointStore` (if
-one is given), when all its chunks are back. A task that fails because its worker died -- a
-:class:`concurrent.futures.process.BrokenProcessPool` (which fails every task in flight of that
-pool; a new pool is then opened when the back end was given as an
-:class:`~sim.experiments.executors.ExecutorSpec`), Dask's ``KilledWorker`` or a lost
-connection -- is retried once. If it fails again, the experiment stops with
-:class:`ExperimentStopped`; the store holds every finished point, and the same experiment
-run again with the store reopened (``--resume``) finishes the rest. Ctrl-C stops with
-:class:`ExperimentInterrupted`, likewise resumable. Any other exception from a task is a fault
-and propagates.
+one is given), when all its chunks are back, in point order. A task whose worker died is
+retried once; if its worker dies again, the experiment stops with
+:class:`~sim.experiments.scheduler.WorkersLost`; the store holds every finished point, and the
+same experiment run again with the store reopened (``--resume``) finishes the rest. Ctrl-C
+stops with :class:`~sim.errors.Interrupted`, likewise resumable. Both count the points saved.
+Any other exception from a task is a fault and propagates.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import os
 import platform
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ALL_COMPLETED, BrokenExecutor, Future
-from concurrent.futures import CancelledError as FutureCancelledError
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sim._version import __version__
-from sim.errors import InputError, WorkFailed
-from sim.experiments.designs import Choice, DesignError, Param, Range, Scalar, parse_param
-from sim.experiments.executors import (
-    Backend,
-    ExecutorSpec,
-    PoolBroken,
-    open_executor,
-    wait_alive,
+from sim.errors import InputError, Interrupted
+from sim.experiments.designs import Choice, Design, DesignError, Param, Range, Scalar, parse_param
+from sim.experiments.executors import Backend, ExecutorSpec
+from sim.experiments.scheduler import (
+    MAX_CHUNK,
+    ProgressCallback,
+    Scheduler,
+    Tally,
+    Task,
+    WorkersLost,
 )
-from sim.experiments.montecarlo import MAX_CHUNK, simulate_runs
 from sim.experiments.store import PointRecord, PointStore, StoreError, read_log
-from sim.scenario import Deadline, Scenario, ScenarioError, load_scenario
+from sim.experiments.tasks import TaskFunction
+from sim.scenario import Deadline, Scenario, ScenarioError, load_scenario, with_overrides
 
 __all__ = [
-    "ExperimentInterrupted",
-    "ExperimentStopped",
+    "ParamsLike",
+    "Plan",
     "PointError",
-    "ProgressCallback",
-    "TaskFunction",
+    "ScenarioLike",
+    "base_scenario",
     "check_count",
     "format_value",
     "normalise_params",
-    "point_scenario",
+    "point_scenarios",
     "provenance",
     "run_points",
-    "simulate_convened",
 ]
 
 FloatArray = npt.NDArray[np.float64]
-ProgressCallback = Callable[[int, int], None]
-"""Called with (runs done, runs in all) as chunks finish, resumed points included."""
 
-TaskFunction = Callable[[Scenario, int, int, int], npt.NDArray[np.float64]]
-"""``task(scenario, seed, start, stop)`` -> convening days of runs ``start .. stop - 1``."""
+ScenarioLike = Scenario | str | os.PathLike[str] | None
+"""A scenario built in memory, a scenario file, a packaged name, or ``None`` (the baseline)."""
 
-TASKS_PER_WORKER = 3
-"""Tasks kept in flight per unit of parallelism (so that workers never wait for work)."""
-
-RETRIES = 1
-"""How many times a task whose worker died is sent again before the experiment stops."""
-
-
-
-def simulate_convened(scenario: Scenario, seed: int, start: int, stop: int) -> FloatArray:
-    """Return the convening days of runs ``start .. stop - 1`` of ``seed``.
-
-    The task sent to workers: top-level, so it pickles by reference, and a function of its
-    arguments only.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The point's validated scenario.
-    seed : int
-        The master seed.
-    start, stop : int
-        The range of run indices.
-
-    Returns
-    -------
-    ndarray of float64, shape (stop - start,)
-        Day of convening of each run (days since the scenario start), ``nan`` if not convened
-        by the horizon.
-    """
-    return simulate_runs(scenario, seed, start, stop).convened_day
+ParamsLike = Sequence[Param | str] | Param | str | Mapping[str, Any]
+"""Parameters as objects, as ``KEY=...`` texts, or as a mapping (see the module notes)."""
 
 
 class PointError(InputError):
@@ -135,44 +113,32 @@ class PointError(InputError):
     """
 
 
-class ExperimentStopped(WorkFailed):
-    """The experiment stopped: a task failed again after its retry (its worker died twice).
+@dataclass(frozen=True)
+class Plan:
+    """An experiment's points with their validated scenarios: what ``run()`` runs.
+
+    ``validate()`` of a sweep or an analysis returns it; give it back to ``run(plan=...)`` so
+    that nothing is read or validated twice.
 
     Attributes
     ----------
-    completed : int
-        Points finished (and saved, when a store was given), resumed ones included.
-    total : int
-        Points in the experiment.
-    reason : str
-        What failed.
+    base : Scenario
+        The scenario the points change (its deadlines name the results' columns).
+    points : tuple of dict
+        Each point's values, by dotted key.
+    scenarios : tuple of Scenario
+        Each point's validated scenario.
+    design : Design, optional
+        A sweep's design.
     """
 
-    def __init__(self, completed: int, total: int, reason: str) -> None:
-        super().__init__(f"stopped after {completed} of {total} points: {reason}")
-        self.completed = completed
-        self.total = total
-        self.reason = reason
+    base: Scenario
+    points: tuple[dict[str, Scalar], ...]
+    scenarios: tuple[Scenario, ...]
+    design: Design | None = None
 
 
-class ExperimentInterrupted(Exception):
-    """The experiment was interrupted (Ctrl-C).
-
-    Attributes
-    ----------
-    completed : int
-        Points finished (and saved, when a store was given), resumed ones included.
-    total : int
-        Points in the experiment.
-    """
-
-    def __init__(self, completed: int, total: int) -> None:
-        super().__init__(f"interrupted after {completed} of {total} points")
-        self.completed = completed
-        self.total = total
-
-
-# -- building and validating the points' scenarios --------------------------------------
+# -- parameters and the points' scenarios ------------------------------------------------
 
 
 def format_value(value: Scalar) -> str:
@@ -188,21 +154,29 @@ def _describe_point(values: Mapping[str, Scalar]) -> str:
     return ", ".join(f"{key}={format_value(value)}" for key, value in values.items())
 
 
-def point_scenario(
-    scenario: str | os.PathLike[str] | None,
-    values: Mapping[str, Scalar],
-    point: int,
-    total: int,
+def base_scenario(scenario: ScenarioLike) -> Scenario:
+    """Return ``scenario`` itself, or the scenario the file or packaged name holds.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing or invalid.
+    """
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def _point_scenario(
+    base: Scenario, values: Mapping[str, Scalar], point: int, total: int
 ) -> Scenario:
-    """Load the scenario with the point's values as overrides.
+    """Return ``base`` with the point's values set, validated.
 
     Raises
     ------
     PointError
-        If the overridden scenario fails validation.
+        If the changed scenario fails validation.
     """
     try:
-        return load_scenario(scenario, dict(values))
+        return with_overrides(base, dict(values))
     except ScenarioError as exc:
         problem = exc.problems[0]
         if problem.source == "--set":
@@ -217,12 +191,74 @@ def point_scenario(
         ) from None
 
 
-def normalise_params(params: Sequence[Param | str]) -> tuple[Param, ...]:
-    """Return the parameters as a tuple of :class:`Range` and :class:`Choice` objects."""
-    items: object = params
-    if isinstance(items, str | Range | Choice):
-        params = [params]  # type: ignore[list-item]
-    return tuple(parse_param(p) if isinstance(p, str) else p for p in params)
+def point_scenarios(base: Scenario, points: Sequence[Mapping[str, Scalar]]) -> list[Scenario]:
+    """Build and validate every point's scenario, in point order.
+
+    Parameters
+    ----------
+    base : Scenario
+        The scenario the points change.
+    points : sequence of mapping
+        Each point's values, by dotted key.
+
+    Returns
+    -------
+    list of Scenario
+        One per point.
+
+    Raises
+    ------
+    PointError
+        For the first point whose scenario fails validation.
+    """
+    return [_point_scenario(base, values, i, len(points)) for i, values in enumerate(points)]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _param_from_value(key: str, value: Any) -> Param:
+    """Turn one entry of a parameter mapping into a parameter."""
+    if isinstance(value, Range | Choice):
+        if value.key != key:
+            raise DesignError(f"parameter {key!r} is given as a parameter of {value.key!r}")
+        return value
+    if isinstance(value, tuple) and len(value) == 2 and all(_is_number(v) for v in value):
+        low, high = value
+        return Range(key, low, high, integer=isinstance(low, int) and isinstance(high, int))
+    if isinstance(value, list):
+        return Choice(key, tuple(value))
+    raise DesignError(
+        f"parameter {key!r}: expected a (LOW, HIGH) tuple of numbers for a range or a list "
+        f"of values for a choice, got {value!r}"
+    )
+
+
+def normalise_params(params: ParamsLike) -> tuple[Param, ...]:
+    """Return the parameters as a tuple of :class:`Range` and :class:`Choice` objects.
+
+    Parameters
+    ----------
+    params : sequence, parameter, text or mapping
+        See the module notes.
+
+    Returns
+    -------
+    tuple of Param
+        In the order given.
+
+    Raises
+    ------
+    DesignError
+        For a text that does not parse or a mapping value of another kind.
+    """
+    if isinstance(params, Mapping):
+        return tuple(_param_from_value(str(key), value) for key, value in params.items())
+    items: Sequence[Param | str] = (
+        [params] if isinstance(params, str | Range | Choice) else params
+    )
+    return tuple(parse_param(p) if isinstance(p, str) else p for p in items)
 
 
 def check_count(name: str, value: int, low: int = 1) -> None:
@@ -234,44 +270,12 @@ def check_count(name: str, value: int, low: int = 1) -> None:
 # -- running the points --------------------------------------------------------------
 
 
-def _worker_lost(exc: BaseException) -> bool:
-    """Tell whether a task failed because its worker (or the connection to it) was lost."""
-    if isinstance(exc, BrokenExecutor | FutureCancelledError):
-        return True
-    for cls in type(exc).__mro__:
-        if cls.__module__.split(".")[0] == "distributed" and cls.__name__ in {
-            "KilledWorker",
-            "CommClosedError",
-            "CommError",
-            "FutureCancelledError",
-        }:
-            return True
-    return False
-
-
 def _chunks(runs: int, points: int, parallelism: int) -> list[tuple[int, int]]:
     """Split runs ``0 .. runs - 1`` of a point so that every worker gets work."""
     wanted = max(math.ceil(runs / MAX_CHUNK), math.ceil(2 * parallelism / max(points, 1)))
     count = min(runs, wanted)
     bounds = [round(k * runs / count) for k in range(count + 1)]
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-
-
-@dataclass(slots=True)
-class _Task:
-    point: int
-    start: int
-    stop: int
-    attempts: int = 0
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A point whose chunks are out."""
-
-    scenario: Scenario
-    chunks: int
-    parts: dict[int, FloatArray] = field(default_factory=dict)
 
 
 def _counts(days: FloatArray, scenario: Scenario, deadline_ids: Sequence[str]) -> dict[str, int]:
@@ -314,7 +318,7 @@ def _saved(done: Mapping[int, PointRecord], store: PointStore | None) -> int:
 
 
 def run_points(
-    scenario: str | os.PathLike[str] | None,
+    scenarios: Sequence[Scenario],
     points: Sequence[Mapping[str, Scalar]],
     deadline_ids: Sequence[str],
     runs: int,
@@ -326,8 +330,39 @@ def run_points(
 ) -> tuple[dict[int, PointRecord], str, int]:
     """Run every point not yet in ``store``.
 
-    Returns all the records by point, the back end's label and how many points came from the
-    store.
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        Each point's validated scenario (see :func:`point_scenarios`).
+    points : sequence of mapping
+        Each point's values, for its record.
+    deadline_ids : sequence of str
+        The deadlines to count convened runs by.
+    runs, seed : int
+        Replications per point, and their master seed.
+    executor : ExecutorSpec or Backend, optional
+        Where to run (default: all local cores).
+    store : PointStore, optional
+        The results log: its points are not run again; each finished point is appended.
+    on_progress : callable, optional
+        Called with (runs done, runs in all), resumed points included.
+    task : callable
+        The function sent to workers.
+
+    Returns
+    -------
+    tuple
+        All the records by point, the back end's label and how many points came from the
+        store.
+
+    Raises
+    ------
+    StoreError
+        If a record in ``store`` does not match its point.
+    Interrupted
+        On Ctrl-C, counting the points saved.
+    WorkersLost
+        If a task's worker died twice, counting the points saved.
     """
     total = len(points)
     done: dict[int, PointRecord] = {}
@@ -336,130 +371,42 @@ def run_points(
         _check_records(done, points, runs, deadline_ids, str(store.path))
     resumed = len(done)
     todo = [i for i in range(total) if i not in done]
-    runs_done = len(done) * runs
-    if on_progress is not None:
-        on_progress(runs_done, total * runs)
+    tally = Tally(total * runs, "runs", on_progress, done=resumed * runs)
+    tally.report()
     if not todo:
         return done, "nothing to run (all points were in the store)", resumed
 
-    with contextlib.ExitStack() as stack:
-        spec: ExecutorSpec | None
-        if isinstance(executor, Backend):
-            spec, backend, label = None, executor, "given executor"
-        else:
-            spec = executor if executor is not None else ExecutorSpec()
-            backend, label = stack.enter_context(open_executor(spec)), spec.label
+    with Scheduler(executor) as scheduler:
+        chunks = _chunks(runs, len(todo), scheduler.parallelism)
+        # Results come back in task order: point by point, chunk by chunk.
+        order = ((i, c) for i in todo for c in range(len(chunks)))
+        parts: list[FloatArray] = []
 
-        chunks = _chunks(runs, len(todo), backend.parallelism)
-        queue: deque[_Task] = deque(_Task(i, a, b) for i in todo for a, b in chunks)
-        pending: dict[int, _Pending] = {}
-        flying: dict[Future[FloatArray], _Task] = {}
-        window = 1 if backend.parallelism == 1 else TASKS_PER_WORKER * backend.parallelism
+        def finish(days: FloatArray) -> None:
+            point, chunk = next(order)
+            parts.append(np.asarray(days, dtype=np.float64))
+            if chunk < len(chunks) - 1:
+                return
+            joined = np.concatenate(parts)
+            parts.clear()
+            counts = _counts(joined, scenarios[point], deadline_ids)
+            record = PointRecord(point, dict(points[point]), runs, counts)
+            if store is not None:
+                store.append(record)
+            done[point] = record
 
-        def submit(item: _Task) -> None:
-            state = pending.get(item.point)
-            if state is None:
-                built = point_scenario(scenario, points[item.point], item.point, total)
-                state = pending[item.point] = _Pending(built, len(chunks))
-            future = backend.executor.submit(task, state.scenario, seed, item.start, item.stop)
-            flying[future] = item
-
-        def finish(item: _Task, days: FloatArray) -> None:
-            nonlocal runs_done
-            state = pending[item.point]
-            state.parts[item.start] = np.asarray(days, dtype=np.float64)
-            runs_done += item.stop - item.start
-            if len(state.parts) == state.chunks:
-                joined = np.concatenate([state.parts[k] for k in sorted(state.parts)])
-                record = PointRecord(
-                    item.point,
-                    dict(points[item.point]),
-                    runs,
-                    _counts(joined, state.scenario, deadline_ids),
-                )
-                if store is not None:
-                    store.append(record)
-                done[item.point] = record
-                del pending[item.point]
-            if on_progress is not None:
-                on_progress(runs_done, total * runs)
-
-        def collect(future: Future[FloatArray], lost: bool = False) -> bool:
-            """Take in a finished (or ``lost``) task; requeue it if its worker was lost.
-
-            Returns True if the pool is broken.
-            """
-            item = flying.pop(future)
-            if lost:
-                failure: BaseException | None = BrokenExecutor("its worker's pool broke")
-            elif future.cancelled():
-                failure = FutureCancelledError()
-            else:
-                failure = future.exception()
-            if failure is None:
-                finish(item, future.result())
-                return False
-            if not _worker_lost(failure):
-                raise failure
-            if item.attempts >= RETRIES:
-                reason = f"{type(failure).__name__}: {failure}".replace("\n", " ")
-                raise ExperimentStopped(
-                    _saved(done, store),
-                    total,
-                    f"a worker was lost twice running point {item.point} ({reason})",
-                )
-            item.attempts += 1
-            queue.appendleft(item)
-            return isinstance(failure, BrokenExecutor)
-
+        tasks = (
+            Task(task, (scenarios[i], seed, a, b), b - a, f"point {i}")
+            for i in todo
+            for a, b in chunks
+        )
         try:
-            while queue or flying:
-                broken = False
-                while queue and len(flying) < window and not broken:
-                    item = queue.popleft()
-                    try:
-                        submit(item)
-                    except BrokenExecutor:
-                        # The pool broke while we were filling it: the task never ran.
-                        queue.appendleft(item)
-                        broken = True
-                if not broken:
-                    try:
-                        finished, _ = wait_alive(backend.executor, list(flying))
-                    except PoolBroken:
-                        finished, broken = set(), True
-                    for future in sorted(
-                        finished, key=lambda f: (flying[f].point, flying[f].start)
-                    ):
-                        broken = collect(future) or broken
-                if broken:
-                    # Every task of a broken pool fails: collect them all, then open a new pool.
-                    while flying:
-                        try:
-                            finished, _ = wait_alive(backend.executor, list(flying), ALL_COMPLETED)
-                        except PoolBroken:
-                            # Tasks still pending now never will finish: they went with the pool.
-                            finished = {f for f in flying if f.done()}
-                            for future in [f for f in flying if not f.done()]:
-                                collect(future, lost=True)
-                        for future in sorted(
-                            finished, key=lambda f: (flying[f].point, flying[f].start)
-                        ):
-                            collect(future)
-                    if spec is None:
-                        raise ExperimentStopped(
-                            _saved(done, store), total, "the given executor broke (a worker died)"
-                        )
-                    backend = stack.enter_context(open_executor(spec))
-        except KeyboardInterrupt:
-            for future in flying:
-                future.cancel()
-            raise ExperimentInterrupted(_saved(done, store), total) from None
-        except BaseException:
-            for future in flying:
-                future.cancel()
-            raise
-    return done, label, resumed
+            scheduler.run(tasks, finish, tally)
+        except Interrupted:
+            raise Interrupted(_saved(done, store), total, "points") from None
+        except WorkersLost as exc:
+            raise WorkersLost(_saved(done, store), total, "points", exc.reason) from None
+    return done, scheduler.label, resumed
 
 
 def provenance(base: Scenario) -> dict[str, Any]:
@@ -476,4 +423,3 @@ def provenance(base: Scenario) -> dict[str, Any]:
         "scenario_file": base.source,
         "scenario_sha256": base.sha256,
     }
-

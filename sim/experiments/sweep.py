@@ -33,32 +33,26 @@ from sim._version import __version__
 from sim.experiments.designs import Design, DesignKind, Param, Scalar, make_design
 from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.points import (
-    ExperimentInterrupted,
-    ExperimentStopped,
+    ParamsLike,
+    Plan,
     PointError,
-    ProgressCallback,
-    TaskFunction,
+    ScenarioLike,
+    base_scenario,
     check_count,
     format_value,
     normalise_params,
-    point_scenario,
+    point_scenarios,
     provenance,
     run_points,
-    simulate_convened,
 )
+from sim.experiments.scheduler import ProgressCallback
 from sim.experiments.stats import Proportion, wilson
 from sim.experiments.store import PointStore, StoreError
+from sim.experiments.tasks import TaskFunction, simulate_convened
 from sim.files import atomic_write_json, atomic_write_text
-from sim.scenario import Deadline, Scenario, load_scenario
+from sim.scenario import Deadline, Scenario
 
-__all__ = [
-    "ExperimentInterrupted",
-    "ExperimentStopped",
-    "PointError",
-    "Sweep",
-    "SweepResult",
-    "simulate_convened",
-]
+__all__ = ["PointError", "Sweep", "SweepResult"]
 
 @dataclass(frozen=True, init=False)
 class Sweep:
@@ -66,14 +60,16 @@ class Sweep:
 
     Parameters
     ----------
-    params : sequence of Param or str
+    params : sequence of Param or str, or mapping
         The parameters, as :class:`~sim.experiments.designs.Range` /
-        :class:`~sim.experiments.designs.Choice` objects or as the text ``KEY=LOW:HIGH`` or
-        ``KEY=A,B,C`` (parsed with :func:`~sim.experiments.designs.parse_param`); stored as a
-        tuple of parameters.
-    scenario : str or path-like, optional
-        A scenario file or the name of a packaged scenario; ``None`` for the packaged
-        baseline.
+        :class:`~sim.experiments.designs.Choice` objects, as the text ``KEY=LOW:HIGH`` or
+        ``KEY=A,B,C`` (parsed with :func:`~sim.experiments.designs.parse_param`), or as a
+        mapping from key to a ``(LOW, HIGH)`` tuple (a range) or a list of values (a choice),
+        e.g. ``{"actors.russia.tempo_days": (2, 10), "convening.announce_threshold": [0.45,
+        0.55]}``; stored as a tuple of parameters.
+    scenario : Scenario, str or path-like, optional
+        A scenario built in memory, a scenario file or the name of a packaged scenario;
+        ``None`` for the packaged baseline.
     design : {"grid", "lhs", "sobol"}, default "grid"
         How to sample the parameters (see :func:`~sim.experiments.designs.make_design`).
     points : int, default 5
@@ -92,7 +88,7 @@ class Sweep:
     """
 
     params: tuple[Param, ...]
-    scenario: str | os.PathLike[str] | None = None
+    scenario: ScenarioLike = None
     design_kind: DesignKind = "grid"
     points: int = 5
     runs: int = 200
@@ -100,14 +96,14 @@ class Sweep:
 
     def __init__(
         self,
-        params: Sequence[Param | str] | Param | str,
-        scenario: str | os.PathLike[str] | None = None,
+        params: ParamsLike,
+        scenario: ScenarioLike = None,
         design: str = "grid",
         points: int = 5,
         runs: int = 200,
         seed: int = 0,
     ) -> None:
-        object.__setattr__(self, "params", normalise_params(params))  # type: ignore[arg-type]
+        object.__setattr__(self, "params", normalise_params(params))
         object.__setattr__(self, "scenario", scenario)
         object.__setattr__(self, "design_kind", design)
         object.__setattr__(self, "points", points)
@@ -129,26 +125,16 @@ class Sweep:
 
     def base_scenario(self) -> Scenario:
         """Return the scenario without the sweep's values (for deadlines and provenance)."""
-        return load_scenario(self.scenario)
+        return base_scenario(self.scenario)
 
-    def point_scenario(self, point: int, design: Design | None = None) -> Scenario:
-        """Return the validated scenario of point ``point`` (counting from 0).
-
-        Raises
-        ------
-        PointError
-            If it fails validation.
-        """
-        design = design if design is not None else self.design()
-        return point_scenario(self.scenario, design.points[point], point, len(design.points))
-
-    def validate(self) -> tuple[Design, Scenario]:
-        """Build the design and validate every point's scenario.
+    def validate(self) -> Plan:
+        """Build the design and every point's scenario, validated.
 
         Returns
         -------
-        tuple of Design and Scenario
-            The design and the base scenario.
+        Plan
+            The base scenario, the design, and every point's values and scenario; give it to
+            :meth:`run` so that nothing is validated twice.
 
         Raises
         ------
@@ -161,9 +147,8 @@ class Sweep:
         """
         design = self.design()
         base = self.base_scenario()
-        for index, values in enumerate(design.points):
-            point_scenario(self.scenario, values, index, len(design.points))
-        return design, base
+        scenarios = point_scenarios(base, design.points)
+        return Plan(base, tuple(dict(p) for p in design.points), tuple(scenarios), design)
 
     def identity(
         self, design: Design | None = None, base: Scenario | None = None
@@ -180,16 +165,24 @@ class Sweep:
             "seed": self.seed,
         }
 
-    def open_store(self, folder: str | os.PathLike[str], *, resume: bool = False) -> PointStore:
+    def open_store(
+        self, folder: str | os.PathLike[str], *, resume: bool = False, plan: Plan | None = None
+    ) -> PointStore:
         """Create (or with ``resume``, reopen) the sweep's results log in ``folder``.
+
+        ``plan``, from :meth:`validate`, saves building the design and reading the scenario
+        again.
 
         Raises
         ------
         StoreError
             If a log is there and ``resume`` is false, or the log is another experiment's.
         """
-        design = self.design()
-        return PointStore.open(folder, self.identity(design), len(design.points), resume=resume)
+        design = plan.design if plan is not None and plan.design is not None else self.design()
+        base = plan.base if plan is not None else None
+        return PointStore.open(
+            folder, self.identity(design, base), len(design.points), resume=resume
+        )
 
     def run(
         self,
@@ -198,6 +191,7 @@ class Sweep:
         store: PointStore | None = None,
         on_progress: ProgressCallback | None = None,
         task: TaskFunction = simulate_convened,
+        plan: Plan | None = None,
     ) -> SweepResult:
         """Validate every point, then run the points not yet in ``store``.
 
@@ -211,9 +205,11 @@ class Sweep:
             and each finished point is appended to it durably.
         on_progress : callable, optional
             Called with (runs done, runs in all).
-        task : callable, default :func:`simulate_convened`
+        task : callable, default :func:`~sim.experiments.tasks.simulate_convened`
             The function sent to workers, for instrumentation and tests; it must pickle by
-            reference and return what :func:`simulate_convened` returns.
+            reference and return what ``simulate_convened`` returns.
+        plan : Plan, optional
+            What :meth:`validate` returned, so as not to validate again.
 
         Returns
         -------
@@ -226,19 +222,21 @@ class Sweep:
             For bad input, before anything runs.
         StoreError
             If ``store`` belongs to another experiment.
-        ExperimentStopped
-            If a task's worker died again after its retry.
-        ExperimentInterrupted
-            On Ctrl-C.
+        WorkersLost
+            If a task's worker died again after its retry (the points saved are counted).
+        Interrupted
+            On Ctrl-C (the points saved are counted).
         """
         began = time.perf_counter()
-        design, base = self.validate()
+        plan = plan if plan is not None else self.validate()
+        design = plan.design if plan.design is not None else self.design()
+        base = plan.base
         if store is not None and store.identity != self.identity(design, base):
             raise StoreError(f"{store.path}: the results log belongs to another experiment")
         ids = [d.id for d in base.deadlines]
         records, label, resumed = run_points(
-            self.scenario,
-            design.points,
+            plan.scenarios,
+            plan.points,
             ids,
             self.runs,
             self.seed,

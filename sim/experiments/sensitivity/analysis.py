@@ -25,19 +25,22 @@ from sim._version import __version__
 from sim.experiments.designs import DesignError, Range, Scalar
 from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.points import (
-    ProgressCallback,
-    TaskFunction,
+    ParamsLike,
+    Plan,
+    ScenarioLike,
+    base_scenario,
     check_count,
     normalise_params,
-    point_scenario,
+    point_scenarios,
     provenance,
     run_points,
-    simulate_convened,
 )
+from sim.experiments.scheduler import ProgressCallback
 from sim.experiments.sensitivity.sobol import SobolIndices, saltelli_points, sobol
 from sim.experiments.store import PointStore, StoreError
+from sim.experiments.tasks import TaskFunction, simulate_convened
 from sim.files import atomic_write_json, atomic_write_text
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario
 
 __all__ = ["NOISE_NOTE_SHARE", "Sensitivity", "SensitivityResult"]
 
@@ -83,10 +86,13 @@ class Sensitivity:
 
     Parameters
     ----------
-    params : sequence of Range or str
-        The uncertain parameters, ``KEY=LOW:HIGH`` texts or :class:`Range` objects.
-    scenario : str or path-like, optional
-        A scenario file or packaged name; ``None`` for the baseline.
+    params : sequence of Range or str, or mapping
+        The uncertain parameters: ``KEY=LOW:HIGH`` texts, :class:`Range` objects, or a
+        mapping from key to a ``(LOW, HIGH)`` tuple, e.g.
+        ``{"actors.russia.tempo_days": (2, 10)}`` (ints for an integer range).
+    scenario : Scenario, str or path-like, optional
+        A scenario built in memory, a scenario file or packaged name; ``None`` for the
+        baseline.
     samples : int, default 64
         Base sample size ``N``, a power of two.
     runs : int, default 100
@@ -104,7 +110,7 @@ class Sensitivity:
     """
 
     params: tuple[Range, ...]
-    scenario: str | os.PathLike[str] | None = None
+    scenario: ScenarioLike = None
     samples: int = 64
     runs: int = 100
     seed: int = 0
@@ -112,21 +118,21 @@ class Sensitivity:
 
     def __init__(
         self,
-        params: Sequence[Range | str] | Range | str,
-        scenario: str | os.PathLike[str] | None = None,
+        params: ParamsLike,
+        scenario: ScenarioLike = None,
         samples: int = 64,
         runs: int = 100,
         seed: int = 0,
         n_resamples: int = 999,
     ) -> None:
-        parsed = normalise_params(params)  # type: ignore[arg-type]
+        parsed = normalise_params(params)
         for param in parsed:
             if not isinstance(param, Range):
                 raise DesignError(
                     f"parameter {param.key!r}: a sensitivity analysis needs ranges "
                     "KEY=LOW:HIGH, not a list of values"
                 )
-        object.__setattr__(self, "params", parsed)
+        object.__setattr__(self, "params", tuple(p for p in parsed if isinstance(p, Range)))
         object.__setattr__(self, "scenario", scenario)
         object.__setattr__(self, "samples", samples)
         object.__setattr__(self, "runs", runs)
@@ -145,26 +151,25 @@ class Sensitivity:
 
     def base_scenario(self) -> Scenario:
         """Return the scenario without overrides."""
-        return load_scenario(self.scenario)
+        return base_scenario(self.scenario)
 
-    def validate(self) -> tuple[list[dict[str, Scalar]], Scenario]:
-        """Validate every evaluation point's scenario.
+    def validate(self) -> Plan:
+        """Build every evaluation point's scenario, validated.
 
         Returns
         -------
-        tuple
-            The distinct points and the base scenario.
+        Plan
+            The base scenario and the distinct points with their scenarios; give it to
+            :meth:`run` so that nothing is validated twice.
 
         Raises
         ------
         ScenarioError, PointError
-            As for :meth:`Sweep.validate`.
+            As for :meth:`Sweep.validate <sim.experiments.sweep.Sweep.validate>`.
         """
         points = self.points()
         base = self.base_scenario()
-        for index, values in enumerate(points):
-            point_scenario(self.scenario, values, index, len(points))
-        return points, base
+        return Plan(base, tuple(points), tuple(point_scenarios(base, points)))
 
     def identity(self, base: Scenario | None = None) -> dict[str, Any]:
         """Return what identifies the analysis for ``--resume``."""
@@ -179,9 +184,16 @@ class Sensitivity:
             "seed": self.seed,
         }
 
-    def open_store(self, folder: str | os.PathLike[str], *, resume: bool = False) -> PointStore:
-        """Create (or with ``resume``, reopen) the analysis's results log in ``folder``."""
-        return PointStore.open(folder, self.identity(), len(self.points()), resume=resume)
+    def open_store(
+        self, folder: str | os.PathLike[str], *, resume: bool = False, plan: Plan | None = None
+    ) -> PointStore:
+        """Create (or with ``resume``, reopen) the analysis's results log in ``folder``.
+
+        ``plan``, from :meth:`validate`, saves reading the scenario again.
+        """
+        base = plan.base if plan is not None else None
+        points = len(plan.points) if plan is not None else len(self.points())
+        return PointStore.open(folder, self.identity(base), points, resume=resume)
 
     def run(
         self,
@@ -190,10 +202,12 @@ class Sensitivity:
         store: PointStore | None = None,
         on_progress: ProgressCallback | None = None,
         task: TaskFunction = simulate_convened,
+        plan: Plan | None = None,
     ) -> SensitivityResult:
         """Validate every point, run those not in ``store``, then estimate the indices.
 
-        Parameters and exceptions are those of :meth:`Sweep.run`.
+        Parameters and exceptions are those of
+        :meth:`Sweep.run <sim.experiments.sweep.Sweep.run>`.
 
         Returns
         -------
@@ -201,12 +215,13 @@ class Sensitivity:
             The indices, one output per deadline.
         """
         began = time.perf_counter()
-        points, base = self.validate()
+        plan = plan if plan is not None else self.validate()
+        points, base = plan.points, plan.base
         if store is not None and store.identity != self.identity(base):
             raise StoreError(f"{store.path}: the results log belongs to another experiment")
         ids = [d.id for d in base.deadlines]
         records, label, resumed = run_points(
-            self.scenario,
+            plan.scenarios,
             points,
             ids,
             self.runs,

@@ -19,6 +19,7 @@ from typing import Any
 from sim._version import __version__
 from sim.errors import InputError
 from sim.experiments.executors import Backend, ExecutorSpec
+from sim.experiments.frames import import_pandas, run_columns
 from sim.experiments.montecarlo import MonteCarloResult, run_range
 from sim.experiments.scheduler import ProgressCallback, Scheduler, Tally
 from sim.experiments.stats import PairedDifference, paired_difference
@@ -76,6 +77,28 @@ class Comparison:
                 d, paired_difference(self.base.convened_by(d.day), self.alt.convened_by(d.day))
             )
             for d in self.base.scenario.deadlines
+        )
+
+    def to_pandas(self) -> Any:
+        """Return one row per pair of runs as a :class:`pandas.DataFrame`.
+
+        Columns: ``run`` (the index both runs share), then the columns of
+        :meth:`MonteCarloResult.to_pandas <sim.experiments.montecarlo.MonteCarloResult.to_pandas>`
+        for the baseline with the prefix ``base_`` and for the alternative with ``alt_``, as
+        in a comparison's ``runs.csv``.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed, saying what to install.
+        """
+        pandas = import_pandas(".base.outcomes and .alt.outcomes")
+        return pandas.DataFrame(
+            {
+                "run": self.base.outcomes.run,
+                **run_columns(self.base.outcomes, self.base.scenario, "base_"),
+                **run_columns(self.alt.outcomes, self.alt.scenario, "alt_"),
+            }
         )
 
     def to_json(self) -> dict[str, Any]:

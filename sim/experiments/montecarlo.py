@@ -27,6 +27,7 @@ import numpy as np
 from sim._version import __version__
 from sim.errors import Interrupted
 from sim.experiments.executors import Backend, ExecutorSpec
+from sim.experiments.frames import import_pandas, run_columns
 from sim.experiments.scheduler import MAX_CHUNK, ProgressCallback, Scheduler, Tally, Task
 from sim.experiments.stats import Proportion, SurvivalCurve, half_width, kaplan_meier, wilson
 from sim.experiments.tasks import MonteCarloTask, Outcomes, simulate_runs
@@ -157,6 +158,25 @@ class MonteCarloResult:
     def median_day(self) -> float | None:
         """The median convening day (Kaplan–Meier), or ``None`` if under half convene."""
         return self.survival().median
+
+    def to_pandas(self) -> Any:
+        """Return one row per run as a :class:`pandas.DataFrame` (pandas is imported only here).
+
+        The columns are ``run`` (the run index) and those of ``runs.csv``: the convening day
+        and date, announcements, postponements, the first announcement's day, the final
+        readiness, the events, the day each gate was resolved and the actions by actor and
+        kind (see :func:`~sim.experiments.frames.run_columns`). Days are floats, ``nan``
+        where nothing happened.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed, saying what to install.
+        """
+        pandas = import_pandas(".outcomes, or .to_json() for the estimates")
+        return pandas.DataFrame(
+            {"run": self.outcomes.run, **run_columns(self.outcomes, self.scenario)}
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The result as the JSON object ``negsim run --format json`` prints."""

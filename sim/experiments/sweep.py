@@ -32,6 +32,7 @@ import numpy.typing as npt
 from sim._version import __version__
 from sim.experiments.designs import Design, DesignKind, Param, Scalar, make_design
 from sim.experiments.executors import Backend, ExecutorSpec
+from sim.experiments.frames import import_pandas
 from sim.experiments.points import (
     ParamsLike,
     Plan,
@@ -377,13 +378,7 @@ class SweepResult:
         ImportError
             If pandas is not installed, saying what to install.
         """
-        try:
-            import pandas
-        except ImportError:
-            raise ImportError(
-                "pandas is not installed; to get a DataFrame: pip install pandas "
-                "(or use .records() or .to_numpy())"
-            ) from None
+        pandas = import_pandas(".records() or .to_numpy()")
         return pandas.DataFrame.from_records(self.records(), columns=self.columns())
 
     def csv_text(self) -> str:

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from sim._version import __version__
 from sim.experiments.designs import DesignError, Range, Scalar
 from sim.experiments.executors import Backend, ExecutorSpec
+from sim.experiments.frames import import_pandas
 from sim.experiments.points import (
     ParamsLike,
     Plan,
@@ -347,13 +348,7 @@ class SensitivityResult:
         ImportError
             If pandas is not installed.
         """
-        try:
-            import pandas
-        except ImportError:
-            raise ImportError(
-                "pandas is not installed; to get a DataFrame: pip install pandas "
-                "(or use .records())"
-            ) from None
+        pandas = import_pandas(".records()")
         return pandas.DataFrame.from_records(self.records(), columns=list(self.COLUMNS))
 
     def csv_text(self) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,3 +133,51 @@ def test_without_dask_the_flags_say_what_to_install() -> None:
     for line in lines:
         assert line.startswith("negsim: Dask is not installed")
         assert "pip install 'negsim[dask]'" in line
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_dask_local_is_one_line_and_quick(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the cluster's workers too: they ignore it, this process
+    kills them and closes the cluster, and stderr has one line, no traceback."""
+    out = tmp_path / "out"
+    slow = ["--set", "horizon=2030-12-31", "--set", "actors.russia.tempo_days=0.01"]
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            "--runs",
+            "40",
+            "--dask-local",
+            "2",
+            "--out",
+            str(out),
+            *slow,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not out.is_dir():
+            assert p.poll() is None, p.communicate()
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        time.sleep(6.0)  # the cluster starts, then its workers are in runs of seconds
+        assert p.poll() is None, "40 slow runs should take far longer"
+        os.killpg(p.pid, signal.SIGINT)
+        sent = time.monotonic()
+        stdout, stderr = p.communicate(timeout=60)
+        elapsed = time.monotonic() - sent
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert p.returncode == 130, stderr
+    assert elapsed < 5.0, f"took {elapsed:.2f} s to stop"
+    assert stdout == ""
+    assert stderr.startswith("negsim: interrupted: ")
+    assert stderr.count("\n") == 1, stderr

@@ -52,7 +52,7 @@ DASK_HINT = "pip install 'negsim[dask]'  (or: pip install 'dask[distributed]')"
 CONNECT_TIMEOUT = 10.0
 
 #: How long closing a Dask LocalCluster may take after an interruption or a failure, in
-#: seconds (its workers are stopped, not waited for).
+#: seconds (its workers are killed first, not waited for).
 DASK_CLOSE_SECONDS = 1.0
 
 
@@ -270,13 +270,21 @@ def _dask(spec: ExecutorSpec) -> Iterator[Backend]:
 def _close_quietly(cluster: Any) -> None:
     """Close a LocalCluster whose workers may be mid-task, without waiting for them.
 
-    Stopping busy workers makes Dask log its surprise on stderr; the interruption or the
-    failure that is the reason is reported already, so those logs are silenced meanwhile.
+    The workers ignore Ctrl-C and would finish their task before they stop (a close with a
+    timeout leaves the cluster half-closed, and the interpreter then waits for it at exit):
+    so they are killed first, then the cluster is closed. Stopping busy workers makes Dask
+    log its surprise on stderr; the interruption or the failure that is the reason is
+    reported already, so those logs are silenced meanwhile.
     """
     logger = logging.getLogger("distributed")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
+        for nanny in list(cluster.workers.values()):
+            pid = getattr(nanny, "pid", None)
+            if pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(Exception):  # the cluster is going away whatever it says
             cluster.close(timeout=DASK_CLOSE_SECONDS)
     finally:

@@ -24,7 +24,8 @@ Why loky, and no hand-written probe of a broken pool
 ----------------------------------------------------
 Local workers were a :class:`concurrent.futures.ProcessPoolExecutor`; they are now a
 :class:`loky.ProcessPoolExecutor` (joblib's robust pool). Measured on this project's machine
-(2 cores, Python 3.11, loky 3.7.0; the machine was shared, so medians of interleaved runs):
+(2 cores, Python 3.11, loky 3.7.0; ``benchmarks/bench_pool.py`` measures most of these; the
+machine was shared, so the times of whole commands are medians of interleaved runs):
 
 ==============================================  =====================  =====================
                                                 standard library       loky
@@ -36,10 +37,15 @@ a task left pending for ever
 Ctrl-C, workers busy in runs of seconds         over 120 s (killed)    0.2 to 0.4 s, 130
 (``negsim run``, 2 workers, exit status)
 Ctrl-C, workers busy, baseline runs             0.4 to 0.9 s           0.2 to 0.4 s
-``negsim run --runs 10 --workers 2``            0.70 s                 1.14 s
-``negsim run --runs 1000 --workers 2``          2.55 s (best 1.62 s)   3.03 s (best 1.89 s)
-``negsim run --dask-local 2``, Ctrl-C to the    over 120 s (killed),   0.9 s, one line
-terminal's process group                        146 lines of stderr
+a pool of 2 workers up and through its first    0.02 s                 0.19 s
+two runs (idle machine)
+1,000 runs on that pool (idle machine)          1.07 s                 1.03 s
+``negsim run --runs 10 --workers 2`` (busy      0.70 s                 1.14 s
+machine)
+``negsim run --runs 1000 --workers 2`` (busy    2.55 s (best 1.62 s)   3.03 s (best 1.89 s)
+machine)
+``negsim run --dask-local 2``, Ctrl-C to the    over 120 s (killed),   0.3 to 0.6 s,
+terminal's process group                        146 lines of stderr    one line
 ==============================================  =====================  =====================
 
 * A task submitted just as a standard-library pool breaks can stay pending for ever (a race
@@ -51,10 +57,11 @@ terminal's process group                        146 lines of stderr
   interpreter wait at exit for the tasks already handed to workers: with slow runs, minutes.
   loky's ``shutdown(wait=False, kill_workers=True)`` kills them, and the command exits at once.
 * The price is start-up: loky starts workers by fork and exec (so that no lock or thread of
-  the parent is inherited half-held), and each worker imports the task's module, about 0.4 s
-  in all for two workers. The tasks live in :mod:`sim.experiments.tasks`, which imports numpy
-  and the engine but not scipy: with the task in :mod:`sim.experiments.montecarlo` (which
-  imports scipy) a worker took 1.6 s to be ready.
+  the parent is inherited half-held), and each worker imports the task's module: 0.2 s for
+  two workers on an idle machine, 0.4 s on a busy one; the runs themselves go as fast. The
+  tasks live in :mod:`sim.experiments.tasks`, which imports numpy and the engine but not
+  scipy: with the task in :mod:`sim.experiments.montecarlo` (which imports scipy) a worker
+  took 1.6 s to be ready.
 
 Workers ignore Ctrl-C (the parent kills them) and die with the parent, even by ``kill -9``
 (see :mod:`sim.experiments.executors`).

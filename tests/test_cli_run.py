@@ -337,11 +337,10 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(
 
 
 def stop_limit() -> float:
-    """How long Ctrl-C may take to stop a run: 10 s on an idle machine.
+    """How long Ctrl-C may take to stop a run here: 10 s on an idle machine, more under load.
 
-    After Ctrl-C a worker may still finish the chunk of runs it had started or already
-    queued (a few seconds of the baseline here), which takes longer on a machine busy with
-    other work, so the limit grows with the load per core.
+    The workers are killed at once (see the 2-second test below, with busy workers); this
+    generous limit is for the tests that check what is said and written.
     """
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
     return 10.0 * max(1.0, load)

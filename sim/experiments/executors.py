@@ -140,14 +140,15 @@ class Backend:
         Where tasks are submitted.
     parallelism
         How many tasks it runs at once (worker processes or Dask threads).
-    replaceable
-        Whether a new executor can be opened when this one breaks (a worker of a
-        local process pool died): true for those :func:`open_executor` opens.
+    local_pool
+        Whether it is a pool of local processes opened by :func:`open_executor`: the
+        scheduler replaces it when a worker dies (which breaks it), and it is killed, not
+        waited for, when the work fails or is interrupted.
     """
 
     executor: Executor
     parallelism: int
-    replaceable: bool = False
+    local_pool: bool = False
 
 
 def _import_distributed() -> Any:
@@ -207,7 +208,7 @@ def _local_pool(workers: int) -> Iterator[Backend]:
 
     pool = loky.ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
     try:
-        yield Backend(pool, workers, replaceable=True)
+        yield Backend(pool, workers, local_pool=True)
     except BaseException:
         # Interrupted or failed: do not wait for the tasks running or queued.
         pool.shutdown(wait=False, kill_workers=True)

@@ -318,7 +318,7 @@ class Scheduler:
 
     def _replace_broken_pool(self, tally: Tally) -> None:
         """Open a new pool in place of one that broke."""
-        if self._spec is None or not self.backend.replaceable:
+        if self._spec is None or not self.backend.local_pool:
             raise WorkersLost(
                 tally.done, tally.total, tally.unit, "the given executor broke (a worker died)"
             )
@@ -428,7 +428,7 @@ class Scheduler:
         Such a pool is killed as the scheduler closes, which fails its tasks; cancelling them
         first would trip loky (3.7) into an error in its manager thread as it shuts down.
         """
-        if self._backend is not None and self._backend.replaceable:
+        if self._backend is not None and self._backend.local_pool:
             return
         for future in state.flying:
             future.cancel()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from _common import Timer, arguments, executor, output_dir
 
-from sim.experiments.sweep import Sensitivity
+from sim.experiments.sensitivity import Sensitivity
 from sim.output.sweep_figures import write_sensitivity_figures
 
 PARAMETERS = [

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from faults import DieOnce
 from scipy import stats
 
 import sim.experiments.montecarlo as mc
+from sim.errors import Interrupted
 from sim.experiments.compare import (
     Comparison,
     IncompatibleScenarios,
@@ -183,3 +185,39 @@ def test_scenarios_with_the_same_deadlines_are_accepted(
 ) -> None:
     alt = counterfactual("relabelled", '[deadlines.g8_summit]\nlabel = "the G8"\n')
     check_comparable(baseline, alt)  # labels may differ; names and dates may not
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+
+def test_a_worker_killed_during_compare_is_retried_and_changes_nothing(
+    baseline: Scenario, counterfactual: Callable[[str, str], Scenario], tmp_path: Path
+) -> None:
+    alt = counterfactual("no_consent", 'remove = ["events.government_consents"]\n')
+    expected = compare(baseline, alt, 40, 5, executor=ExecutorSpec(workers=1))
+    marker = tmp_path / "died"
+    retried = compare(baseline, alt, 40, 5, executor=TWO, task=DieOnce(marker, simulate_runs))
+    assert marker.exists()  # a worker was killed (kill -9) once
+    assert_same(retried.base.outcomes, expected.base.outcomes)
+    assert_same(retried.alt.outcomes, expected.alt.outcomes)
+    assert retried.to_json()["deadlines"] == expected.to_json()["deadlines"]
+
+
+def test_ctrl_c_during_compare_counts_the_runs_of_both_scenarios(
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Outcomes:
+        calls.append(start)
+        if len(calls) == 6:  # the second chunk of the alternative
+            raise KeyboardInterrupt
+        return simulate_runs(scenario, seed, start, stop)
+
+    caught: BaseException | None = None
+    try:
+        compare(baseline, baseline, 16, 0, executor=ExecutorSpec(workers=1), task=chunk)
+    except (Interrupted, KeyboardInterrupt) as exc:  # a KeyboardInterrupt would stop pytest
+        caught = exc
+    assert isinstance(caught, Interrupted), caught
+    assert (caught.completed, caught.total, caught.unit) == (20, 32, "runs")

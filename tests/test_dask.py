@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from faults import DieOnce
 
 from sim.cli import main
+from sim.experiments import executors
 from sim.experiments.executors import ExecutorSpec
-from sim.experiments.sweep import Sweep, simulate_convened
-from sim.scenario import Scenario
+from sim.experiments.sweep import Sweep
 
 distributed = pytest.importorskip("distributed")
 
@@ -45,6 +47,7 @@ def small_sweep() -> Sweep:
     return Sweep([f"{RUSSIA}=1.0:12"], design="lhs", points=4, runs=4, seed=3)
 
 
+@pytest.mark.slow
 def test_a_sweep_on_the_cluster_equals_a_local_one(scheduler: str) -> None:
     local = small_sweep().run(ExecutorSpec(workers=1))
     remote = small_sweep().run(ExecutorSpec(scheduler=scheduler))
@@ -91,21 +94,6 @@ def test_dask_local_starts_and_closes_its_own_cluster(
     assert meta["backend"] == "dask LocalCluster of 2 workers"
 
 
-class DieOnce:
-    """A task whose worker process dies the first time it is called (a marker file says so)."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = str(marker)
-
-    def __call__(self, scenario: Scenario, seed: int, start: int, stop: int) -> Any:
-        try:
-            fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            return simulate_convened(scenario, seed, start, stop)
-        os.close(fd)
-        os._exit(1)
-
-
 def test_a_worker_that_dies_mid_sweep_is_replaced_and_the_sweep_completes(
     scheduler: str, tmp_path: Path
 ) -> None:
@@ -116,10 +104,10 @@ def test_a_worker_that_dies_mid_sweep_is_replaced_and_the_sweep_completes(
     assert result.csv_text() == expected.csv_text()
 
 
-@pytest.mark.slow
 def test_an_unreachable_scheduler_is_exit_1_in_one_line(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 0.5)
     status = main(["sweep", *SWEEP, "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert status == 1
@@ -146,3 +134,51 @@ def test_without_dask_the_flags_say_what_to_install() -> None:
     for line in lines:
         assert line.startswith("negsim: Dask is not installed")
         assert "pip install 'negsim[dask]'" in line
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_dask_local_is_one_line_and_quick(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the cluster's workers too: they ignore it, this process
+    kills them and closes the cluster, and stderr has one line, no traceback."""
+    out = tmp_path / "out"
+    slow = ["--set", "horizon=2030-12-31", "--set", "actors.russia.tempo_days=0.01"]
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            "--runs",
+            "40",
+            "--dask-local",
+            "2",
+            "--out",
+            str(out),
+            *slow,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not out.is_dir():
+            assert p.poll() is None, p.communicate()
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        time.sleep(6.0)  # the cluster starts, then its workers are in runs of seconds
+        assert p.poll() is None, "40 slow runs should take far longer"
+        os.killpg(p.pid, signal.SIGINT)
+        sent = time.monotonic()
+        stdout, stderr = p.communicate(timeout=60)
+        elapsed = time.monotonic() - sent
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert p.returncode == 130, stderr
+    assert elapsed < 5.0, f"took {elapsed:.2f} s to stop"
+    assert stdout == ""
+    assert stderr.startswith("negsim: interrupted: ")
+    assert stderr.count("\n") == 1, stderr

@@ -1,4 +1,4 @@
-"""Tests of sim.experiments.sensitivity: Sobol' indices of several outputs, with intervals."""
+"""Tests of sim.experiments.sensitivity.sobol: Sobol' indices of several outputs, with intervals."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import scipy.stats
 
 from sim.experiments.designs import Choice, DesignError, Range
-from sim.experiments.sensitivity import (
+from sim.experiments.sensitivity.sobol import (
     MIN_SAMPLES,
     NEGATIVE_LIMIT,
     ORDER_LIMIT,

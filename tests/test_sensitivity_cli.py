@@ -12,9 +12,13 @@ from sim.cli import main
 from sim.experiments.designs import DesignError
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import run_monte_carlo
-from sim.experiments.sensitivity import saltelli_points, sobol
+from sim.experiments.sensitivity import (
+    Sensitivity,
+    SensitivityResult,
+    saltelli_points,
+    sobol,
+)
 from sim.experiments.store import LOG_NAME, PointRecord, PointStore, read_log
-from sim.experiments.sweep import Sensitivity, SensitivityResult
 from sim.scenario import load_scenario
 
 RUSSIA = "actors.russia.tempo_days"

@@ -47,8 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``compare`` command."""
+    from sim.errors import Interrupted
     from sim.experiments.compare import IncompatibleScenarios, check_comparable, compare
-    from sim.experiments.montecarlo import Interrupted
 
     base = load(args.base)
     alt = load(args.alt)
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         except Interrupted as exc:
             bar.close()
             print(
-                f"negsim: interrupted: {exc.completed} of {exc.requested} runs of one scenario "
+                f"negsim: interrupted: {exc.completed} of {exc.total} runs (of both scenarios) "
                 "had finished; nothing was written",
                 file=sys.stderr,
             )

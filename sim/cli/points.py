@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sim.cli.common import (
@@ -30,14 +31,21 @@ RESUME_HINT = "rerun the same command with --resume to finish"
 class Experiment(Protocol):
     """A sweep or a sensitivity analysis (:mod:`sim.experiments.sweep`)."""
 
-    def open_store(self, folder: Any, *, resume: bool = False) -> Any:
+    def validate(self) -> Any:
+        """Build and validate every point's scenario: the plan to run."""
+
+    def open_store(self, folder: Any, *, resume: bool = False, plan: Any = None) -> Any:
         """Open (or resume) the results log in ``folder``."""
 
-    def run(self, executor: Any = None, *, store: Any = None, on_progress: Any = None) -> Any:
+    def run(
+        self, executor: Any = None, *, store: Any = None, on_progress: Any = None, plan: Any = None
+    ) -> Any:
         """Run the points not yet in the store."""
 
 
-def run_points(args: argparse.Namespace, build: Any, what: str) -> tuple[Any, Any, int]:
+def run_points(
+    args: argparse.Namespace, build: Callable[[], Experiment], what: str
+) -> tuple[Any, Any, int]:
     """Build, validate and run an experiment as the command line asks.
 
     Parameters
@@ -45,7 +53,7 @@ def run_points(args: argparse.Namespace, build: Any, what: str) -> tuple[Any, An
     args
         The command's arguments (``out``, ``resume``, ``quiet`` and the executor options).
     build
-        Makes the experiment and validates it: returns ``(experiment, number of points)``.
+        Makes the experiment (validated here, once).
     what
         "sweep" or "analysis", for messages.
 
@@ -60,33 +68,36 @@ def run_points(args: argparse.Namespace, build: Any, what: str) -> tuple[Any, An
     UsageError
         For bad parameters, a point that fails validation, or a log of another experiment.
     """
+    from sim.errors import Interrupted
     from sim.experiments.designs import DesignError
+    from sim.experiments.points import PointError
+    from sim.experiments.scheduler import WorkersLost
     from sim.experiments.store import StoreError
-    from sim.experiments.sweep import ExperimentInterrupted, ExperimentStopped, PointError
 
     if args.resume and args.out is None:
         raise UsageError(f"--resume needs --out DIR, the folder of the {what} to finish")
     try:
-        experiment, points = build()
+        experiment = build()
+        plan = experiment.validate()
     except (DesignError, PointError) as exc:
         raise UsageError(str(exc)) from None
     out = prepare_out(args.out)
     store = None
     if out is not None:
         try:
-            store = experiment.open_store(out, resume=args.resume)
+            store = experiment.open_store(out, resume=args.resume, plan=plan)
         except StoreError as exc:
             raise UsageError(str(exc)) from None
         if store.records:
             print(
-                f"negsim: resuming: {len(store.records)} of {points} points "
+                f"negsim: resuming: {len(store.records)} of {len(plan.points)} points "
                 f"were already done ({store.path})",
                 file=sys.stderr,
             )
     with Progress(progress_enabled(args.quiet)) as bar:
         try:
-            result = experiment.run(executor_spec(args), store=store, on_progress=bar)
-        except ExperimentStopped as exc:
+            result = experiment.run(executor_spec(args), store=store, on_progress=bar, plan=plan)
+        except WorkersLost as exc:
             bar.close()
             how = RESUME_HINT if store is not None else "use --out DIR to be able to resume"
             print(
@@ -94,7 +105,7 @@ def run_points(args: argparse.Namespace, build: Any, what: str) -> tuple[Any, An
                 file=sys.stderr,
             )
             return None, None, EXIT_FAULT
-        except ExperimentInterrupted as exc:
+        except Interrupted as exc:
             bar.close()
             how = RESUME_HINT if store is not None else "nothing was written"
             print(

@@ -69,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``run`` command."""
-    from sim.experiments.montecarlo import Interrupted, run_monte_carlo
+    from sim.errors import Interrupted
+    from sim.experiments.montecarlo import run_monte_carlo
 
     scenario = load(args.scenario, args.set)
     known = [d.id for d in scenario.deadlines]
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         except Interrupted as exc:
             bar.close()
             print(
-                f"negsim: interrupted: {exc.completed} of {exc.requested} runs had finished; "
+                f"negsim: interrupted: {exc.completed} of {exc.total} runs had finished; "
                 "nothing was written",
                 file=sys.stderr,
             )

@@ -25,7 +25,7 @@ from sim.cli.common import (
 from sim.cli.points import run_points
 
 if TYPE_CHECKING:
-    from sim.experiments.sweep import SensitivityResult
+    from sim.experiments.sensitivity import SensitivityResult
 
 __all__ = ["register"]
 
@@ -108,12 +108,10 @@ def _table(result: SensitivityResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``sensitivity`` command."""
-    from sim.experiments.sweep import Sensitivity
+    from sim.experiments.sensitivity import Sensitivity
 
-    def build() -> tuple[Sensitivity, int]:
-        analysis = Sensitivity(args.param, args.scenario, args.samples, args.runs, args.seed)
-        points, _ = analysis.validate()
-        return analysis, len(points)
+    def build() -> Sensitivity:
+        return Sensitivity(args.param, args.scenario, args.samples, args.runs, args.seed)
 
     result, out, status = run_points(args, build, "analysis")
     if result is None:

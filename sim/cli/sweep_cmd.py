@@ -109,10 +109,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``sweep`` command."""
     from sim.experiments.sweep import Sweep
 
-    def build() -> tuple[Sweep, int]:
-        sweep = Sweep(args.param, args.scenario, args.design, args.points, args.runs, args.seed)
-        design, _ = sweep.validate()
-        return sweep, len(design.points)
+    def build() -> Sweep:
+        return Sweep(args.param, args.scenario, args.design, args.points, args.runs, args.seed)
 
     result, out, status = run_points(args, build, "sweep")
     if result is None:

@@ -12,14 +12,18 @@ interval is than the unpaired one.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from sim._version import __version__
 from sim.errors import InputError
-from sim.experiments.executors import ExecutorSpec, open_executor
-from sim.experiments.montecarlo import MonteCarloResult, ProgressCallback, run_monte_carlo
+from sim.experiments.executors import Backend, ExecutorSpec
+from sim.experiments.frames import import_pandas, run_columns
+from sim.experiments.montecarlo import MonteCarloResult, run_range
+from sim.experiments.scheduler import ProgressCallback, Scheduler, Tally
 from sim.experiments.stats import PairedDifference, paired_difference
+from sim.experiments.tasks import MonteCarloTask
 from sim.scenario.schema import Deadline, Scenario
 
 __all__ = ["Comparison", "DeadlineDifference", "IncompatibleScenarios", "compare"]
@@ -75,6 +79,28 @@ class Comparison:
             for d in self.base.scenario.deadlines
         )
 
+    def to_pandas(self) -> Any:
+        """Return one row per pair of runs as a :class:`pandas.DataFrame`.
+
+        Columns: ``run`` (the index both runs share), then the columns of
+        :meth:`MonteCarloResult.to_pandas <sim.experiments.montecarlo.MonteCarloResult.to_pandas>`
+        for the baseline with the prefix ``base_`` and for the alternative with ``alt_``, as
+        in a comparison's ``runs.csv``.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed, saying what to install.
+        """
+        pandas = import_pandas(".base.outcomes and .alt.outcomes")
+        return pandas.DataFrame(
+            {
+                "run": self.base.outcomes.run,
+                **run_columns(self.base.outcomes, self.base.scenario, "base_"),
+                **run_columns(self.alt.outcomes, self.alt.scenario, "alt_"),
+            }
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The comparison as the JSON object ``negsim compare --format json`` prints."""
         return {
@@ -126,37 +152,56 @@ def compare(
     runs: int = 1000,
     seed: int = 0,
     *,
-    executor: ExecutorSpec | None = None,
+    executor: ExecutorSpec | Backend | None = None,
     on_progress: ProgressCallback | None = None,
+    task: MonteCarloTask | None = None,
 ) -> Comparison:
     """Run two scenarios in pairs (run ``i`` of each shares its seed) and compare them.
+
+    Parameters
+    ----------
+    base, alt : Scenario
+        The baseline and the alternative, with the same deadlines.
+    runs : int, default 1000
+        Paired runs.
+    seed : int, default 0
+        The master seed.
+    executor : ExecutorSpec or Backend, optional
+        Where to run (default: all local cores).
+    on_progress : callable, optional
+        Called with (runs done, runs planned), both scenarios counted.
+    task : callable, optional
+        The function sent to workers, as for
+        :func:`~sim.experiments.montecarlo.run_monte_carlo`.
+
+    Returns
+    -------
+    Comparison
+        Both results, paired run by run.
 
     Raises
     ------
     IncompatibleScenarios
         If the scenarios' deadlines differ.
+    Interrupted
+        On Ctrl-C, saying how many runs (of both scenarios) had finished.
+    WorkersLost
+        If a chunk's worker died twice.
     """
     check_comparable(base, alt)
-    total = 2 * runs
-
-    def progress(offset: int) -> ProgressCallback | None:
-        if on_progress is None:
-            return None
-        callback = on_progress
-        return lambda done, _planned: callback(offset + done, total)
-
-    spec = executor if executor is not None else ExecutorSpec()
-    with open_executor(spec) as backend:
-        base_result = run_monte_carlo(base, runs, seed, executor=backend, on_progress=progress(0))
-        alt_result = run_monte_carlo(alt, runs, seed, executor=backend, on_progress=progress(runs))
-    label = spec.label
-    return Comparison(
-        _relabel(base_result, label),
-        _relabel(alt_result, label),
-    )
-
-
-def _relabel(result: MonteCarloResult, backend: str) -> MonteCarloResult:
-    return MonteCarloResult(
-        result.scenario, result.seed, result.outcomes, backend, result.wall_time, result.precision
-    )
+    if seed < 0:
+        raise ValueError(f"the seed must be a non-negative integer, got {seed}")
+    if runs < 1:
+        raise ValueError(f"the number of runs must be at least 1, got {runs}")
+    tally = Tally(2 * runs, "runs", on_progress)
+    results = []
+    with Scheduler(executor) as scheduler:
+        for scenario in (base, alt):
+            began = time.perf_counter()
+            outcomes = run_range(scheduler, scenario, seed, 0, runs, tally, task)
+            results.append(
+                MonteCarloResult(
+                    scenario, seed, outcomes, scheduler.label, time.perf_counter() - began
+                )
+            )
+    return Comparison(results[0], results[1])

@@ -1,26 +1,30 @@
 """Where runs are executed: in this process, in local processes, or on a Dask cluster.
 
-Every back end is a :class:`concurrent.futures.Executor`, so the Monte Carlo
-code does not care which it gets. Results never depend on the back end: run
-``i`` is always computed from the ``i``-th child seed, wherever it runs.
+Every back end is a :class:`concurrent.futures.Executor`, so the scheduler
+(:mod:`sim.experiments.scheduler`) does not care which it gets. Results never
+depend on the back end: run ``i`` is always computed from the ``i``-th child
+seed, wherever it runs.
+
+Local processes are a :class:`loky.ProcessPoolExecutor` (why loky and not the
+standard library's pool: see :mod:`sim.experiments.scheduler`). Its workers
+ignore Ctrl-C, since the parent stops them, and die with the parent, even by
+``kill -9``. The workers of a Dask LocalCluster started here (``--dask-local``)
+ignore Ctrl-C too, so that a Ctrl-C in the terminal reaches only this process,
+which closes the cluster.
 
 Dask is an optional extra, imported only when asked for.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import signal
 import sys
 import warnings
-from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    wait,
-)
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -31,12 +35,11 @@ __all__ = [
     "Backend",
     "DaskUnavailable",
     "ExecutorSpec",
-    "PoolBroken",
     "SchedulerUnreachable",
     "SerialExecutor",
+    "dask_setup",
     "default_workers",
     "open_executor",
-    "wait_alive",
 ]
 
 P = ParamSpec("P")
@@ -44,6 +47,13 @@ T = TypeVar("T")
 
 #: What to install for the Dask back end.
 DASK_HINT = "pip install 'negsim[dask]'  (or: pip install 'dask[distributed]')"
+
+#: How long to wait for a Dask scheduler to answer, in seconds.
+CONNECT_TIMEOUT = 10.0
+
+#: How long closing a Dask LocalCluster may take after an interruption or a failure, in
+#: seconds (its workers are killed first, not waited for).
+DASK_CLOSE_SECONDS = 1.0
 
 
 class DaskUnavailable(InputError):
@@ -122,10 +132,23 @@ class ExecutorSpec:
 
 @dataclass(frozen=True, slots=True)
 class Backend:
-    """An open executor and how many tasks it can run at once."""
+    """An open executor and how many tasks it can run at once.
+
+    Attributes
+    ----------
+    executor
+        Where tasks are submitted.
+    parallelism
+        How many tasks it runs at once (worker processes or Dask threads).
+    local_pool
+        Whether it is a pool of local processes opened by :func:`open_executor`: the
+        scheduler replaces it when a worker dies (which breaks it), and it is killed, not
+        waited for, when the work fails or is interrupted.
+    """
 
     executor: Executor
     parallelism: int
+    local_pool: bool = False
 
 
 def _import_distributed() -> Any:
@@ -134,46 +157,6 @@ def _import_distributed() -> Any:
     except ImportError:
         raise DaskUnavailable(f"Dask is not installed; to use a cluster: {DASK_HINT}") from None
     return distributed
-
-
-#: How long to wait for a task before checking that the pool is still alive, in seconds.
-PROBE_SECONDS = 2.0
-
-
-class PoolBroken(WorkFailed):
-    """The process pool broke (a worker died) and some tasks will never finish."""
-
-
-def _probe() -> None:
-    """A task that does nothing: submitting it tells whether the pool still takes work."""
-
-
-def wait_alive(
-    executor: Executor, futures: Collection[Future[T]], return_when: str = FIRST_COMPLETED
-) -> tuple[set[Future[T]], set[Future[T]]]:
-    """:func:`concurrent.futures.wait`, except that it cannot hang on a broken pool.
-
-    When a worker of a :class:`~concurrent.futures.ProcessPoolExecutor` dies, the
-    pool fails its pending tasks, but a task submitted at the very moment it
-    breaks can be left pending for ever (a race inside the standard library).
-    So the wait is in slices of :data:`PROBE_SECONDS`; when a slice ends with
-    nothing done, a no-op task is submitted: a broken pool refuses it.
-
-    Raises
-    ------
-    PoolBroken
-        If the pool is broken while some of ``futures`` are still pending.
-    """
-    while True:
-        done, pending = wait(futures, timeout=PROBE_SECONDS, return_when=return_when)
-        if (done and return_when == FIRST_COMPLETED) or not pending:
-            return done, pending
-        try:
-            executor.submit(_probe)
-        except (BrokenExecutor, RuntimeError):
-            raise PoolBroken(
-                f"the pool of workers broke (a worker died): {len(pending)} tasks were lost"
-            ) from None
 
 
 def _die_with_parent() -> None:
@@ -198,62 +181,138 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _init_worker() -> None:
+    """Set up a local worker process: ignore Ctrl-C, and die with the parent.
+
+    A terminal's Ctrl-C goes to the whole process group; the parent answers it by killing
+    its workers, so a worker has nothing to do with it, and a KeyboardInterrupt inside a
+    task would only print a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def dask_setup(worker: object) -> None:
+    """Set up a worker of a Dask LocalCluster started by negsim: ignore Ctrl-C.
+
+    Dask calls this in each worker process (this module is the cluster's ``preload``),
+    restarted workers included. The parent closes the cluster on Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _local_pool(workers: int) -> Iterator[Backend]:
+    """A loky pool of ``workers`` processes; on an exception, kill them at once."""
+    import loky
+
+    pool = loky.ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+    try:
+        yield Backend(pool, workers, local_pool=True)
+    except BaseException:
+        # Interrupted or failed: do not wait for the tasks running or queued.
+        pool.shutdown(wait=False, kill_workers=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextmanager
+def _dask(spec: ExecutorSpec) -> Iterator[Backend]:
+    """A client of the scheduler ``spec`` names, or of a LocalCluster it starts."""
+    distributed = _import_distributed()
+    cluster = None
+    failed = False
+    try:
+        if spec.dask_local is not None:
+            with warnings.catch_warnings():
+                # The scheduler's HTTP server (on 127.0.0.1) moves to a free port when 8787
+                # is taken, and says so; that is no concern of ours.
+                warnings.filterwarnings(
+                    "ignore", message=r"Port \d+ is already in use", category=UserWarning
+                )
+                cluster = distributed.LocalCluster(
+                    n_workers=spec.dask_local,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    # Workers log warnings on stderr when a task is cancelled mid-run, as on
+                    # Ctrl-C; errors still show.
+                    silence_logs=logging.ERROR,
+                    preload=[__name__],
+                )
+            address = cluster.scheduler_address
+        else:
+            address = spec.scheduler
+        try:
+            client = distributed.Client(
+                address, timeout=f"{CONNECT_TIMEOUT}s", set_as_default=False
+            )
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerUnreachable(
+                f"cannot reach the Dask scheduler at {address}: {exc}"
+            ) from None
+        try:
+            threads = sum(client.nthreads().values()) or 1
+            yield Backend(client.get_executor(pure=False), threads)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            if failed:
+                _close_quietly(cluster)
+            else:
+                cluster.close()
+
+
+def _close_quietly(cluster: Any) -> None:
+    """Close a LocalCluster whose workers may be mid-task, without waiting for them.
+
+    The workers ignore Ctrl-C and would finish their task before they stop (a close with a
+    timeout leaves the cluster half-closed, and the interpreter then waits for it at exit):
+    so they are killed first, then the cluster is closed. Stopping busy workers makes Dask
+    log its surprise on stderr; the interruption or the failure that is the reason is
+    reported already, so those logs are silenced meanwhile.
+    """
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        for nanny in list(cluster.workers.values()):
+            pid = getattr(nanny, "pid", None)
+            if pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):  # the cluster is going away whatever it says
+            cluster.close(timeout=DASK_CLOSE_SECONDS)
+    finally:
+        logger.setLevel(level)
+
+
 @contextmanager
 def open_executor(spec: ExecutorSpec) -> Iterator[Backend]:
     """Open the back end ``spec`` names; close it (and any cluster it started) afterwards.
+
+    On an exception (Ctrl-C included), the workers of a local pool are killed rather than
+    waited for.
 
     Raises
     ------
     DaskUnavailable
         If a Dask back end is asked for and Dask is not installed.
     SchedulerUnreachable
-        If the scheduler does not answer.
+        If the scheduler does not answer within :data:`CONNECT_TIMEOUT` seconds.
     """
     if spec.scheduler is not None or spec.dask_local is not None:
-        distributed = _import_distributed()
-        cluster = None
-        try:
-            if spec.dask_local is not None:
-                with warnings.catch_warnings():
-                    # The scheduler's HTTP server (on 127.0.0.1) moves to a free port when 8787
-                    # is taken, and says so; that is no concern of ours.
-                    warnings.filterwarnings(
-                        "ignore", message=r"Port \d+ is already in use", category=UserWarning
-                    )
-                    cluster = distributed.LocalCluster(
-                        n_workers=spec.dask_local,
-                        threads_per_worker=1,
-                        processes=True,
-                        host="127.0.0.1",
-                        dashboard_address=None,
-                    )
-                address = cluster.scheduler_address
-            else:
-                address = spec.scheduler
-            try:
-                client = distributed.Client(address, timeout="10s", set_as_default=False)
-            except (OSError, TimeoutError) as exc:
-                raise SchedulerUnreachable(
-                    f"cannot reach the Dask scheduler at {address}: {exc}"
-                ) from None
-            try:
-                threads = sum(client.nthreads().values()) or 1
-                yield Backend(client.get_executor(pure=False), threads)
-            finally:
-                client.close()
-        finally:
-            if cluster is not None:
-                cluster.close()
+        with _dask(spec) as backend:
+            yield backend
         return
     workers = spec.resolved_workers
     if workers == 1:
         yield Backend(SerialExecutor(), 1)
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent)
-    try:
-        yield Backend(pool, workers)
-    except BaseException:
-        # Interrupted or failed: do not wait for queued work.
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    with _local_pool(workers) as backend:
+        yield backend

@@ -9,31 +9,28 @@ P(not convened by the horizon).
 
 Run ``i`` always uses the ``i``-th child of ``SeedSequence(seed)``, so results
 are identical, bit for bit, whatever the number of workers or the chunking.
+The runs go through the scheduler (:mod:`sim.experiments.scheduler`) in chunks
+of at most :data:`~sim.experiments.scheduler.MAX_CHUNK` runs; the function sent
+to workers is :func:`~sim.experiments.tasks.simulate_runs`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Future
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from sim._version import __version__
-from sim.engine.compiled import compile_scenario
-from sim.engine.run import simulate
-from sim.experiments.executors import (
-    Backend,
-    ExecutorSpec,
-    PoolBroken,
-    SerialExecutor,
-    open_executor,
-    wait_alive,
-)
+from sim.errors import Interrupted
+from sim.experiments.executors import Backend, ExecutorSpec
+from sim.experiments.frames import import_pandas, run_columns
+from sim.experiments.scheduler import MAX_CHUNK, ProgressCallback, Scheduler, Tally, Task
 from sim.experiments.stats import Proportion, SurvivalCurve, half_width, kaplan_meier, wilson
+from sim.experiments.tasks import MonteCarloTask, Outcomes, simulate_runs
 from sim.scenario.schema import Deadline, Scenario
 
 __all__ = [
@@ -41,119 +38,15 @@ __all__ = [
     "Interrupted",
     "MonteCarloResult",
     "Outcomes",
+    "ProgressCallback",
     "run_monte_carlo",
     "simulate_runs",
 ]
 
 #: Runs in the first batch of a ``precision`` run, and the smallest later batch.
 PRECISION_BATCH = 200
-#: Largest number of runs per task sent to a worker (small enough that Ctrl-C and
-#: progress are prompt, large enough that sending the scenario is cheap).
-MAX_CHUNK = 100
 #: Largest chunk when running in this process (only progress depends on it).
 SERIAL_CHUNK = 25
-
-ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcomes:
-    """Per-run outcomes as arrays; row ``k`` is run ``run[k]``.
-
-    Attributes
-    ----------
-    run
-        The run indices (0, 1, ... in order for a whole Monte Carlo result).
-    convened_day
-        Day of convening, ``nan`` if not convened by the horizon.
-    announcements, postponements
-        How many dates were announced and postponed.
-    first_announcement
-        When the first date was announced (days), ``nan`` if none.
-    gate_days
-        When each gate was resolved, shape ``(runs, gates)``; ``nan`` never.
-    action_counts
-        Actions by actor and kind, shape ``(runs, actors, kinds)``.
-    readiness
-        Readiness on the weekly grid, shape ``(runs, grid)`` (float32).
-    final_readiness
-        Readiness when each run ended.
-    events
-        SimPy events processed per run.
-    """
-
-    run: np.ndarray
-    convened_day: np.ndarray
-    announcements: np.ndarray
-    postponements: np.ndarray
-    first_announcement: np.ndarray
-    gate_days: np.ndarray
-    action_counts: np.ndarray
-    readiness: np.ndarray
-    final_readiness: np.ndarray
-    events: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.run)
-
-    @classmethod
-    def concat(cls, parts: Sequence[Outcomes]) -> Outcomes:
-        """Join outcomes, ordered by run index."""
-        if not parts:
-            raise ValueError("no outcomes to join")
-        ordered = sorted(parts, key=lambda p: int(p.run[0]) if len(p.run) else -1)
-        return cls(
-            **{
-                name: np.concatenate([getattr(p, name) for p in ordered])
-                for name in cls.__dataclass_fields__
-            }
-        )
-
-
-def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outcomes:
-    """Simulate runs ``start .. stop - 1`` of ``seed`` and collect their outcomes.
-
-    This is the task sent to workers; it depends only on its arguments.
-    """
-    model = compile_scenario(scenario)
-    n = stop - start
-    n_gates = len(model.gate_ids)
-    n_actors = len(model.actor_ids)
-    n_kinds = len(model.kinds)
-    convened = np.full(n, np.nan)
-    announcements = np.zeros(n, np.int32)
-    postponements = np.zeros(n, np.int32)
-    first = np.full(n, np.nan)
-    gates = np.full((n, n_gates), np.nan)
-    counts = np.zeros((n, n_actors * n_kinds), np.int32)
-    readiness = np.zeros((n, len(model.grid)), np.float32)
-    final = np.zeros(n)
-    events = np.zeros(n, np.int64)
-    for k in range(n):
-        r = simulate(model, seed, start + k)
-        if r.convened_day is not None:
-            convened[k] = r.convened_day
-        announcements[k] = len(r.announcements)
-        postponements[k] = len(r.postponements)
-        if r.announcements:
-            first[k] = r.announcements[0][0]
-        gates[k] = [math.nan if d is None else d for d in r.gate_days]
-        counts[k] = r.action_counts
-        readiness[k] = r.readiness
-        final[k] = r.final_readiness
-        events[k] = r.events
-    return Outcomes(
-        run=np.arange(start, stop, dtype=np.int64),
-        convened_day=convened,
-        announcements=announcements,
-        postponements=postponements,
-        first_announcement=first,
-        gate_days=gates,
-        action_counts=counts.reshape(n, n_actors, n_kinds),
-        readiness=readiness,
-        final_readiness=final,
-        events=events,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +159,25 @@ class MonteCarloResult:
         """The median convening day (Kaplan–Meier), or ``None`` if under half convene."""
         return self.survival().median
 
+    def to_pandas(self) -> Any:
+        """Return one row per run as a :class:`pandas.DataFrame` (pandas is imported only here).
+
+        The columns are ``run`` (the run index) and those of ``runs.csv``: the convening day
+        and date, announcements, postponements, the first announcement's day, the final
+        readiness, the events, the day each gate was resolved and the actions by actor and
+        kind (see :func:`~sim.experiments.frames.run_columns`). Days are floats, ``nan``
+        where nothing happened.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed, saying what to install.
+        """
+        pandas = import_pandas(".outcomes, or .to_json() for the estimates")
+        return pandas.DataFrame(
+            {"run": self.outcomes.run, **run_columns(self.outcomes, self.scenario)}
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The result as the JSON object ``negsim run --format json`` prints."""
         s = self.scenario
@@ -298,79 +210,59 @@ class MonteCarloResult:
         }
 
 
-class Interrupted(Exception):
-    """The experiment was stopped (Ctrl-C) before it finished.
-
-    Attributes
-    ----------
-    completed
-        How many runs had finished.
-    requested
-        How many were asked for.
-    """
-
-    def __init__(self, completed: int, requested: int) -> None:
-        super().__init__(f"interrupted after {completed} of {requested} runs")
-        self.completed = completed
-        self.requested = requested
-
-
-def _chunks(start: int, stop: int, parallelism: int, largest: int) -> list[tuple[int, int]]:
-    n = stop - start
-    size = max(1, min(largest, math.ceil(n / (4 * parallelism))))
+def _chunks(start: int, stop: int, parallelism: int) -> list[tuple[int, int]]:
+    """Split runs ``start .. stop - 1`` so that every worker gets a few chunks."""
+    largest = SERIAL_CHUNK if parallelism == 1 else MAX_CHUNK
+    size = max(1, min(largest, math.ceil((stop - start) / (4 * parallelism))))
     return [(a, min(a + size, stop)) for a in range(start, stop, size)]
 
 
-def _run_range(
-    backend: Backend,
+def run_range(
+    scheduler: Scheduler,
     scenario: Scenario,
     seed: int,
     start: int,
     stop: int,
-    on_progress: ProgressCallback | None,
-    done_before: int,
-    total: int,
+    tally: Tally,
+    task: MonteCarloTask | None = None,
 ) -> Outcomes:
-    """Runs ``start .. stop - 1`` on the back end, in chunks.
+    """Simulate runs ``start .. stop - 1`` through an open scheduler, in chunks.
+
+    Parameters
+    ----------
+    scheduler : Scheduler
+        An open scheduler (see :mod:`sim.experiments.scheduler`).
+    scenario : Scenario
+        A validated scenario.
+    seed : int
+        The master seed.
+    start, stop : int
+        The runs.
+    tally : Tally
+        Counts the runs as they finish.
+    task : callable, optional
+        The function sent to workers (default :func:`~sim.experiments.tasks.simulate_runs`).
+
+    Returns
+    -------
+    Outcomes
+        The runs' outcomes, in order.
 
     Raises
     ------
-    Interrupted
-        On Ctrl-C, with the number of runs finished.
+    Interrupted, WorkersLost
+        As :meth:`Scheduler.run <sim.experiments.scheduler.Scheduler.run>`.
     """
+    fn = task if task is not None else simulate_runs
     parts: list[Outcomes] = []
-    done = done_before
-
-    def finished(part: Outcomes) -> None:
-        nonlocal done
-        parts.append(part)
-        done += len(part)
-        if on_progress is not None:
-            on_progress(done, total)
-
-    futures: set[Future[Outcomes]] = set()
-    try:
-        if isinstance(backend.executor, SerialExecutor):
-            # In this process: one chunk at a time, so progress and Ctrl-C are prompt.
-            for a, b in _chunks(start, stop, 1, SERIAL_CHUNK):
-                finished(simulate_runs(scenario, seed, a, b))
-        else:
-            futures = {
-                backend.executor.submit(simulate_runs, scenario, seed, a, b)
-                for a, b in _chunks(start, stop, backend.parallelism, MAX_CHUNK)
-            }
-            while futures:
-                done_futures, futures = wait_alive(backend.executor, futures)
-                for f in done_futures:
-                    try:
-                        part = f.result()
-                    except BrokenExecutor:
-                        raise PoolBroken("a worker process died; no results were kept") from None
-                    finished(part)
-    except KeyboardInterrupt:
-        for f in futures:
-            f.cancel()
-        raise Interrupted(done, total) from None
+    scheduler.run(
+        (
+            Task(fn, (scenario, seed, a, b), b - a, f"runs {a}..{b - 1}")
+            for a, b in _chunks(start, stop, scheduler.parallelism)
+        ),
+        parts.append,
+        tally,
+    )
     return Outcomes.concat(parts)
 
 
@@ -384,6 +276,7 @@ def run_monte_carlo(
     max_runs: int = 100_000,
     precision_deadlines: Sequence[str] | None = None,
     on_progress: ProgressCallback | None = None,
+    task: MonteCarloTask | None = None,
 ) -> MonteCarloResult:
     """Run a scenario many times and estimate its deadline probabilities.
 
@@ -408,6 +301,10 @@ def run_monte_carlo(
         The deadlines whose intervals ``precision`` applies to (default: all).
     on_progress
         Called with (runs done, runs planned) as chunks finish.
+    task
+        The function sent to workers, for instrumentation and tests (default
+        :func:`~sim.experiments.tasks.simulate_runs`); it must pickle by
+        reference and return what ``simulate_runs`` returns.
 
     Returns
     -------
@@ -420,6 +317,8 @@ def run_monte_carlo(
         For a run count below 1, a negative seed or a precision outside (0, 0.5).
     Interrupted
         On Ctrl-C, saying how many runs had finished.
+    WorkersLost
+        If a chunk's worker died twice (a chunk whose worker dies once is run again).
     """
     if seed < 0:
         raise ValueError(f"the seed must be a non-negative integer, got {seed}")
@@ -436,51 +335,53 @@ def run_monte_carlo(
         if name not in known:
             raise ValueError(f"no deadline '{name}' (deadlines: {', '.join(sorted(known))})")
     began = time.perf_counter()
-    if isinstance(executor, Backend):
-        result = _run(
-            scenario, runs, seed, executor, precision, max_runs, precision_deadlines, on_progress
-        )
-        label = "given executor"
-    else:
-        spec = executor if executor is not None else ExecutorSpec()
-        with open_executor(spec) as backend:
-            result = _run(
-                scenario, runs, seed, backend, precision, max_runs, precision_deadlines, on_progress
+    with Scheduler(executor) as scheduler:
+        if precision is None:
+            assert runs is not None
+            tally = Tally(runs, "runs", on_progress)
+            outcomes = run_range(scheduler, scenario, seed, 0, runs, tally, task)
+        else:
+            outcomes = _run_to_precision(
+                scheduler,
+                scenario,
+                seed,
+                precision,
+                max_runs,
+                precision_deadlines,
+                on_progress,
+                task,
             )
-        label = spec.label
     return MonteCarloResult(
         scenario=scenario,
         seed=seed,
-        outcomes=result,
-        backend=label,
+        outcomes=outcomes,
+        backend=scheduler.label,
         wall_time=time.perf_counter() - began,
         precision=precision,
     )
 
 
-def _run(
+def _run_to_precision(
+    scheduler: Scheduler,
     scenario: Scenario,
-    runs: int | None,
     seed: int,
-    backend: Backend,
-    precision: float | None,
+    precision: float,
     max_runs: int,
     names: Sequence[str] | None,
     on_progress: ProgressCallback | None,
+    task: MonteCarloTask | None,
 ) -> Outcomes:
-    if precision is None:
-        assert runs is not None
-        return _run_range(backend, scenario, seed, 0, runs, on_progress, 0, runs)
+    """Add batches of runs until the widest interval is narrow enough, or ``max_runs``."""
     parts: list[Outcomes] = []
-    done = 0
     target = min(PRECISION_BATCH, max_runs)
+    tally = Tally(target, "runs", on_progress)
     while True:
-        parts.append(_run_range(backend, scenario, seed, done, target, on_progress, done, target))
-        done = target
+        parts.append(run_range(scheduler, scenario, seed, tally.done, target, tally, task))
         outcomes = Outcomes.concat(parts)
         widest = MonteCarloResult(scenario, seed, outcomes).max_half_width(names)
-        if widest <= precision or done >= max_runs:
+        if widest <= precision or target >= max_runs:
             return outcomes
         # Half-widths shrink like 1/sqrt(n): aim for the n that reaches the target.
-        needed = math.ceil(done * (widest / precision) ** 2 * 1.05)
-        target = min(max_runs, max(done + PRECISION_BATCH, needed))
+        needed = math.ceil(target * (widest / precision) ** 2 * 1.05)
+        target = min(max_runs, max(target + PRECISION_BATCH, needed))
+        tally.total = target

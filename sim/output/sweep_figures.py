@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from matplotlib.cm import ScalarMappable
     from matplotlib.figure import Figure
 
-    from sim.experiments.sweep import SensitivityResult, SweepResult
+    from sim.experiments.sensitivity import SensitivityResult
+    from sim.experiments.sweep import SweepResult
 
 __all__ = [
     "sobol_bar_figure",

@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
             print(
                 f"negsim: interrupted: the comparison stopped after {exc.completed} of "
-                f"{exc.requested} runs",
+                f"{exc.total} runs",
                 file=sys.stderr,
             )
             return EXIT_INTERRUPTED

@@ -255,9 +255,7 @@ def normalise_params(params: ParamsLike) -> tuple[Param, ...]:
     """
     if isinstance(params, Mapping):
         return tuple(_param_from_value(str(key), value) for key, value in params.items())
-    items: Sequence[Param | str] = (
-        [params] if isinstance(params, str | Range | Choice) else params
-    )
+    items: Sequence[Param | str] = [params] if isinstance(params, str | Range | Choice) else params
     return tuple(parse_param(p) if isinstance(p, str) else p for p in items)
 
 

@@ -432,4 +432,3 @@ class Scheduler:
             return
         for future in state.flying:
             future.cancel()
-

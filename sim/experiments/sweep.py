@@ -55,6 +55,7 @@ from sim.scenario import Deadline, Scenario
 
 __all__ = ["PointError", "Sweep", "SweepResult"]
 
+
 @dataclass(frozen=True, init=False)
 class Sweep:
     """A parameter sweep: what to vary, how to sample it, how many runs at each point.

@@ -36,6 +36,7 @@ from sim.scenario.refs import (
 from sim.scenario.schema import (
     ActorSpec,
     BodySpec,
+    CalibrationSpec,
     CoalitionSpec,
     DatedEvent,
     Deadline,
@@ -43,6 +44,7 @@ from sim.scenario.schema import (
     GateSpec,
     InitialState,
     Move,
+    PriorSpec,
     RapportSpec,
     ReactionRule,
     RegimeSpec,
@@ -64,6 +66,7 @@ _PLAIN = frozenset(
         Type.SPAN,
         Type.INTEGER_SPAN,
         Type.DATE,
+        Type.CHOICE,
     }
 )
 #: The results a record can give an attempt or a vote.
@@ -128,6 +131,12 @@ def _read(t: Table, key: str, d: Declared, default: Any) -> Any:
         return t.identifier(key, default)
     if d.kind == Type.DATE:
         return t.date(key, default)
+    if d.kind == Type.CHOICE:
+        value = t.string(key, default)
+        if value not in d.options:
+            t.fail(key, f'expected one of {", ".join(d.options)}, got "{value}"')
+            return default
+        return value
     integer = d.kind == Type.INTEGER_SPAN
     lo, hi = t.span(key, default, low=d.low or 0.0, integer=integer, what=d.what)
     return (int(lo), int(hi)) if integer else (lo, hi)
@@ -748,6 +757,41 @@ def _words(doc: Document, root: Table) -> list[WordsSpec]:
     return words
 
 
+def _calibration(
+    root: Table, start: dt.date | None, horizon: dt.date | None
+) -> CalibrationSpec | None:
+    """The ``[calibration]`` table: its window, statistics and priors (keys checked later)."""
+    if not root.has("calibration"):
+        root.mark_seen("calibration")
+        return None
+    ct = root.table("calibration")
+    values = read_declared(ct, CalibrationSpec, skip=("until",))
+    until = _date_in_window(ct, "until", start, horizon) if ct.has("until") else None
+    kinds = []
+    for text in ct.strings("kinds", ()):
+        try:
+            kinds.append(ActionKind(text).value)
+        except ValueError:
+            ct.fail("kinds", unknown("kind of action", text, KIND_NAMES))
+    params = []
+    for pid, pt in ct.tables("params"):
+        prior = PriorSpec(id=pid, **read_declared(pt, PriorSpec))
+        if prior.low >= prior.high:
+            pt.fail("high", f"must be above low ({prior.low:g}), got {prior.high:g}")
+        elif prior.prior == "loguniform" and prior.low <= 0:
+            pt.fail("low", f"a loguniform prior needs low above 0, got {prior.low:g}")
+        if prior.key.split(".")[0] in ("calibration", "name", "title", "description"):
+            pt.fail("key", f'"{prior.key}" is not a number of the model')
+        params.append(prior)
+        pt.finish()
+    if not params and not any(p.key.startswith("calibration") for p in ct.doc.problems):
+        ct.fail(
+            "params", "a calibration needs at least one parameter to fit ([calibration.params.ID])"
+        )
+    ct.finish()
+    return CalibrationSpec(until=until, kinds=tuple(kinds), params=tuple(params), **values)
+
+
 def _world(root: Table, initial: InitialState) -> World:
     wt = root.table("world")
     if not initial.war:
@@ -840,6 +884,7 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
     events = _events(root, names, defaults, start, horizon)
     deadlines = _deadlines(doc, root, names, start, horizon)
     words = _words(doc, root)
+    calibration = _calibration(root, start, horizon)
     mechanisms: Mechanisms = _nested(root.table("mechanisms"), Mechanisms)
     world = _world(root, initial)
     choice: ChoiceRule = _nested(root.table("choice"), ChoiceRule)
@@ -874,6 +919,7 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
         bodies=tuple(bodies),
         coalitions=tuple(coalitions),
         words=tuple(words),
+        calibration=calibration,
         mechanisms=mechanisms,
         world=world,
         choice=choice,

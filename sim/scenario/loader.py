@@ -400,4 +400,35 @@ def scenario_from_dict(
         raise ScenarioError.single(source, "", "the document is nested too deeply") from None
     if doc.problems or scenario is None:
         raise ScenarioError(doc.problems or [Problem(source, "", "invalid scenario")])
+    if scenario.calibration is not None:
+        _check_calibrated_keys(doc, scenario)
+        if doc.problems:
+            raise ScenarioError(doc.problems)
     return scenario
+
+
+def _check_calibrated_keys(doc: Document, scenario: Scenario) -> None:
+    """Each calibrated key must be a number of the scenario, and its prior within its range."""
+    from sim.scenario.keys import settings  # keys reads the scenario this module builds
+
+    numbers = {s.key: s for s in settings(scenario) if s.type == "number"}
+    assert scenario.calibration is not None
+    # The bounds are tried on the scenario without its [calibration] table, which would
+    # otherwise be checked again for every bound.
+    data = _copy(dict(scenario.document))
+    data.pop("calibration")
+    bare = scenario_from_dict(data, origins=scenario.origins, source=scenario.source)
+    for prior in scenario.calibration.params:
+        where = ("calibration", "params", prior.id, "key")
+        found = numbers.get(prior.key)
+        if found is None:
+            known = [k for k in numbers if k.rsplit(".", 1)[-1] == prior.key.rsplit(".", 1)[-1]]
+            hint = f" (did you mean {known[0]}?)" if known else ""
+            doc.fail(where, f'"{prior.key}" is not a number of this scenario{hint}')
+            continue
+        for bound, value in (("low", prior.low), ("high", prior.high)):
+            try:
+                with_overrides(bare, {prior.key: value})
+            except ScenarioError as exc:
+                message = exc.problems[0].message
+                doc.fail(("calibration", "params", prior.id, bound), f"{value:g}: {message}")

@@ -17,6 +17,7 @@ from typing import Any
 from sim.model.actions import ActionKind
 from sim.model.declare import (
     calendar_date,
+    choice,
     flag,
     identifier,
     integer,
@@ -33,6 +34,7 @@ from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, Worl
 __all__ = [
     "ActorSpec",
     "BodySpec",
+    "CalibrationSpec",
     "CoalitionSpec",
     "DatedEvent",
     "Deadline",
@@ -40,6 +42,7 @@ __all__ = [
     "GateSpec",
     "InitialState",
     "Move",
+    "PriorSpec",
     "RapportSpec",
     "ReactionRule",
     "RegimeSpec",
@@ -552,6 +555,50 @@ class CoalitionSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PriorSpec:
+    """One parameter a calibration fits, and its prior."""
+
+    id: str
+    key: str = text(
+        doc="the dotted key it sets, as --set takes it (a number of the scenario)",
+    )
+    prior: str = choice(
+        "uniform",
+        ("uniform", "loguniform"),
+        "the prior's shape between low and high (loguniform for rates and times)",
+    )
+    low: float = number(doc="the prior's lower end", what="a number")
+    high: float = number(doc="the prior's upper end (above low)", what="a number")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CalibrationSpec:
+    """What ``negsim calibrate`` fits to the record, and how it compares runs with it."""
+
+    until: dt.date | None = calendar_date(
+        None,
+        "the end of the window the record is compared over (--until overrides it)",
+        default_text="as_of",
+    )
+    period_days: int = integer(
+        30,
+        "the statistics count actions per period of this many days",
+        unit="days",
+        low=1,
+        high=3660,
+        what="a number of days",
+    )
+    kinds: tuple[str, ...] = reference(
+        "kind of action",
+        "the kinds of action whose counts by actor and period are compared",
+        many=True,
+        default=(),
+        default_text="every kind the record holds in the window",
+    )
+    params: tuple[PriorSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WordsSpec:
     """A scenario's own words for one kind of action (sentence templates)."""
 
@@ -704,6 +751,7 @@ class Scenario:
     bodies: tuple[BodySpec, ...] = ()
     coalitions: tuple[CoalitionSpec, ...] = ()
     words: tuple[WordsSpec, ...] = ()
+    calibration: CalibrationSpec | None = None
     mechanisms: Mechanisms = table(Mechanisms, "the switchable mechanisms")
     world: World = table(World, "the world's own dynamics", factory=False)
     choice: ChoiceRule = table(ChoiceRule, "how stance shapes choice")

@@ -50,6 +50,7 @@ FloatArray = npt.NDArray[np.float64]
 NOISE_NOTE_SHARE = 0.1
 """Share of an output's variance that Monte Carlo noise may reach before a note is given."""
 
+
 def _unique_columns(
     ranges: Sequence[Range], matrix: FloatArray
 ) -> tuple[list[dict[str, Scalar]], npt.NDArray[np.intp]]:

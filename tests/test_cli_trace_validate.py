@@ -56,7 +56,8 @@ def test_trace_tells_the_run_and_the_same_seed_gives_the_same_text(story: str) -
     assert "7 May 2013 — [record] in Moscow, Kerry and Lavrov agree" in story
     assert any(line.startswith("Outcome: ") for line in lines)
     deadlines = lines[lines.index("Deadlines:") + 1 :]
-    assert [d.split(":")[-1].strip() in ("met", "missed") for d in deadlines] == [True] * len(load_scenario().deadlines)
+    n = len(load_scenario().deadlines)
+    assert [d.split(":")[-1].strip() in ("met", "missed") for d in deadlines] == [True] * n
     other = negsim("trace", "--seed", "4")
     assert other.stdout != story
 

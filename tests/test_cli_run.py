@@ -29,7 +29,17 @@ from sim.scenario import find_scenario, load_scenario
 PYTHON_M_SIM = [sys.executable, "-m", "sim"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RUN_FILES = {"summary.json", "deadlines.csv", "runs.csv", "convening_cdf.png", "readiness_fan.png"}
-BASELINE_DEADLINES = ["end_of_may", "g8_summit", "eu_review", "end_of_2013", "mid_2014"]
+BASELINE_DEADLINES = [
+    "end_of_may",
+    "g8_summit",
+    "july_2013",
+    "eu_review",
+    "mid_november",
+    "arab_league_date",
+    "end_of_2013",
+    "montreux",
+    "mid_2014",
+]
 TIMEOUT = 300
 
 
@@ -93,7 +103,7 @@ def test_run_json_object_field_by_field(
     assert obj["seed"] == 3
     assert obj["scenario_sha256"] == baseline.sha256
     assert obj["version"] == __version__
-    assert obj["start"] == "2013-05-07"
+    assert obj["start"] == "2013-02-26"
     assert obj["horizon"] == "2014-12-31"
     assert obj["backend"] == "1 local process"
     assert isinstance(obj["wall_time_s"], int | float)

@@ -63,7 +63,7 @@ def assert_one_line(error: ScenarioError, source: Path | str, key: str, problem:
 
 def test_baseline_loads_by_default(baseline: Scenario) -> None:
     assert baseline.name == "geneva2_2013"
-    assert baseline.start == dt.date(2013, 5, 7)
+    assert baseline.start == dt.date(2013, 2, 26)
     assert baseline.horizon == dt.date(2014, 12, 31)
     assert baseline.source == str(BASELINE_PATH)
     assert BASELINE_PATH.name == BASELINE
@@ -85,7 +85,7 @@ def test_baseline_events_are_sorted_by_day_keeping_file_order_within_a_day(
     file_order = list(baseline_dict()["events"])
     assert [e.id for e in baseline.events] == file_order  # the file is already in date order
     same_day = [e.id for e in baseline.events if e.day == 0]
-    assert same_day == ["moscow_agreement", "kerry_end_of_may"]
+    assert same_day == ["berlin"]
 
 
 def test_baseline_values_are_read_with_effect_defaults_and_entry_overrides(
@@ -411,9 +411,9 @@ BAD_VALUES = [
     ),
     # dates outside the window
     (
-        "[events.paris]\ndate = 2013-05-06",
+        "[events.paris]\ndate = 2013-02-25",
         "events.paris.date",
-        r"2013-05-06 is before the scenario starts \(2013-05-07\)",
+        r"2013-02-25 is before the scenario starts \(2013-02-26\)",
     ),
     (
         "[events.paris]\ndate = 2015-01-01",
@@ -425,7 +425,7 @@ BAD_VALUES = [
         "deadlines.g8_summit.date",
         r"2012-12-31 is before the scenario starts .*",
     ),
-    ("horizon = 2013-05-07", "horizon", r"2013-05-07 must come after the start \(2013-05-07\)"),
+    ("horizon = 2013-02-26", "horizon", r"2013-02-26 must come after the start \(2013-02-26\)"),
     (
         '[events.paris]\ndate = "2013-13-01"',
         "events.paris.date",

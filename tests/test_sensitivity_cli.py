@@ -112,14 +112,14 @@ def test_cli_writes_indices_figures_and_notes(
     assert "Note: N=4 is small" in out
     for name in ("points.jsonl", "sensitivity.csv", "sensitivity.json"):
         assert (tmp_path / name).is_file()
-    assert len(list(tmp_path.glob("sobol_*.png"))) == 5
+    assert len(list(tmp_path.glob("sobol_*.png"))) == len(load_scenario().deadlines)
     meta = json.loads((tmp_path / "sensitivity.json").read_text(encoding="utf-8"))
     assert meta["samples"] == 4
     assert meta["evaluations"] == 16
     assert set(meta["sobol"]["indices"]) == {d.id for d in load_scenario().deadlines}
     rows = (tmp_path / "sensitivity.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "deadline,param,first,first_low,first_high,total,total_low,total_high"
-    assert len(rows) == 1 + 5 * 2
+    assert len(rows) == 1 + len(load_scenario().deadlines) * 2
 
     # --resume with another seed is refused; with the same arguments it finishes at once.
     status, _, err = sensitivity(capsys, *args, "--seed", "3", "--out", str(tmp_path), "--resume")

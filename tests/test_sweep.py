@@ -275,7 +275,7 @@ def test_cli_two_parameters_draw_a_heatmap_per_deadline(
         str(tmp_path),
     )
     assert status == 0, err
-    assert len(list(tmp_path.glob("sweep_*.png"))) == 5
+    assert len(list(tmp_path.glob("sweep_*.png"))) == len(load_scenario().deadlines)
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,7 @@ class RunResult:
         Actions taken, flattened row by row: ``action_counts[a * len(kinds) + k]``.
     readiness
         Readiness at the start of every ``sample_days``-th day from day 0;
-        after the run ended it stays at its last value.
+        ``nan`` after the run ended (its last stage reached, or an ending).
     sample_days
         The spacing of :attr:`readiness`, in days.
     final_readiness

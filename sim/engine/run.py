@@ -294,7 +294,9 @@ class _Run:
             self._advance(model.horizon_end)  # readiness at the end of the horizon
         last = logistic(self.state.readiness_logit)
         grid = model.grid
-        self.readiness.extend([last] * (len(grid) - len(self.readiness)))
+        # After the run ended (its last stage, or an ending) nothing is simulated: no
+        # readiness to sample. A run still going at the horizon was sampled to its end.
+        self.readiness.extend([math.nan] * (len(grid) - len(self.readiness)))
         state = self.state
         return RunResult(
             scenario=model.name,

@@ -26,40 +26,88 @@ from sim.experiments.stats import PairedDifference, paired_difference
 from sim.experiments.tasks import MonteCarloTask
 from sim.scenario.schema import Deadline, Scenario
 
-__all__ = ["Comparison", "DeadlineDifference", "IncompatibleScenarios", "compare"]
+__all__ = [
+    "Comparison",
+    "DeadlineDifference",
+    "IncompatibleScenarios",
+    "OutcomeDifference",
+    "compare",
+]
 
 
 class IncompatibleScenarios(InputError):
-    """The two scenarios cannot be compared (their deadlines differ)."""
+    """The two scenarios cannot be compared (their stages, endings or deadlines differ)."""
+
+
+def _paired_json(d: PairedDifference) -> dict[str, Any]:
+    return {
+        "base_probability": d.p_a,
+        "alt_probability": d.p_b,
+        "difference": d.difference,
+        "ci_low": d.low,
+        "ci_high": d.high,
+        "mcnemar_p": d.mcnemar_p,
+        "both": d.both,
+        "only_base": d.only_a,
+        "only_alt": d.only_b,
+        "neither": d.neither,
+        "unpaired_ci_low": d.unpaired_low,
+        "unpaired_ci_high": d.unpaired_high,
+        "width_ratio": d.width_ratio,
+    }
 
 
 @dataclass(frozen=True, slots=True)
-class DeadlineDifference:
-    """The paired comparison at one deadline."""
+class OutcomeDifference:
+    """The paired comparison of one outcome (a stage, or an ending) by one deadline."""
 
-    deadline: Deadline
+    name: str
+    label: str
+    kind: str
     difference: PairedDifference
 
     def to_json(self) -> dict[str, Any]:
         """The comparison as a JSON-ready object."""
-        d = self.difference
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            **_paired_json(self.difference),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineDifference:
+    """The paired comparison at one deadline: its own stage, and every stage and ending.
+
+    Attributes
+    ----------
+    deadline
+        The deadline.
+    stage
+        The index of its stage.
+    difference
+        The paired difference of P(its stage reached by it).
+    outcomes
+        The paired differences of every stage, then every ending, by it.
+    """
+
+    deadline: Deadline
+    stage: int
+    difference: PairedDifference
+    outcomes: tuple[OutcomeDifference, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The comparison as a JSON-ready object."""
+        stage = self.outcomes[self.stage]
         return {
             "name": self.deadline.id,
             "label": self.deadline.label,
             "date": self.deadline.date.isoformat(),
-            "base_probability": d.p_a,
-            "alt_probability": d.p_b,
-            "difference": d.difference,
-            "ci_low": d.low,
-            "ci_high": d.high,
-            "mcnemar_p": d.mcnemar_p,
-            "both": d.both,
-            "only_base": d.only_a,
-            "only_alt": d.only_b,
-            "neither": d.neither,
-            "unpaired_ci_low": d.unpaired_low,
-            "unpaired_ci_high": d.unpaired_high,
-            "width_ratio": d.width_ratio,
+            "stage": stage.name,
+            "stage_label": stage.label,
+            **_paired_json(self.difference),
+            "outcomes": [o.to_json() for o in self.outcomes],
         }
 
 
@@ -72,12 +120,34 @@ class Comparison:
 
     def differences(self) -> tuple[DeadlineDifference, ...]:
         """The paired comparison at each deadline, in date order."""
-        return tuple(
-            DeadlineDifference(
-                d, paired_difference(self.base.convened_by(d.day), self.alt.convened_by(d.day))
+        s = self.base.scenario
+        found = []
+        for index, deadline in enumerate(s.deadlines):
+            outcomes = [
+                OutcomeDifference(
+                    stage.id,
+                    stage.label,
+                    "stage",
+                    paired_difference(
+                        self.base.reached_by(k, index), self.alt.reached_by(k, index)
+                    ),
+                )
+                for k, stage in enumerate(s.stages)
+            ]
+            outcomes += [
+                OutcomeDifference(
+                    ending.id,
+                    ending.label,
+                    "ending",
+                    paired_difference(self.base.ended_by(e, index), self.alt.ended_by(e, index)),
+                )
+                for e, ending in enumerate(s.endings)
+            ]
+            stage = s.deadline_stage(deadline)
+            found.append(
+                DeadlineDifference(deadline, stage, outcomes[stage].difference, tuple(outcomes))
             )
-            for d in self.base.scenario.deadlines
-        )
+        return tuple(found)
 
     def to_pandas(self) -> Any:
         """Return one row per pair of runs as a :class:`pandas.DataFrame`.
@@ -115,13 +185,29 @@ class Comparison:
 
 
 def check_comparable(base: Scenario, alt: Scenario) -> None:
-    """Refuse two scenarios whose deadlines differ (names or dates).
+    """Refuse two scenarios whose stages, endings or deadlines differ.
 
     Raises
     ------
     IncompatibleScenarios
         Naming the first difference.
     """
+    for what, a_ids, b_ids in (
+        ("stages", [s.id for s in base.stages], [s.id for s in alt.stages]),
+        ("endings", [e.id for e in base.endings], [e.id for e in alt.endings]),
+    ):
+        if a_ids != b_ids:
+            raise IncompatibleScenarios(
+                f"{base.source} has the {what} {', '.join(a_ids) or 'none'} and {alt.source} "
+                f"{', '.join(b_ids) or 'none'}; compare needs the same {what}"
+            )
+    stages_a = {d.id: d.stage for d in base.deadlines}
+    for d in alt.deadlines:
+        if d.id in stages_a and stages_a[d.id] != d.stage:
+            raise IncompatibleScenarios(
+                f"deadline {d.id} is for the stage {stages_a[d.id]} in {base.source} but "
+                f"{d.stage} in {alt.source}; compare needs the same deadlines"
+            )
     a = [(d.id, d.date) for d in base.deadlines]
     b = [(d.id, d.date) for d in alt.deadlines]
     if a == b:

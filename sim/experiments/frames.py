@@ -6,7 +6,6 @@ pandas is optional: it is imported only by the ``to_pandas()`` methods, through
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -53,38 +52,40 @@ def run_columns(outcomes: Outcomes, scenario: Scenario, prefix: str = "") -> dic
     outcomes : Outcomes
         The runs' outcomes.
     scenario : Scenario
-        The scenario run (its start dates the days; its gates and actors name columns).
+        The scenario run (its stages, endings, deadlines, gates and actors name columns).
     prefix : str, default ""
         Put before every column name (``"base_"``).
 
     Returns
     -------
     dict of str to ndarray
-        ``convened_day`` (days since the start, ``nan`` if not convened), ``convened_date``
-        (``datetime64[D]``, ``NaT`` if not convened), ``announcements``, ``postponements``,
-        ``first_announcement_day``, ``final_readiness``, ``events``, ``gate_<id>_day`` per gate
-        (``nan`` if never resolved) and ``actions_<actor>_<kind>`` for every actor and kind of
-        action taken in some run.
+        ``stage_<id>_day`` per stage (days since the start, ``nan`` if not reached);
+        ``ending`` (the ending's id, "" if none) and ``ending_day`` (``nan``);
+        ``deadline_<id>_day`` per deadline (where it stood at the end of the run);
+        ``announcements``, ``postponements``, ``first_announcement_day``,
+        ``final_readiness``, ``events``; ``gate_<id>_day`` per gate (``nan`` if never
+        settled) and ``gate_<id>_reopened`` where some run reopened it; and
+        ``actions_<actor>_<kind>`` for every actor and kind of action taken in some run.
     """
-    days = outcomes.convened_day
-    dates = np.array(
-        [
-            np.datetime64("NaT") if math.isnan(d) else np.datetime64(scenario.date_of(d), "D")
-            for d in days
-        ],
-        dtype="datetime64[D]",
+    columns: dict[str, Any] = {}
+    for k, stage in enumerate(scenario.stages):
+        columns[f"stage_{stage.id}_day"] = outcomes.stage_days[:, k]
+    ids = np.array(["", *(e.id for e in scenario.endings)], dtype=object)
+    columns["ending"] = ids[outcomes.ending.astype(np.int64) + 1]
+    columns["ending_day"] = outcomes.ending_day
+    for d, deadline in enumerate(scenario.deadlines):
+        columns[f"deadline_{deadline.id}_day"] = outcomes.deadline_days[:, d]
+    columns.update(
+        announcements=outcomes.announcements,
+        postponements=outcomes.postponements,
+        first_announcement_day=outcomes.first_announcement,
+        final_readiness=outcomes.final_readiness,
+        events=outcomes.events,
     )
-    columns: dict[str, Any] = {
-        "convened_day": days,
-        "convened_date": dates,
-        "announcements": outcomes.announcements,
-        "postponements": outcomes.postponements,
-        "first_announcement_day": outcomes.first_announcement,
-        "final_readiness": outcomes.final_readiness,
-        "events": outcomes.events,
-    }
     for g, gate in enumerate(scenario.gates):
         columns[f"gate_{gate.id}_day"] = outcomes.gate_days[:, g]
+        if outcomes.gate_reopenings[:, g].any():
+            columns[f"gate_{gate.id}_reopened"] = outcomes.gate_reopenings[:, g]
     counts = outcomes.action_counts
     for a, actor in enumerate(scenario.actors):
         for k, kind in enumerate(ActionKind):

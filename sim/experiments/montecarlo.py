@@ -3,9 +3,12 @@
 :func:`run_monte_carlo` runs a scenario ``runs`` times (or until every
 deadline's interval is narrow enough) and returns a
 :class:`MonteCarloResult`: the per-run outcomes as arrays, and the estimates
-a researcher reports — P(convened by each deadline) with 95% Wilson
-intervals, the Kaplan–Meier curve of the convening day, its median, and
-P(not convened by the horizon).
+a researcher reports — at each deadline, P(each stage reached by it) and
+P(each alternative ending by it) with 95% Wilson intervals (competing risks:
+the last stage, the endings and "still open" add up to 1); the Kaplan–Meier
+curve and median of each stage's day; where the runs stood at the horizon.
+A deadline that passed before the forecast origin is reported from the
+record (every run alike).
 
 Run ``i`` always uses the ``i``-th child of ``SeedSequence(seed)``, so results
 are identical, bit for bit, whatever the number of workers or the chunking.
@@ -37,6 +40,7 @@ __all__ = [
     "DeadlineEstimate",
     "Interrupted",
     "MonteCarloResult",
+    "OutcomeEstimate",
     "Outcomes",
     "ProgressCallback",
     "run_monte_carlo",
@@ -50,25 +54,101 @@ SERIAL_CHUNK = 25
 
 
 @dataclass(frozen=True, slots=True)
+class OutcomeEstimate:
+    """P(one outcome by a deadline): a stage reached, or the negotiation ended another way.
+
+    Attributes
+    ----------
+    name, label
+        The stage's or the ending's id and label.
+    kind
+        ``"stage"`` or ``"ending"``.
+    proportion
+        The share of runs, with its 95% Wilson interval.
+    """
+
+    name: str
+    label: str
+    kind: str
+    proportion: Proportion
+
+    def to_json(self) -> dict[str, Any]:
+        """The estimate as a JSON object."""
+        p = self.proportion
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            "probability": p.estimate,
+            "ci_low": p.low,
+            "ci_high": p.high,
+            "count": p.successes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DeadlineEstimate:
-    """P(convened by a deadline), with its 95% Wilson interval."""
+    """What the runs say at one deadline: its own stage, and every stage and ending, by it.
+
+    "By the deadline" means on or before the day the deadline stood at in each
+    run (an extension moves it).
+
+    Attributes
+    ----------
+    deadline
+        The deadline.
+    stage
+        The index of the stage it is for.
+    proportion
+        P(its stage reached by it), with its 95% Wilson interval.
+    outcomes
+        P(each stage reached by it), then P(each ending by it).
+    from_record
+        The deadline passed before the forecast origin: the record says whether
+        it was met, every run alike.
+    moved
+        The share of runs in which it was extended.
+    final_day
+        Its median day in the runs (its own day when it never moves).
+    original
+        P(its stage reached by its original date), whatever extensions did.
+    """
 
     deadline: Deadline
+    stage: int
     proportion: Proportion
+    outcomes: tuple[OutcomeEstimate, ...]
+    from_record: bool
+    moved: Proportion
+    final_day: float
+    original: Proportion
+
+    @property
+    def stage_estimate(self) -> OutcomeEstimate:
+        """The estimate of the deadline's own stage."""
+        return self.outcomes[self.stage]
 
     def to_json(self) -> dict[str, Any]:
         """The estimate as the JSON output's ``deadlines`` entry."""
         p = self.proportion
+        stage = self.stage_estimate
         return {
             "name": self.deadline.id,
             "label": self.deadline.label,
             "date": self.deadline.date.isoformat(),
             "day": self.deadline.day,
+            "stage": stage.name,
+            "stage_label": stage.label,
             "probability": p.estimate,
             "ci_low": p.low,
             "ci_high": p.high,
-            "convened": p.successes,
+            "reached": p.successes,
             "runs": p.n,
+            "from_record": self.from_record,
+            "moved": self.moved.estimate,
+            "final_day_median": self.final_day,
+            "probability_by_original_date": self.original.estimate,
+            "outcomes": [o.to_json() for o in self.outcomes],
         }
 
 
@@ -105,22 +185,61 @@ class MonteCarloResult:
         """How many runs."""
         return len(self.outcomes)
 
+    def reached_by(self, stage: int, deadline: int) -> np.ndarray:
+        """Per run: stage ``stage`` reached on or before deadline ``deadline``'s day in that run."""
+        o = self.outcomes
+        return np.asarray(o.stage_days[:, stage] <= o.deadline_days[:, deadline])
+
+    def ended_by(self, ending: int, deadline: int) -> np.ndarray:
+        """Per run: the negotiation ended by ``ending`` on or before deadline ``deadline``'s day."""
+        o = self.outcomes
+        return np.asarray((o.ending == ending) & (o.ending_day <= o.deadline_days[:, deadline]))
+
     def convened_by(self, day: int) -> np.ndarray:
-        """Per run: convened on or before ``day``."""
+        """Per run: the last stage reached on or before ``day``."""
         return np.asarray(self.outcomes.convened_day <= day)
 
     def deadlines(self) -> tuple[DeadlineEstimate, ...]:
-        """P(convened by each deadline), in date order."""
+        """Every deadline's estimates, in date order."""
         if "deadlines" not in self._cache:
             self._cache["deadlines"] = tuple(
-                DeadlineEstimate(d, wilson(int(self.convened_by(d.day).sum()), self.runs))
-                for d in self.scenario.deadlines
+                self._deadline(d, k) for k, d in enumerate(self.scenario.deadlines)
             )
         result: tuple[DeadlineEstimate, ...] = self._cache["deadlines"]
         return result
 
+    def _deadline(self, deadline: Deadline, index: int) -> DeadlineEstimate:
+        s = self.scenario
+        n = self.runs
+        outcomes = [
+            OutcomeEstimate(
+                stage.id, stage.label, "stage", wilson(int(self.reached_by(k, index).sum()), n)
+            )
+            for k, stage in enumerate(s.stages)
+        ]
+        outcomes += [
+            OutcomeEstimate(
+                ending.id, ending.label, "ending", wilson(int(self.ended_by(e, index).sum()), n)
+            )
+            for e, ending in enumerate(s.endings)
+        ]
+        stage = s.deadline_stage(deadline)
+        days = self.outcomes.deadline_days[:, index]
+        return DeadlineEstimate(
+            deadline=deadline,
+            stage=stage,
+            proportion=outcomes[stage].proportion,
+            outcomes=tuple(outcomes),
+            from_record=deadline.day <= s.as_of_day,
+            moved=wilson(int(np.count_nonzero(days != deadline.day)), n),
+            final_day=float(np.median(days)) if n else float(deadline.day),
+            original=wilson(
+                int(np.count_nonzero(self.outcomes.stage_days[:, stage] <= deadline.day)), n
+            ),
+        )
+
     def deadline(self, name: str) -> DeadlineEstimate:
-        """The estimate for the deadline named ``name``.
+        """The estimates for the deadline named ``name``.
 
         Raises
         ------
@@ -134,39 +253,72 @@ class MonteCarloResult:
         raise KeyError(f"no deadline '{name}' (deadlines: {known})")
 
     def max_half_width(self, names: Sequence[str] | None = None) -> float:
-        """The widest deadline interval's half-width (among ``names``, if given)."""
+        """The widest interval's half-width, over the deadlines' own stages (among ``names``)."""
         return max(
             half_width(e.proportion)
             for e in self.deadlines()
             if names is None or e.deadline.id in names
         )
 
-    def survival(self) -> SurvivalCurve:
-        """Kaplan–Meier curve of the convening day, censored at the horizon."""
-        if "survival" not in self._cache:
-            day = self.outcomes.convened_day
-            convened = ~np.isnan(day)
-            times = np.where(convened, day, float(self.scenario.horizon_day))
-            self._cache["survival"] = kaplan_meier(times, convened)
-        curve: SurvivalCurve = self._cache["survival"]
+    def survival(self, stage: int = -1) -> SurvivalCurve:
+        """Kaplan–Meier curve of the day a stage is reached (the last by default).
+
+        Only the horizon censors: a run that ended another way has not reached
+        the stage by the horizon, so the curve's complement is the stage's
+        cumulative incidence.
+        """
+        key = f"survival{stage % len(self.scenario.stages)}"
+        if key not in self._cache:
+            day = self.outcomes.stage_days[:, stage]
+            reached = ~np.isnan(day)
+            times = np.where(reached, day, float(self.scenario.horizon_day))
+            self._cache[key] = kaplan_meier(times, reached)
+        curve: SurvivalCurve = self._cache[key]
         return curve
 
+    def by_horizon(self) -> tuple[tuple[OutcomeEstimate, ...], Proportion]:
+        """Where the runs stood at the horizon.
+
+        P(each stage reached), P(each ending), and P(neither the last stage
+        nor an ending: still open).
+        """
+        s = self.scenario
+        o = self.outcomes
+        n = self.runs
+        found = [
+            OutcomeEstimate(
+                st.id,
+                st.label,
+                "stage",
+                wilson(int(np.count_nonzero(~np.isnan(o.stage_days[:, k]))), n),
+            )
+            for k, st in enumerate(s.stages)
+        ]
+        found += [
+            OutcomeEstimate(
+                e.id, e.label, "ending", wilson(int(np.count_nonzero(o.ending == i)), n)
+            )
+            for i, e in enumerate(s.endings)
+        ]
+        still_open = np.isnan(o.convened_day) & (o.ending < 0)
+        return tuple(found), wilson(int(np.count_nonzero(still_open)), n)
+
     def not_convened(self) -> Proportion:
-        """P(not convened by the horizon)."""
+        """P(the last stage not reached by the horizon: an ending, or still open)."""
         return wilson(int(np.isnan(self.outcomes.convened_day).sum()), self.runs)
 
-    def median_day(self) -> float | None:
-        """The median convening day (Kaplan–Meier), or ``None`` if under half convene."""
-        return self.survival().median
+    def median_day(self, stage: int = -1) -> float | None:
+        """The median day a stage is reached (Kaplan–Meier), or ``None`` if under half reach it."""
+        return self.survival(stage).median
 
     def to_pandas(self) -> Any:
         """Return one row per run as a :class:`pandas.DataFrame` (pandas is imported only here).
 
-        The columns are ``run`` (the run index) and those of ``runs.csv``: the convening day
-        and date, announcements, postponements, the first announcement's day, the final
-        readiness, the events, the day each gate was resolved and the actions by actor and
-        kind (see :func:`~sim.experiments.frames.run_columns`). Days are floats, ``nan``
-        where nothing happened.
+        The columns are ``run`` (the run index) and those of ``runs.csv`` (see
+        :func:`~sim.experiments.frames.run_columns`): the day each stage was reached, the
+        ending and its day, where each deadline stood, announcements, postponements, the
+        final readiness, the events, the day each gate was settled and the actions by actor
+        and kind. Days are floats, ``nan`` where nothing happened.
 
         Raises
         ------
@@ -181,8 +333,11 @@ class MonteCarloResult:
     def to_json(self) -> dict[str, Any]:
         """The result as the JSON object ``negsim run --format json`` prints."""
         s = self.scenario
-        median = self.median_day()
-        never = self.not_convened()
+        reached, still_open = self.by_horizon()
+
+        def date(day: float | None) -> str | None:
+            return s.date_of(day).isoformat() if day is not None else None
+
         return {
             "scenario": s.name,
             "title": s.title,
@@ -191,17 +346,28 @@ class MonteCarloResult:
             "runs": self.runs,
             "seed": self.seed,
             "start": s.start.isoformat(),
+            "as_of": s.as_of.isoformat(),
             "horizon": s.horizon.isoformat(),
+            "stages": [
+                {
+                    "name": st.id,
+                    "label": st.label,
+                    "median_day": self.median_day(k),
+                    "median_date": date(self.median_day(k)),
+                }
+                for k, st in enumerate(s.stages)
+            ],
+            "endings": [{"name": e.id, "label": e.label} for e in s.endings],
             "deadlines": [e.to_json() for e in self.deadlines()],
-            "not_convened_by_horizon": {
-                "probability": never.estimate,
-                "ci_low": never.low,
-                "ci_high": never.high,
+            "by_horizon": {
+                "outcomes": [o.to_json() for o in reached],
+                "still_open": {
+                    "probability": still_open.estimate,
+                    "ci_low": still_open.low,
+                    "ci_high": still_open.high,
+                    "count": still_open.successes,
+                },
             },
-            "median_convening_date": (
-                s.date_of(median).isoformat() if median is not None else None
-            ),
-            "median_convening_day": median,
             "max_half_width": self.max_half_width(),
             "precision": self.precision,
             "backend": self.backend,

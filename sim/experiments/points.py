@@ -4,7 +4,7 @@ An experiment (a :class:`~sim.experiments.sweep.Sweep` or a
 :class:`~sim.experiments.sensitivity.Sensitivity`) is a list of points, each a set of values of
 scenario parameters by dotted key. This module builds and validates each point's scenario and
 runs every point ``runs`` times through the scheduler (:mod:`sim.experiments.scheduler`),
-recording how many runs convened by each deadline.
+recording how many runs reached each stage, and ended by each ending, by each deadline.
 
 Parameters
 ----------
@@ -38,7 +38,7 @@ Work distribution
 Each point's runs are split into chunks (at most
 :data:`~sim.experiments.scheduler.MAX_CHUNK` runs each, smaller when there are fewer points
 than workers); one task per (point, chunk) goes to the scheduler. The task function
-(:func:`~sim.experiments.tasks.simulate_convened` by default) is top-level and depends only on
+(:func:`~sim.experiments.tasks.simulate_ends` by default) is top-level and depends only on
 its arguments: the point's scenario, the seed and the run range. Results are therefore
 identical on one process, on local processes and on a Dask cluster.
 
@@ -64,7 +64,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from sim._version import __version__
 from sim.errors import InputError, Interrupted
@@ -79,8 +78,8 @@ from sim.experiments.scheduler import (
     WorkersLost,
 )
 from sim.experiments.store import PointRecord, PointStore, StoreError, read_log
-from sim.experiments.tasks import TaskFunction
-from sim.scenario import Deadline, Scenario, ScenarioError, load_scenario, with_overrides
+from sim.experiments.tasks import Ends, TaskFunction
+from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 
 __all__ = [
     "ParamsLike",
@@ -89,14 +88,15 @@ __all__ = [
     "ScenarioLike",
     "base_scenario",
     "check_count",
+    "count_outcomes",
     "format_value",
     "normalise_params",
+    "outcome_ids",
     "point_scenarios",
     "provenance",
     "run_points",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 ScenarioLike = Scenario | str | os.PathLike[str] | None
 """A scenario built in memory, a scenario file, a packaged name, or ``None`` (the baseline)."""
@@ -276,10 +276,31 @@ def _chunks(runs: int, points: int, parallelism: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _counts(days: FloatArray, scenario: Scenario, deadline_ids: Sequence[str]) -> dict[str, int]:
-    """Runs convened by each deadline (looked up by id in the point's own scenario)."""
-    by_id: dict[str, Deadline] = {d.id: d for d in scenario.deadlines}
-    return {i: int(np.count_nonzero(days <= by_id[i].day)) for i in deadline_ids}
+def outcome_ids(scenario: Scenario) -> tuple[str, ...]:
+    """The outcomes counted at each deadline: the stages in order, then the endings."""
+    return (*(s.id for s in scenario.stages), *(e.id for e in scenario.endings))
+
+
+def count_outcomes(
+    ends: Ends, scenario: Scenario, deadline_ids: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Per deadline, the runs that reached each stage and ended by each ending by it.
+
+    "By it" is by the day the deadline stood at in each run (an extension moves it);
+    deadlines are looked up by id in the point's own scenario.
+    """
+    index = {d.id: k for k, d in enumerate(scenario.deadlines)}
+    counts: dict[str, dict[str, int]] = {}
+    for name in deadline_ids:
+        day = ends.deadline_days[:, index[name]]
+        row = {
+            stage.id: int(np.count_nonzero(ends.stage_days[:, k] <= day))
+            for k, stage in enumerate(scenario.stages)
+        }
+        for e, ending in enumerate(scenario.endings):
+            row[ending.id] = int(np.count_nonzero((ends.ending == e) & (ends.ending_day <= day)))
+        counts[name] = row
+    return counts
 
 
 def _check_records(
@@ -293,7 +314,7 @@ def _check_records(
         if (
             record.values != dict(points[index])
             or record.runs != runs
-            or sorted(record.convened) != sorted(deadline_ids)
+            or sorted(record.counts) != sorted(deadline_ids)
         ):
             raise StoreError(
                 f"{where}: the record of point {index} does not match the experiment; "
@@ -335,7 +356,7 @@ def run_points(
     points : sequence of mapping
         Each point's values, for its record.
     deadline_ids : sequence of str
-        The deadlines to count convened runs by.
+        The deadlines to count the runs' outcomes by.
     runs, seed : int
         Replications per point, and their master seed.
     executor : ExecutorSpec or Backend, optional
@@ -378,16 +399,16 @@ def run_points(
         chunks = _chunks(runs, len(todo), scheduler.parallelism)
         # Results come back in task order: point by point, chunk by chunk.
         order = ((i, c) for i in todo for c in range(len(chunks)))
-        parts: list[FloatArray] = []
+        parts: list[Ends] = []
 
-        def finish(days: FloatArray) -> None:
+        def finish(ends: Ends) -> None:
             point, chunk = next(order)
-            parts.append(np.asarray(days, dtype=np.float64))
+            parts.append(ends)
             if chunk < len(chunks) - 1:
                 return
-            joined = np.concatenate(parts)
+            joined = Ends.concat(parts)
             parts.clear()
-            counts = _counts(joined, scenarios[point], deadline_ids)
+            counts = count_outcomes(joined, scenarios[point], deadline_ids)
             record = PointRecord(point, dict(points[point]), runs, counts)
             if store is not None:
                 store.append(record)

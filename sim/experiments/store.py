@@ -27,10 +27,11 @@ File format
   before the next point is reported done::
 
       {"point": 3, "values": {"actors.russia.tempo_days": 7.5}, "runs": 200,
-       "convened": {"end_of_may": 0, "g8_summit": 4, ...}}
+       "counts": {"end_of_may": {"announced": 1, "convened": 0}, ...}}
 
   ``point`` is the index in the design (0-based), ``values`` the point's parameter values,
-  ``runs`` the replications and ``convened`` how many of them convened by each deadline (by
+  ``runs`` the replications and ``counts``, per deadline, how many of them reached each stage
+  and ended by each alternative ending by it (by
   deadline id). Only integer counts are stored: estimates and intervals are recomputed from
   them, so they do not depend on float formatting.
 
@@ -71,7 +72,7 @@ __all__ = [
 LOG_NAME = "points.jsonl"
 """File name of the log inside the output folder."""
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Value of the header's ``negsim_points`` key."""
 
 
@@ -114,14 +115,15 @@ class PointRecord:
         The point's parameter values, by dotted key.
     runs : int
         Number of replications (runs ``0 .. runs - 1`` of the experiment's seed).
-    convened : dict of str to int
-        Per deadline id: how many replications convened on or before the deadline.
+    counts : dict of str to dict of str to int
+        Per deadline id, per stage or ending id: how many replications reached the stage (or
+        ended so) on or before the deadline.
     """
 
     point: int
     values: dict[str, Scalar]
     runs: int
-    convened: dict[str, int]
+    counts: dict[str, dict[str, int]]
 
     def to_line(self) -> str:
         """Return the record as one line of JSON (no newline)."""
@@ -130,7 +132,7 @@ class PointRecord:
                 "point": self.point,
                 "values": self.values,
                 "runs": self.runs,
-                "convened": self.convened,
+                "counts": self.counts,
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -142,24 +144,27 @@ class PointRecord:
         """Return the record a parsed line describes, or ``None`` if it is not a record."""
         if not isinstance(obj, dict):
             return None
-        point, values, runs, convened = (
+        point, values, runs, counts = (
             obj.get("point"),
             obj.get("values"),
             obj.get("runs"),
-            obj.get("convened"),
+            obj.get("counts"),
         )
         if not (isinstance(point, int) and isinstance(runs, int)):
             return None
         if not (_is_count(point) and _is_count(runs)):
             return None
-        if not isinstance(values, dict) or not isinstance(convened, dict):
+        if not isinstance(values, dict) or not isinstance(counts, dict):
             return None
-        if not all(_is_count(v) for v in convened.values()):
+        if not all(
+            isinstance(c, dict) and all(_is_count(v) and v <= runs for v in c.values())
+            for c in counts.values()
+        ):
             return None
         if not all(isinstance(v, bool | int | float | str) for v in values.values()):
             return None
-        counts = {str(k): int(v) for k, v in convened.items()}
-        return cls(point, dict(values), runs, counts)
+        table = {str(d): {str(k): int(v) for k, v in c.items()} for d, c in counts.items()}
+        return cls(point, dict(values), runs, table)
 
 
 def _is_count(value: object) -> bool:
@@ -214,6 +219,11 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
         header = json.loads(lines[0].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         header = None
+    if isinstance(header, dict) and header.get("negsim_points") == 1:
+        raise StoreError(
+            f"{file}: a results log of an older negsim (format 1, before stages); "
+            "it cannot be resumed: choose another --out or delete the file"
+        )
     if not (
         isinstance(header, dict)
         and header.get("negsim_points") == FORMAT_VERSION

@@ -42,6 +42,7 @@ from sim.experiments.points import (
     check_count,
     format_value,
     normalise_params,
+    outcome_ids,
     point_scenarios,
     provenance,
     run_points,
@@ -49,8 +50,8 @@ from sim.experiments.points import (
 from sim.experiments.scheduler import ProgressCallback
 from sim.experiments.stats import Proportion, wilson
 from sim.experiments.store import PointStore, StoreError
-from sim.experiments.tasks import TaskFunction, simulate_convened
-from sim.files import atomic_write_json, atomic_write_text
+from sim.experiments.tasks import TaskFunction, simulate_ends
+from sim.files import atomic_write_json, atomic_write_text, csv_text
 from sim.scenario import Deadline, Scenario
 
 __all__ = ["PointError", "Sweep", "SweepResult"]
@@ -192,7 +193,7 @@ class Sweep:
         *,
         store: PointStore | None = None,
         on_progress: ProgressCallback | None = None,
-        task: TaskFunction = simulate_convened,
+        task: TaskFunction = simulate_ends,
         plan: Plan | None = None,
     ) -> SweepResult:
         """Validate every point, then run the points not yet in ``store``.
@@ -207,9 +208,9 @@ class Sweep:
             and each finished point is appended to it durably.
         on_progress : callable, optional
             Called with (runs done, runs in all).
-        task : callable, default :func:`~sim.experiments.tasks.simulate_convened`
+        task : callable, default :func:`~sim.experiments.tasks.simulate_ends`
             The function sent to workers, for instrumentation and tests; it must pickle by
-            reference and return what ``simulate_convened`` returns.
+            reference and return what ``simulate_ends`` returns.
         plan : Plan, optional
             What :meth:`validate` returned, so as not to validate again.
 
@@ -247,16 +248,20 @@ class Sweep:
             on_progress,
             task,
         )
-        convened = np.array(
-            [[records[i].convened[d] for d in ids] for i in range(len(design.points))],
+        outcomes = outcome_ids(base)
+        counts = np.array(
+            [
+                [[records[i].counts[d][o] for o in outcomes] for d in ids]
+                for i in range(len(design.points))
+            ],
             dtype=np.int64,
-        ).reshape(len(design.points), len(ids))
-        convened.setflags(write=False)
+        ).reshape(len(design.points), len(ids), len(outcomes))
+        counts.setflags(write=False)
         return SweepResult(
             sweep=self,
             design=design,
             scenario=base,
-            convened=convened,
+            counts=counts,
             backend=label,
             wall_time=time.perf_counter() - began,
             resumed=resumed,
@@ -275,7 +280,7 @@ def _numpy_dtype(values: Sequence[Scalar]) -> npt.DTypeLike:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """The results of a sweep: per point and deadline, how many runs convened by the deadline.
+    """The results of a sweep: per point and deadline, how many runs reached each stage by it.
 
     Parameters
     ----------
@@ -284,9 +289,10 @@ class SweepResult:
     design : Design
         Its design; row ``i`` of every table is ``design.points[i]``.
     scenario : Scenario
-        The base scenario (its deadlines name the columns).
-    convened : ndarray of int64, shape (points, deadlines)
-        Runs convened by each deadline (columns in the order of ``scenario.deadlines``).
+        The base scenario (its deadlines, stages and endings name the columns).
+    counts : ndarray of int64, shape (points, deadlines, outcomes)
+        Runs that reached each stage, then ended by each ending, by each deadline (in the
+        order of ``scenario.deadlines``, ``scenario.stages`` and ``scenario.endings``).
     backend : str
         Where the runs were made.
     wall_time : float
@@ -298,7 +304,7 @@ class SweepResult:
     sweep: Sweep
     design: Design
     scenario: Scenario
-    convened: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
     backend: str = "1 local process"
     wall_time: float = 0.0
     resumed: int = 0
@@ -313,29 +319,49 @@ class SweepResult:
         """The deadlines, in the order of the columns."""
         return self.scenario.deadlines
 
-    def estimate(self, point: int, deadline: str) -> Proportion:
-        """Return P(convened by ``deadline``) at ``point`` with its 95% Wilson interval.
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The outcomes counted at each deadline: the stages, then the endings."""
+        return outcome_ids(self.scenario)
+
+    @property
+    def convened(self) -> npt.NDArray[np.int64]:
+        """Runs that reached each deadline's own stage by it, shape ``(points, deadlines)``."""
+        own = [self.scenario.deadline_stage(d) for d in self.deadlines]
+        reached: npt.NDArray[np.int64] = self.counts[:, np.arange(len(own)), own]
+        return reached
+
+    def estimate(self, point: int, deadline: str, outcome: str | None = None) -> Proportion:
+        """Return P(``outcome`` by ``deadline``) at ``point`` with its 95% Wilson interval.
+
+        ``outcome`` is a stage's or an ending's id; by default the deadline's own stage.
 
         Raises
         ------
         KeyError
-            If there is no such deadline.
+            If there is no such deadline or outcome.
         """
         ids = [d.id for d in self.deadlines]
         if deadline not in ids:
             raise KeyError(f"no deadline '{deadline}' (deadlines: {', '.join(ids)})")
-        return wilson(int(self.convened[point, ids.index(deadline)]), self.runs)
+        d = ids.index(deadline)
+        if outcome is None:
+            return wilson(int(self.convened[point, d]), self.runs)
+        if outcome not in self.outcomes:
+            raise KeyError(f"no stage or ending '{outcome}' ({', '.join(self.outcomes)})")
+        return wilson(int(self.counts[point, d, self.outcomes.index(outcome)]), self.runs)
 
     def columns(self) -> list[str]:
         """The columns of :meth:`records` and ``sweep.csv``, in order.
 
-        ``point`` (index from 0), the parameter keys, then per deadline
+        ``point`` (index from 0), the parameter keys, then per deadline, for its own stage,
         ``<id>_probability``, ``<id>_ci_low``, ``<id>_ci_high`` (95% Wilson interval) and
-        ``<id>_convened`` (a count), then ``runs`` and ``seed``.
+        ``<id>_reached`` (a count), then ``runs`` and ``seed``. Every stage and ending by
+        every deadline is in :meth:`outcome_records` (``sweep_outcomes.csv``).
         """
         cols = ["point", *(p.key for p in self.design.params)]
         for d in self.deadlines:
-            cols += [f"{d.id}_probability", f"{d.id}_ci_low", f"{d.id}_ci_high", f"{d.id}_convened"]
+            cols += [f"{d.id}_probability", f"{d.id}_ci_low", f"{d.id}_ci_high", f"{d.id}_reached"]
         return [*cols, "runs", "seed"]
 
     def records(self) -> list[dict[str, Any]]:
@@ -348,10 +374,50 @@ class SweepResult:
                 row[f"{d.id}_probability"] = p.estimate
                 row[f"{d.id}_ci_low"] = p.low
                 row[f"{d.id}_ci_high"] = p.high
-                row[f"{d.id}_convened"] = p.successes
+                row[f"{d.id}_reached"] = p.successes
             row["runs"] = self.runs
             row["seed"] = self.sweep.seed
             rows.append(row)
+        return rows
+
+    OUTCOME_COLUMNS = (
+        "point",
+        "deadline",
+        "outcome",
+        "kind",
+        "probability",
+        "ci_low",
+        "ci_high",
+        "count",
+        "runs",
+    )
+    """The columns of :meth:`outcome_records` and ``sweep_outcomes.csv``."""
+
+    def outcome_records(self) -> list[dict[str, Any]]:
+        """Return one row per point, deadline and outcome (every stage, then every ending).
+
+        The tidy long table of ``sweep_outcomes.csv``: ``kind`` is ``stage`` or
+        ``ending``; the parameter values are those of :meth:`records`' row ``point``.
+        """
+        n_stages = len(self.scenario.stages)
+        rows = []
+        for i in range(len(self.design.points)):
+            for j, d in enumerate(self.deadlines):
+                for k, name in enumerate(self.outcomes):
+                    p = wilson(int(self.counts[i, j, k]), self.runs)
+                    rows.append(
+                        {
+                            "point": i,
+                            "deadline": d.id,
+                            "outcome": name,
+                            "kind": "stage" if k < n_stages else "ending",
+                            "probability": p.estimate,
+                            "ci_low": p.low,
+                            "ci_high": p.high,
+                            "count": p.successes,
+                            "runs": self.runs,
+                        }
+                    )
         return rows
 
     def to_numpy(self) -> np.ndarray:
@@ -405,8 +471,16 @@ class SweepResult:
             "seed": self.sweep.seed,
             "runs_per_point": self.runs,
             "common_random_numbers": True,
+            "stages": [{"name": st.id, "label": st.label} for st in self.scenario.stages],
+            "endings": [{"name": e.id, "label": e.label} for e in self.scenario.endings],
             "deadlines": [
-                {"name": d.id, "label": d.label, "date": d.date.isoformat(), "day": d.day}
+                {
+                    "name": d.id,
+                    "label": d.label,
+                    "date": d.date.isoformat(),
+                    "day": d.day,
+                    "stage": d.stage,
+                }
                 for d in self.deadlines
             ],
             "interval": "95% Wilson",
@@ -416,7 +490,9 @@ class SweepResult:
         }
 
     def save(self, folder: str | os.PathLike[str]) -> list[Path]:
-        """Write ``sweep.csv`` then ``sweep.json`` (last: a folder with it is complete).
+        """Write ``sweep.csv``, ``sweep_outcomes.csv``, then ``sweep.json``.
+
+        ``sweep.json`` comes last: a folder that has it is complete.
 
         Returns
         -------
@@ -425,5 +501,8 @@ class SweepResult:
         """
         out = Path(folder)
         atomic_write_text(out / "sweep.csv", self.csv_text())
+        atomic_write_text(
+            out / "sweep_outcomes.csv", csv_text(self.outcome_records(), self.OUTCOME_COLUMNS)
+        )
         atomic_write_json(out / "sweep.json", self.to_json())
-        return [out / "sweep.csv", out / "sweep.json"]
+        return [out / "sweep.csv", out / "sweep_outcomes.csv", out / "sweep.json"]

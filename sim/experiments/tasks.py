@@ -19,14 +19,16 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.engine.compiled import compile_scenario
+from sim.engine.result import RunResult
 from sim.engine.run import simulate
 from sim.scenario.schema import Scenario
 
 __all__ = [
+    "Ends",
     "MonteCarloTask",
     "Outcomes",
     "TaskFunction",
-    "simulate_convened",
+    "simulate_ends",
     "simulate_runs",
 ]
 
@@ -41,18 +43,29 @@ class Outcomes:
     ----------
     run
         The run indices (0, 1, ... in order for a whole Monte Carlo result).
-    convened_day
-        Day of convening, ``nan`` if not convened by the horizon.
+    stage_days
+        When each stage was first reached (days), shape ``(runs, stages)``;
+        ``nan`` if not by the horizon.
+    ending
+        The index of the alternative ending each run ended by, -1 if none.
+    ending_day
+        When it ended so (days), ``nan`` if it did not.
+    deadline_days
+        Where each deadline stood when the run ended (extensions move them),
+        shape ``(runs, deadlines)``.
     announcements, postponements
         How many dates were announced and postponed.
     first_announcement
         When the first date was announced (days), ``nan`` if none.
     gate_days
-        When each gate was resolved, shape ``(runs, gates)``; ``nan`` never.
+        When each gate was first settled, shape ``(runs, gates)``; ``nan`` never.
+    gate_reopenings
+        How many times each gate was reopened, shape ``(runs, gates)``.
     action_counts
         Actions by actor and kind, shape ``(runs, actors, kinds)``.
     readiness
-        Readiness on the weekly grid, shape ``(runs, grid)`` (float32).
+        Readiness on the weekly grid, shape ``(runs, grid)`` (float32);
+        ``nan`` once the run has ended (its last stage reached, or an ending).
     final_readiness
         Readiness when each run ended.
     events
@@ -60,11 +73,15 @@ class Outcomes:
     """
 
     run: np.ndarray
-    convened_day: np.ndarray
+    stage_days: np.ndarray
+    ending: np.ndarray
+    ending_day: np.ndarray
+    deadline_days: np.ndarray
     announcements: np.ndarray
     postponements: np.ndarray
     first_announcement: np.ndarray
     gate_days: np.ndarray
+    gate_reopenings: np.ndarray
     action_counts: np.ndarray
     readiness: np.ndarray
     final_readiness: np.ndarray
@@ -72,6 +89,12 @@ class Outcomes:
 
     def __len__(self) -> int:
         return len(self.run)
+
+    @property
+    def convened_day(self) -> np.ndarray:
+        """When the last stage was reached (days), ``nan`` if not by the horizon."""
+        last: np.ndarray = self.stage_days[:, -1]
+        return last
 
     @classmethod
     def concat(cls, parts: Sequence[Outcomes]) -> Outcomes:
@@ -87,11 +110,40 @@ class Outcomes:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Ends:
+    """How runs ended, and no more: what a sweep's point or a sensitivity analysis needs.
+
+    Attributes
+    ----------
+    stage_days, ending, ending_day, deadline_days
+        As in :class:`Outcomes`.
+    """
+
+    stage_days: np.ndarray
+    ending: np.ndarray
+    ending_day: np.ndarray
+    deadline_days: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ending)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Ends]) -> Ends:
+        """Join the ends of consecutive chunks of runs, in the order given."""
+        return cls(
+            *(
+                np.concatenate([getattr(p, name) for p in parts])
+                for name in cls.__dataclass_fields__
+            )
+        )
+
+
 MonteCarloTask = Callable[[Scenario, int, int, int], Outcomes]
 """``task(scenario, seed, start, stop)`` -> the outcomes of runs ``start .. stop - 1``."""
 
-TaskFunction = Callable[[Scenario, int, int, int], FloatArray]
-"""``task(scenario, seed, start, stop)`` -> convening days of runs ``start .. stop - 1``."""
+TaskFunction = Callable[[Scenario, int, int, int], "Ends"]
+"""``task(scenario, seed, start, stop)`` -> how runs ``start .. stop - 1`` ended."""
 
 
 def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outcomes:
@@ -116,35 +168,40 @@ def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outco
     n_gates = len(model.gate_ids)
     n_actors = len(model.actor_ids)
     n_kinds = len(model.kinds)
-    convened = np.full(n, np.nan)
+    ends = _empty_ends(n, len(model.stage_ids), len(model.deadline_ids))
     announcements = np.zeros(n, np.int32)
     postponements = np.zeros(n, np.int32)
     first = np.full(n, np.nan)
     gates = np.full((n, n_gates), np.nan)
+    reopenings = np.zeros((n, n_gates), np.int32)
     counts = np.zeros((n, n_actors * n_kinds), np.int32)
     readiness = np.zeros((n, len(model.grid)), np.float32)
     final = np.zeros(n)
     events = np.zeros(n, np.int64)
     for k in range(n):
         r = simulate(model, seed, start + k)
-        if r.convened_day is not None:
-            convened[k] = r.convened_day
+        _record_end(ends, k, r)
         announcements[k] = len(r.announcements)
         postponements[k] = len(r.postponements)
         if r.announcements:
             first[k] = r.announcements[0][0]
         gates[k] = [math.nan if d is None else d for d in r.gate_days]
+        reopenings[k] = r.gate_reopenings
         counts[k] = r.action_counts
         readiness[k] = r.readiness
         final[k] = r.final_readiness
         events[k] = r.events
     return Outcomes(
         run=np.arange(start, stop, dtype=np.int64),
-        convened_day=convened,
+        stage_days=ends.stage_days,
+        ending=ends.ending,
+        ending_day=ends.ending_day,
+        deadline_days=ends.deadline_days,
         announcements=announcements,
         postponements=postponements,
         first_announcement=first,
         gate_days=gates,
+        gate_reopenings=reopenings,
         action_counts=counts.reshape(n, n_actors, n_kinds),
         readiness=readiness,
         final_readiness=final,
@@ -152,8 +209,25 @@ def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outco
     )
 
 
-def simulate_convened(scenario: Scenario, seed: int, start: int, stop: int) -> FloatArray:
-    """Return the convening days of runs ``start .. stop - 1`` of ``seed``.
+def _empty_ends(n: int, stages: int, deadlines: int) -> Ends:
+    return Ends(
+        stage_days=np.full((n, stages), np.nan),
+        ending=np.full(n, -1, np.int16),
+        ending_day=np.full(n, np.nan),
+        deadline_days=np.zeros((n, deadlines), np.int32),
+    )
+
+
+def _record_end(ends: Ends, k: int, r: RunResult) -> None:
+    ends.stage_days[k] = [math.nan if d is None else d for d in r.stage_days]
+    ends.ending[k] = r.ending
+    if r.ending_day is not None:
+        ends.ending_day[k] = r.ending_day
+    ends.deadline_days[k] = r.deadline_days
+
+
+def simulate_ends(scenario: Scenario, seed: int, start: int, stop: int) -> Ends:
+    """Return how runs ``start .. stop - 1`` of ``seed`` ended.
 
     The task of sweeps and sensitivity analyses, which need no more than this.
 
@@ -168,8 +242,11 @@ def simulate_convened(scenario: Scenario, seed: int, start: int, stop: int) -> F
 
     Returns
     -------
-    ndarray of float64, shape (stop - start,)
-        Day of convening of each run (days since the scenario start), ``nan`` if not convened
-        by the horizon.
+    Ends
+        Each run's stage days, ending and final deadline days, in order.
     """
-    return simulate_runs(scenario, seed, start, stop).convened_day
+    model = compile_scenario(scenario)
+    ends = _empty_ends(stop - start, len(model.stage_ids), len(model.deadline_ids))
+    for k in range(stop - start):
+        _record_end(ends, k, simulate(model, seed, start + k))
+    return ends

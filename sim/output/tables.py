@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from sim.errors import one_line
+
 if TYPE_CHECKING:
     from sim.experiments.compare import Comparison
     from sim.experiments.montecarlo import MonteCarloResult
@@ -29,55 +31,108 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _day_date(result: MonteCarloResult, day: float | None) -> str:
+    return result.scenario.date_of(day).isoformat() if day is not None else "—"
+
+
+def _label(text: str, width: int = 28) -> str:
+    """A label shortened to ``width`` characters, escaped so it stays one line."""
+    text = one_line(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def deadline_table(result: MonteCarloResult, names: Sequence[str] | None = None) -> str:
-    """P(convened by each deadline) with 95% Wilson intervals, and the summary lines."""
+    """The Monte Carlo estimates as text: deadlines, every stage and ending, medians.
+
+    At each deadline, P(its stage reached by it) with 95% Wilson intervals;
+    then every stage and ending by each deadline, where the runs stood at the
+    horizon, and the median dates. A deadline before the forecast origin is
+    reported from the record (met or missed); one that some runs extended says
+    so, with P(its stage by its original date).
+    """
     s = result.scenario
+    several = len(s.stages) > 1 or bool(s.endings)
+    estimates = [e for e in result.deadlines() if not names or e.deadline.id in names]
     rows = []
-    for e in result.deadlines():
-        if names and e.deadline.id not in names:
-            continue
+    notes = []
+    for e in estimates:
         p = e.proportion
-        rows.append(
-            [
-                e.deadline.label,
-                e.deadline.date.isoformat(),
-                _pct(p.estimate),
-                f"{_pct(p.low)} – {_pct(p.high)}",
-                f"{p.successes}/{p.n}",
-            ]
-        )
+        stage = e.stage_estimate.label
+        cells = [_label(e.deadline.label), e.deadline.date.isoformat(), _label(stage, 22)]
+        if e.from_record:
+            cells += ["met" if p.estimate >= 0.5 else "missed", "(record)", ""]
+        else:
+            cells += [_pct(p.estimate), f"{_pct(p.low)} – {_pct(p.high)}", f"{p.successes}/{p.n}"]
+        rows.append(cells)
+        if e.moved.estimate > 0:
+            original = e.original
+            notes.append(
+                f"{_label(e.deadline.label)}: extended in {_pct(e.moved.estimate)} of runs "
+                f"(median date {_day_date(result, e.final_day)}); by its original date "
+                f"{e.deadline.date.isoformat()}: {_pct(original.estimate)}"
+            )
     table = format_table(
-        ["deadline", "date", "P(by date)", "95% interval", "runs"], rows, right={2, 3, 4}
-    )
-    never = result.not_convened()
-    median = result.median_day()
-    median_text = (
-        f"{s.date_of(median).isoformat()} (day {median:g})"
-        if median is not None
-        else "not reached: fewer than half the runs convene by the horizon"
+        ["deadline", "date", "stage", "P(by date)", "95% interval", "runs"], rows, right={3, 4, 5}
     )
     precision = (
         f"; runs added until every half-width <= {result.precision:g}"
         if result.precision is not None
         else ""
     )
+    origin = f"forecast as of {s.as_of.isoformat()}, " if s.as_of_day > 0 else ""
     lines = [
-        s.title,
-        f"{result.runs} runs, seed {result.seed}, {result.backend}, "
+        one_line(s.title),
+        f"{result.runs} runs, seed {result.seed}, {origin}{result.backend}, "
         f"{result.wall_time:.1f} s{precision}",
         "",
         table,
+    ]
+    if notes:
+        lines += ["", *notes]
+    if several:
+        outcomes = [o for o in estimates[0].outcomes] if estimates else []
+        header = ["deadline", *(_label(o.label, 18) for o in outcomes)]
+        matrix = [
+            [_label(e.deadline.label), *(_pct(o.proportion.estimate) for o in e.outcomes)]
+            for e in estimates
+        ]
+        lines += [
+            "",
+            "Every stage and ending by each deadline (share of runs):",
+            format_table(header, matrix, right=set(range(1, len(header)))),
+        ]
+    reached, still_open = result.by_horizon()
+    last = len(s.stages) - 1
+    at_horizon = [
+        f"{one_line(o.label)} {_pct(o.proportion.estimate)} "
+        f"({_pct(o.proportion.low)} – {_pct(o.proportion.high)})"
+        for k, o in enumerate(reached)
+        if k == last or o.kind == "ending"
+    ]
+    at_horizon.append(f"still open {_pct(still_open.estimate)}")
+    medians = []
+    for k, stage in enumerate(s.stages):
+        median = result.median_day(k)
+        medians.append(
+            f"{one_line(stage.label)} {_day_date(result, median)}"
+            if median is not None
+            else f"{one_line(stage.label)}: fewer than half the runs by the horizon"
+        )
+    lines += [
         "",
-        f"Not convened by the horizon ({s.horizon.isoformat()}): {_pct(never.estimate)} "
-        f"({_pct(never.low)} – {_pct(never.high)})",
-        f"Median convening date (Kaplan–Meier): {median_text}",
-        f"Widest 95% interval half-width: {100 * result.max_half_width():.2f} points",
+        f"By the horizon ({s.horizon.isoformat()}): " + "; ".join(at_horizon),
+        "Median date (Kaplan–Meier): " + "; ".join(medians),
+        f"Widest 95% interval half-width: {100 * result.max_half_width(names):.2f} points",
     ]
     return "\n".join(lines) + "\n"
 
 
 def comparison_table(comparison: Comparison) -> str:
-    """Both probabilities, the paired difference, McNemar's p and the width ratio per deadline."""
+    """Both probabilities, the paired difference, McNemar's p and the width ratio per deadline.
+
+    Each deadline is compared on its own stage; the JSON output has every stage and
+    ending.
+    """
     base = comparison.base.scenario
     alt = comparison.alt.scenario
     rows = []
@@ -85,8 +140,9 @@ def comparison_table(comparison: Comparison) -> str:
         x = d.difference
         rows.append(
             [
-                d.deadline.label,
+                _label(d.deadline.label),
                 d.deadline.date.isoformat(),
+                _label(d.outcomes[d.stage].label, 22),
                 _pct(x.p_a),
                 _pct(x.p_b),
                 f"{100 * x.difference:+.1f}",
@@ -99,6 +155,7 @@ def comparison_table(comparison: Comparison) -> str:
         [
             "deadline",
             "date",
+            "stage",
             "base",
             "alt",
             "diff (pts)",
@@ -107,11 +164,11 @@ def comparison_table(comparison: Comparison) -> str:
             "width ratio",
         ],
         rows,
-        right={2, 3, 4, 5, 6, 7},
+        right={3, 4, 5, 6, 7, 8},
     )
     lines = [
-        f"base: {base.name} — {base.title}",
-        f"alt:  {alt.name} — {alt.title}",
+        f"base: {base.name} — {one_line(base.title)}",
+        f"alt:  {alt.name} — {one_line(alt.title)}",
         f"{comparison.base.runs} paired runs, seed {comparison.base.seed} "
         "(run i of each shares its seed; each actor has its own random stream)",
         "",

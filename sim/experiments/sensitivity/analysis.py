@@ -32,6 +32,7 @@ from sim.experiments.points import (
     base_scenario,
     check_count,
     normalise_params,
+    outcome_ids,
     point_scenarios,
     provenance,
     run_points,
@@ -39,7 +40,7 @@ from sim.experiments.points import (
 from sim.experiments.scheduler import ProgressCallback
 from sim.experiments.sensitivity.sobol import SobolIndices, saltelli_points, sobol
 from sim.experiments.store import PointStore, StoreError
-from sim.experiments.tasks import TaskFunction, simulate_convened
+from sim.experiments.tasks import TaskFunction, simulate_ends
 from sim.files import atomic_write_json, atomic_write_text
 from sim.scenario import Scenario
 
@@ -75,16 +76,21 @@ def _unique_columns(
     return points, where
 
 
+def output_names(scenario: Scenario) -> list[tuple[str, str]]:
+    """``(deadline, outcome)`` of every output: each deadline's stages, then its endings."""
+    return [(d.id, o) for d in scenario.deadlines for o in outcome_ids(scenario)]
+
+
 @dataclass(frozen=True, init=False)
 class Sensitivity:
-    """A Sobol' sensitivity analysis of P(convened by every deadline) at once.
+    """A Sobol' sensitivity analysis of P(each stage, and each ending, by every deadline) at once.
 
     The model is evaluated at the columns of
     :func:`~sim.experiments.sensitivity.saltelli_points` (``samples * (d + 2)`` columns;
     equal columns, which integer ranges can give, are run once); every evaluation is ``runs``
-    replications with the same seeds (common random numbers) and yields P(convened by each
-    deadline). The indices come from :func:`~sim.experiments.sensitivity.sobol` with bootstrap
-    intervals.
+    replications with the same seeds (common random numbers) and yields, by each deadline,
+    P(each stage reached) and P(each ending): outputs named ``DEADLINE/OUTCOME``. The
+    indices come from :func:`~sim.experiments.sensitivity.sobol` with bootstrap intervals.
 
     Parameters
     ----------
@@ -203,7 +209,7 @@ class Sensitivity:
         *,
         store: PointStore | None = None,
         on_progress: ProgressCallback | None = None,
-        task: TaskFunction = simulate_convened,
+        task: TaskFunction = simulate_ends,
         plan: Plan | None = None,
     ) -> SensitivityResult:
         """Validate every point, run those not in ``store``, then estimate the indices.
@@ -222,6 +228,7 @@ class Sensitivity:
         if store is not None and store.identity != self.identity(base):
             raise StoreError(f"{store.path}: the results log belongs to another experiment")
         ids = [d.id for d in base.deadlines]
+        outputs = output_names(base)
         records, label, resumed = run_points(
             plan.scenarios,
             points,
@@ -234,9 +241,10 @@ class Sensitivity:
             task,
         )
         probability = np.array(
-            [[records[i].convened[d] / self.runs for d in ids] for i in range(len(points))],
+            [[records[i].counts[d][o] / self.runs for d, o in outputs] for i in range(len(points))],
             dtype=np.float64,
-        ).reshape(len(points), len(ids))
+        ).reshape(len(points), len(outputs))
+        names = [f"{d}/{o}" for d, o in outputs]
         _, where = _unique_columns(self.params, self.matrix())
 
         def lookup(x: FloatArray) -> FloatArray:
@@ -245,11 +253,11 @@ class Sensitivity:
             return result
 
         indices = sobol(
-            lookup, self.params, ids, self.samples, self.seed, n_resamples=self.n_resamples
+            lookup, self.params, names, self.samples, self.seed, n_resamples=self.n_resamples
         )
         values = probability[where]
         notes = list(indices.warnings)
-        for j, deadline in enumerate(ids):
+        for j, deadline in enumerate(names):
             variance = float(np.var(values[:, j]))
             noise = float(np.mean(values[:, j] * (1 - values[:, j]))) / self.runs
             if variance > 0 and noise / variance >= 1.0:
@@ -278,7 +286,7 @@ class Sensitivity:
 
 @dataclass(frozen=True)
 class SensitivityResult:
-    """Sobol' indices of P(convened by each deadline), with notes on their reliability.
+    """Sobol' indices of P(each stage and ending by each deadline), with notes on their reliability.
 
     Parameters
     ----------
@@ -287,7 +295,7 @@ class SensitivityResult:
     scenario : Scenario
         The base scenario.
     indices : SobolIndices
-        One output per deadline (by id), one column per parameter.
+        One output per deadline and outcome (``DEADLINE/OUTCOME``), one column per parameter.
     notes : tuple of str
         One line each: small samples, wide intervals, Monte Carlo noise (see
         :mod:`sim.experiments.sensitivity`).
@@ -312,6 +320,7 @@ class SensitivityResult:
 
     COLUMNS = (
         "deadline",
+        "outcome",
         "param",
         "first",
         "first_low",
@@ -322,14 +331,19 @@ class SensitivityResult:
     )
 
     def records(self) -> list[dict[str, Any]]:
-        """Return one row per (deadline, parameter), keyed by :attr:`COLUMNS`."""
+        """Return one row per (deadline, outcome, parameter), keyed by :attr:`COLUMNS`.
+
+        The outcomes are every stage and ending of the scenario, by the deadline.
+        """
         ix = self.indices
         rows = []
         for i, output in enumerate(ix.outputs):
+            deadline, _, outcome = output.partition("/")
             for j, param in enumerate(ix.params):
                 rows.append(
                     {
-                        "deadline": output,
+                        "deadline": deadline,
+                        "outcome": outcome,
                         "param": param,
                         "first": float(ix.first_order[i, j]),
                         "first_low": float(ix.first_low[i, j]),
@@ -374,8 +388,16 @@ class SensitivityResult:
             "interval": "95% bootstrap (BCa)",
             "common_random_numbers": True,
             "evaluations": self.evaluations,
+            "stages": [{"name": st.id, "label": st.label} for st in self.scenario.stages],
+            "endings": [{"name": e.id, "label": e.label} for e in self.scenario.endings],
             "deadlines": [
-                {"name": d.id, "label": d.label, "date": d.date.isoformat(), "day": d.day}
+                {
+                    "name": d.id,
+                    "label": d.label,
+                    "date": d.date.isoformat(),
+                    "day": d.day,
+                    "stage": d.stage,
+                }
                 for d in self.scenario.deadlines
             ],
             "notes": list(self.notes),

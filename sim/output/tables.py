@@ -111,12 +111,12 @@ def deadline_table(result: MonteCarloResult, names: Sequence[str] | None = None)
     ]
     at_horizon.append(f"still open {_pct(still_open.estimate)}")
     medians = []
-    for k, stage in enumerate(s.stages):
+    for k, spec in enumerate(s.stages):
         median = result.median_day(k)
         medians.append(
-            f"{one_line(stage.label)} {_day_date(result, median)}"
+            f"{one_line(spec.label)} {_day_date(result, median)}"
             if median is not None
-            else f"{one_line(stage.label)}: fewer than half the runs by the horizon"
+            else f"{one_line(spec.label)}: fewer than half the runs by the horizon"
         )
     lines += [
         "",

@@ -17,7 +17,16 @@ from collections.abc import Sequence
 from sim.cli.play.comparison import Comparison
 from sim.cli.play.recording import Choice
 from sim.cli.play.screens import deadline_name
-from sim.cli.play.text import RULE, capitalized, percent, plural_s, short_name, simulated, wrap
+from sim.cli.play.text import (
+    RULE,
+    capitalized,
+    percent,
+    plural_s,
+    possessive,
+    short_name,
+    simulated,
+    wrap,
+)
 from sim.cli.play.turns import By
 from sim.engine import RunResult
 from sim.output.narrative import Names, format_date
@@ -104,7 +113,7 @@ def decision_lines(scenario: Scenario, actor: str, choices: Sequence[Choice]) ->
             wrap(f"Your {plural_s(len(yours), 'decision')} as {short}: {made(yours)}.", "", "  ")
         )
     else:
-        lines.extend(wrap(f"You made none of {short}'s decisions yourself."))
+        lines.extend(wrap(f"You made none of {possessive(short)} decisions yourself."))
     stood = by[By.STANDS]
     if stood:
         lines.extend(

@@ -34,6 +34,7 @@ from sim.cli.play.text import (
     join,
     percent,
     plural_s,
+    possessive,
     short_name,
     shorten,
     simulated,
@@ -109,6 +110,7 @@ class Screens:
         self.actor = actor
         self.name = scenario.actor(actor).name
         self.short = short_name(self.name)
+        self.plural = scenario.actor(actor).plural
         self.options = tuple(options)
         self._added = added_events(scenario)
         self._names = Names(scenario)
@@ -121,11 +123,13 @@ class Screens:
         """What the player reads before the first turn (at most a screen)."""
         s = self.scenario
         if turns is None:
-            rhythm = f"You take every one of {self.short}'s decisions."
+            rhythm = f"You take every one of {possessive(self.short)} decisions."
         else:
             rhythm = (
                 f"You get about {turns} turns, spread over the game. Between two turns "
-                f"{self.short} still decides at its own pace, and your last choice stands: "
+                f"{self.short} still "
+                + render("{decides|decide} at {its|their}", plural=self.plural)
+                + " own pace, and your last choice stands: "
                 "it is done again at each of those decisions (or passed, once it is no "
                 "longer open)."
             )
@@ -204,7 +208,10 @@ class Screens:
         rule = f"=={title}{'=' * (WIDTH - 2 - len(title))}" if title else RULE
         day = int(decision.time)
         date = format_date(self.scenario.date_of(decision.time))
-        return [rule, shorten(f"{date} (day {day}) — turn {turn.number} as {self.short}", WIDTH)]
+        line = f"{date} (day {day}) — turn {turn.number} as {self.short}"
+        if len(line) > WIDTH:  # a long name: the date and the turn matter more
+            line = f"{date} (day {day}) — your turn {turn.number}"
+        return [rule, line]
 
     def _main(self, decision: Decision, turn: Turn, room: int) -> list[str]:
         """The main view, made more compact until it fits in ``room`` lines."""
@@ -249,7 +256,8 @@ class Screens:
         if turn.next_day is None:
             lines.append("Your options:")
         elif turn.next_day < 0:
-            lines.extend(wrap(f"Your options (your next turn is {self.short}'s next decision):"))
+            whose = possessive(self.short)
+            lines.extend(wrap(f"Your options (your next turn is {whose} next decision):"))
         else:
             until = format_date(s.date_of(turn.next_day))
             lines.extend(
@@ -352,8 +360,8 @@ class Screens:
                 text = f"{title} — {share(decision.weights[option.move])}"
                 lines.extend(_cut(wrap(text, prefix, " " * len(prefix)), 2))
                 if effect_lines:
-                    effects = wrap(self.effects(decision, option.move), "       ", "       ")
-                    lines.extend(_cut(effects, effect_lines))
+                    effects = self.effects(decision, option.move)
+                    lines.extend(_fit_parts(effects.split("; "), effect_lines, "       "))
             if len(lines) <= room:
                 break
         return lines
@@ -370,7 +378,7 @@ class Screens:
             (
                 "effects",
                 "what an option does at once if taken now (o). Others may react, and some "
-                f"of {self.short}'s own reactions are automatic.",
+                f"of {possessive(self.short)} own reactions are automatic.",
             ),
             ("model", f"how often {simulated(self.short)} would pick that option now (o)."),
             ("[record]", "an event of the historical record, on its date (h)."),
@@ -577,12 +585,24 @@ def _why_not(decision: Decision, move: int) -> str:
 
 
 def _cut(lines: list[str], most: int) -> list[str]:
-    """At most ``most`` lines, the last one marked cut."""
+    """At most ``most`` lines, the last one marked cut (at a word, keeping its indent)."""
     if len(lines) <= most:
         return lines
     kept = lines[:most]
-    kept[-1] = shorten(kept[-1] + " ...", WIDTH) if len(kept[-1]) + 4 > WIDTH else kept[-1] + " ..."
+    last = kept[-1]
+    indent = last[: len(last) - len(last.lstrip())]
+    kept[-1] = indent + shorten(last.lstrip() + " ...", WIDTH - len(indent))
     return kept
+
+
+def _fit_parts(parts: Sequence[str], most: int, indent: str) -> list[str]:
+    """``parts`` joined by "; " in at most ``most`` lines: the last parts left out if need be."""
+    for keep in range(len(parts), 0, -1):
+        more = "; ..." if keep < len(parts) else ""
+        lines = wrap("; ".join(parts[:keep]) + more, indent, indent)
+        if len(lines) <= most:
+            return lines
+    return _cut(wrap(parts[0], indent, indent), most)
 
 
 def _change(what: str, before: float, after: float) -> str:

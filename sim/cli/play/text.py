@@ -21,6 +21,7 @@ __all__ = [
     "join",
     "percent",
     "plural_s",
+    "possessive",
     "short_name",
     "shorten",
     "simulated",
@@ -33,7 +34,7 @@ WIDTH = 78
 #: Lines a screen may take, the prompt included: a 30-line terminal shows it whole.
 MAX_LINES = 30
 #: Longest actor name used in a sentence before it is shortened.
-SHORT_NAME_LIMIT = 32
+SHORT_NAME_LIMIT = 48
 #: The line that opens every screen.
 RULE = "=" * WIDTH
 
@@ -101,6 +102,11 @@ def simulated(name: str) -> str:
     """``the simulated United States`` for ``the United States``, ``the simulated Russia``."""
     bare = name[4:] if name[:4].lower() == "the " else name
     return f"the simulated {bare}"
+
+
+def possessive(name: str) -> str:
+    """``Russia's``, ``the rebels'``, ``the United States'``."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def join(items: Sequence[str]) -> str:

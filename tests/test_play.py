@@ -92,7 +92,7 @@ def session(
 def end_of(text: str) -> str:
     """The end summary, without the line that says where the recording went."""
     tail = text[text.index("The end.") :]
-    return "\n".join(line for line in tail.splitlines() if "saved in" not in line)
+    return re.sub(r"Your choices and the seed are saved in\s.*?--replay\.\n", "", tail, flags=re.S)
 
 
 def mine(s: PlaySession) -> list[str]:
@@ -768,3 +768,78 @@ if __name__ == "__main__":
         old.unlink()
     for file_name, arguments, piped in TRANSCRIPTS:
         (PINNED / file_name).write_text(transcript(arguments, piped), encoding="utf-8")
+
+
+# -- at a terminal ---------------------------------------------------------------------------
+
+
+def test_a_replay_at_a_terminal_steps_a_turn_at_a_time(game: Scenario) -> None:
+    played_session, result, _ = session(game, "1\nm\n2\n0\n", turns=DEFAULT_TURNS)
+    recording = played_session.recording(SEED, result)
+    out = io.StringIO()
+    stepping = PlaySession(
+        game,
+        "russia",
+        input=io.StringIO("\n\nh\no\n\nq\n"),  # start; turn 1; turn 2 (h, o); turn 3: q
+        output=out,
+        replay=recording,
+        pause=True,
+        step=True,
+    )
+    again = stepping.play(SEED)
+    text = out.getvalue()
+    assert again.trace == result.trace
+    assert "Press Enter to start." in text
+    assert text.count("The recorded choice: ") == 5  # turn 1, turn 2 three times, turn 3
+    assert "The recorded choice: 1 (meet_us)." in text
+    assert "The recorded choice: 1 (meet_us), made by the model." in text
+    assert "== What happened ==" in text
+    assert "== Odds and effects ==" in text
+    assert text.endswith("Skipping to the end of the game.\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_at_a_terminal_the_introduction_waits_and_a_replay_steps(recording: Path) -> None:
+    """``negsim play`` on a pseudo-terminal: Enter starts, and a replay waits at each turn."""
+    import pty
+    import select
+
+    def run_on_terminal(args: list[str], keys: list[bytes]) -> str:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", *args],
+            stdin=follower,
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        os.close(follower)
+        seen = b""
+        pending = list(keys)
+        try:
+            while True:
+                ready, _, _ = select.select([leader], [], [], 30)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # the command ended and closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+                if pending and seen.rstrip().endswith((b"start.", b">", b"key):")):
+                    os.write(leader, pending.pop(0))
+        finally:
+            proc.wait(timeout=60)
+            os.close(leader)
+        return seen.decode("utf-8", "replace").replace("\r\n", "\n")
+
+    shown = run_on_terminal(
+        ["play", GAME, "--replay", str(recording), "--runs", "5", "--quiet"],
+        [b"\n", b"\n", b"q\n"],
+    )
+    assert "Press Enter to start." in shown
+    assert shown.count("The recorded choice: ") == 2  # turn 1, then turn 2: q
+    assert "Skipping to the end of the game." in shown
+    assert "The end." in shown

@@ -124,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.cli.play.options import find_actor
     from sim.cli.play.recording import Recording, RecordingError, read_recording, write_recording
     from sim.cli.play.session import PlaySession
+    from sim.cli.play.text import wrap
     from sim.experiments.executors import ExecutorSpec
     from sim.experiments.montecarlo import Interrupted, run_monte_carlo
 
@@ -190,15 +191,16 @@ def run(args: argparse.Namespace) -> int:
             write_recording(args.record, recording, scenario)
         except OSError as exc:
             raise UsageError(f"--record {args.record}: cannot write it ({exc.strerror})") from None
-        out.write(
-            f"Your choices and the seed are saved in {args.record}; replay them with --replay.\n"
-        )
+        saved = f"Your choices and the seed are saved in {args.record}; replay them with --replay."
+        out.write("\n".join(wrap(saved)) + "\n")
     if replay is not None and replay.convened_day != result.convened_day:
-        out.write(
+        note = (
             f"Note: this replay ended differently from the recording (made with negsim "
-            f"{replay.version}); the model may have changed since.\n"
+            f"{replay.version}); the model may have changed since."
         )
-    out.write(f"\nSimulating {args.runs} runs with {session.short} left to the model...\n")
+        out.write("\n".join(wrap(note)) + "\n")
+    simulating = f"Simulating {args.runs} runs with {session.short} left to the model..."
+    out.write("\n" + "\n".join(wrap(simulating)) + "\n")
     out.flush()
     with Progress(progress_enabled(args.quiet)) as bar:
         try:

@@ -300,9 +300,8 @@ class Screens:
         lines = self.header(decision, turn, View.HISTORY)
         first = turn.readiness is None
         heading = "So far:" if first else "Since your last turn:"
-        options = wrap(
-            "Options: " + " · ".join(["0 pass", *(f"{o.number} {o.move_id}" for o in self.options)])
-        )
+        listed = " · ".join(["0 pass", *(f"{o.number} {o.move_id}" for o in self.options)])
+        options = wrap(f"Options: {listed}", "", "         ")
         shown = [r for r in turn.since if newsworthy(r)]
         blocks = [wrap(timeline_line(r, self._told, self._added), "  ", "      ") for r in shown]
         # Pages from the latest event backward: each takes what fits.

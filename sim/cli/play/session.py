@@ -119,6 +119,7 @@ class PlaySession:
         self._echo = echo
         self._pause = pause
         self._step = step and replay is not None
+        self._skip = False  # "q" while stepping through a replay: no more screens
         self._max_tries = max_tries
         self._schedule: Schedule | None = None  # set at the first decision, from its model
         self._taken = 0  # turns taken
@@ -150,9 +151,8 @@ class PlaySession:
             ``i`` of ``negsim run --seed S``).
         """
         model = compile_scenario(self.scenario)
-        intro = self.screens.intro(seed, self.turns, pause=self._pause and self._replay is None)
-        self._write(intro)
-        if self._pause and self._replay is None:
+        self._write(self.screens.intro(seed, self.turns, pause=self._pause))
+        if self._pause:
             self._wait()
         result = simulate(model, seed, run, trace=True, players={self.actor: self})
         if self._notes:
@@ -307,8 +307,10 @@ class PlaySession:
             turn = self._begin_turn(decision)
             said = f"{option.number} ({option.move_id})" if option else "0 (pass)"
             whose = " by the model" if by is By.MODEL else ""
-            line = f"Turn {turn.number}: {said}, chosen{whose} (replayed)."
-            if not self._step:
+            line = f"The recorded choice: {said}{', made' + whose if whose else ''}."
+            if self._skip:
+                pass
+            elif not self._step:
                 prompt = f"Your choice: {said} (replayed{'; the model' if whose else ''})"
                 self._write(
                     self.screens.view(View.MAIN, decision, turn, prompt=prompt, keys=[]) + "\n"
@@ -335,7 +337,8 @@ class PlaySession:
             if key == "":
                 return
             if key in _QUIT:
-                self._step = False
+                self._step, self._skip = False, True
+                self._write("Skipping to the end of the game.\n")
                 return
             if key in _VIEWS:
                 page = page + 1 if view is View.HISTORY and _VIEWS[key] is View.HISTORY else 0

@@ -204,3 +204,24 @@ def test_tricky_names_in_the_players_sentences(tmp_path: Path) -> None:
     assert "Qatar, Saudi Arabia and the United Arab Emirates cool toward the talks" in " ".join(
         iran.split()
     )
+
+
+def test_the_length_benchmark_runs() -> None:
+    """benchmarks/play_length.py measures what docs/TEACHING.md quotes; it must keep running."""
+    import importlib.util
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "play_length.py"
+    spec = importlib.util.spec_from_file_location("play_length", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["play_length"] = module
+    spec.loader.exec_module(module)
+    rows = module.turn_table(2, "06_play")
+    russia = next(r for r in rows if r["actor"] == "russia")
+    assert russia["default_seed3"] == DEFAULT_TURNS
+    assert russia["all_seed3"] > DEFAULT_TURNS
+    timing = module.screen_time(runs=5)
+    assert timing["screens"] > DEFAULT_TURNS
+    assert timing["per_screen_s"] > 0

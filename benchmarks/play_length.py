@@ -31,6 +31,7 @@ import io
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sim.cli import main
@@ -54,7 +55,19 @@ def turns_taken(file: Path, actor: str, turns: int | None, seed: int) -> int:
     return sum(c.by.turn for c in session.choices)
 
 
-def turn_table(seeds: int, only: str | None) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class Row:
+    """One actor of one exercise: (fewest, median, most) turns over the seeds, and seed 3's."""
+
+    exercise: str
+    actor: str
+    default: tuple[int, float, int]
+    default_seed3: int
+    every: tuple[int, float, int]
+    every_seed3: int
+
+
+def turn_table(seeds: int, only: str | None) -> list[Row]:
     """Per exercise and actor: turns with the default and with every decision a turn."""
     rows = []
     for file in sorted((ROOT / "scenarios" / "exercises").glob("*.toml")):
@@ -62,12 +75,13 @@ def turn_table(seeds: int, only: str | None) -> list[dict[str, object]]:
             continue
         scenario = load_scenario(str(file))
         for actor in scenario.actors:
-            row: dict[str, object] = {"exercise": file.stem, "actor": actor.id}
-            for label, turns in (("default", DEFAULT_TURNS), ("all", None)):
+            spreads = []
+            for turns in (DEFAULT_TURNS, None):
                 counts = [turns_taken(file, actor.id, turns, s) for s in range(seeds)]
-                row[label] = (min(counts), statistics.median(counts), max(counts))
-                row[f"{label}_seed3"] = turns_taken(file, actor.id, turns, 3)
-            rows.append(row)
+                spread = (min(counts), float(statistics.median(counts)), max(counts))
+                spreads.append((spread, turns_taken(file, actor.id, turns, 3)))
+            (default, default3), (every, every3) = spreads
+            rows.append(Row(file.stem, actor.id, default, default3, every, every3))
     return rows
 
 
@@ -119,13 +133,13 @@ def main_(argv: list[str] | None = None) -> None:
     )
     for row in turn_table(args.seeds, args.exercise):
         cells = []
-        for label in ("default", "all"):
-            low, median, high = row[label]  # type: ignore[misc]
+        for (low, median, high), seed3 in (
+            (row.default, row.default_seed3),
+            (row.every, row.every_seed3),
+        ):
             minutes = (median * per_turn + timing["comparison_s"]) / 60
-            cells.append(
-                f"{f'{low}/{median:g}/{high}':>14}{row[f'{label}_seed3']:>7}{minutes:>8.1f}"
-            )
-        print(f"{row['exercise']:<22}{row['actor']:<19}{''.join(cells)}")
+            cells.append(f"{f'{low}/{median:g}/{high}':>14}{seed3:>7}{minutes:>8.1f}")
+        print(f"{row.exercise:<22}{row.actor:<19}{''.join(cells)}")
 
 
 if __name__ == "__main__":

@@ -219,9 +219,9 @@ def test_the_length_benchmark_runs() -> None:
     sys.modules["play_length"] = module
     spec.loader.exec_module(module)
     rows = module.turn_table(2, "06_play")
-    russia = next(r for r in rows if r["actor"] == "russia")
-    assert russia["default_seed3"] == DEFAULT_TURNS
-    assert russia["all_seed3"] > DEFAULT_TURNS
+    russia = next(r for r in rows if r.actor == "russia")
+    assert russia.default_seed3 == DEFAULT_TURNS
+    assert russia.every_seed3 > DEFAULT_TURNS
     timing = module.screen_time(runs=5)
     assert timing["screens"] > DEFAULT_TURNS
     assert timing["per_screen_s"] > 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import START, tiny_dict
 
 from sim.cli import main
 from sim.cli.play.answers import MAX_ANSWER, Answer, AnswerReader, Ended
@@ -37,7 +38,7 @@ from sim.engine import Decision, RunResult, compile_scenario, simulate
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo, simulate_runs
 from sim.model.actions import KINDS, success_chance
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, scenario_from_dict
 
 SEED = 3
 GAME = "exercises/06_play.toml"
@@ -843,3 +844,59 @@ def test_at_a_terminal_the_introduction_waits_and_a_replay_steps(recording: Path
     assert shown.count("The recorded choice: ") == 2  # turn 1, then turn 2: q
     assert "Skipping to the end of the game." in shown
     assert "The end." in shown
+
+
+# -- endings and deadlines that move ---------------------------------------------------------
+
+
+def _cliff_edge() -> Scenario:
+    """A tiny negotiation with a walk-out, a no-deal deadline and a move that extends it."""
+    doc = tiny_dict(
+        {
+            "title": "A cliff edge",
+            "endings": {
+                "walk": {"label": "a walk-out"},
+                "no_deal": {"label": "a no-deal exit"},
+            },
+            "deadlines": {"soon": {"label": "exit day", "default_ending": "no_deal"}},
+            "actors": {
+                "alpha": {
+                    "name": "the Alpha States",
+                    "plural": True,
+                    "actions": {
+                        "leave": {"kind": "walk_out", "ending": "walk", "weight": 1.0},
+                        "extend": {
+                            "kind": "extend_deadline",
+                            "deadline": "soon",
+                            "extension_days": 20,
+                            "weight": 1.0,
+                        },
+                    },
+                }
+            },
+        }
+    )
+    assert doc["start"] == START
+    return scenario_from_dict(doc, source="<cliff>")
+
+
+def test_the_end_says_an_ending_and_a_deadline_moved() -> None:
+    cliff = _cliff_edge()
+    extend = next(o.number for o in options_of(cliff, "alpha") if o.move_id == "extend")
+    leave = next(o.number for o in options_of(cliff, "alpha") if o.move_id == "leave")
+
+    s, result, out = session(cliff, f"{extend}\n" + "0\n" * 50, "alpha", turns=None)
+    text = " ".join(outcome_text(result, cliff, "alpha", s.choices).split())
+    assert result.ending == 1  # no_deal
+    assert "The negotiation ended: a no-deal exit, on " in text
+    assert "exit day (20 February 2013): missed, moved from 31 January 2013" in text
+    # The screens show the deadline where it stands now.
+    assert "Next deadline: exit day (20 February 2013), in 9 days, moved from 31 January 2013." in (
+        " ".join(out.split())
+    )
+
+    s, result, _ = session(cliff, f"{leave}\n", "alpha", turns=None)
+    text = " ".join(outcome_text(result, cliff, "alpha", s.choices).split())
+    assert "The negotiation ended: a walk-out, on " in text
+    assert "exit day (31 January 2013): missed" in text
+    assert "Your 1 decision as the Alpha States: leave x1." in text

@@ -341,8 +341,9 @@ class Screens:
         head = self.header(decision, turn, View.ODDS)
         head.extend(
             wrap(
-                f"Readiness {decision.state.readiness:.2f}. model: how often "
-                f"{simulated(self.short)} would pick an option now; then what it does at once."
+                f'Readiness {decision.state.readiness:.2f}. "model": how often '
+                f"{simulated(self.short)} would pick an option now; below it, what the option "
+                "does at once."
             )
         )
         lines: list[str] = []

@@ -346,24 +346,30 @@ class Screens:
                 "does at once."
             )
         )
-        lines: list[str] = []
-        for effect_lines in (3, 2, 1, 0):
-            lines = [*head, f"  0. Pass — {share(decision.pass_weight)}"]
-            for option in self.options:
-                move = decision.moves[option.move]
-                title = self.title(move)
-                prefix = f"  {option.number}. "
-                if not decision.available[option.move]:
-                    text = f"{title} — {_why_not(decision, option.move)}"
-                    lines.extend(_cut(wrap(text, prefix, " " * len(prefix)), 2))
-                    continue
-                text = f"{title} — {share(decision.weights[option.move])}"
-                lines.extend(_cut(wrap(text, prefix, " " * len(prefix)), 2))
-                if effect_lines:
-                    effects = self.effects(decision, option.move)
-                    lines.extend(_fit_parts(effects.split("; "), effect_lines, "       "))
-            if len(lines) <= room:
-                break
+        # Each option: its title with the model's share, then its effects; the longest
+        # effects give up a line first until the screen fits (the title lines stay).
+        titles: list[list[str]] = []
+        effects: list[list[str]] = []
+        for option in self.options:
+            move = decision.moves[option.move]
+            prefix = f"  {option.number}. "
+            if not decision.available[option.move]:
+                text = f"{self.title(move)} — {_why_not(decision, option.move)}"
+                titles.append(_cut(wrap(text, prefix, " " * len(prefix)), 2))
+                effects.append([])
+                continue
+            text = f"{self.title(move)} — {share(decision.weights[option.move])}"
+            titles.append(_cut(wrap(text, prefix, " " * len(prefix)), 2))
+            effects.append(self.effects(decision, option.move).split("; "))
+        budget = [min(3, len(_fit_parts(parts, 99, _EFFECT_INDENT))) for parts in effects]
+        fixed = len(head) + 1 + sum(len(t) for t in titles)
+        while fixed + sum(budget) > room and any(budget):
+            budget[budget.index(max(budget))] -= 1
+        lines = [*head, f"  0. Pass — {share(decision.pass_weight)}"]
+        for title, parts, most in zip(titles, effects, budget, strict=True):
+            lines.extend(title)
+            if parts and most:
+                lines.extend(_fit_parts(parts, most, _EFFECT_INDENT))
         return lines
 
     def _help(self, decision: Decision, turn: Turn) -> list[str]:
@@ -458,7 +464,7 @@ class Screens:
                 f"(1 - contention {state.contention(g):.2f}))"
             )
         return (
-            f"{percent(chance)} chance it works{how}; if it does: "
+            f"{percent(chance)} chance it works{how}; if it does (settled): "
             f"{self._changes(state, success, action, context)}; if not: "
             f"{self._changes(state, failure, action, context)}"
         )
@@ -467,7 +473,7 @@ class Screens:
         """What an action changes from ``state`` to ``after``, in words."""
         parts = []
         settled = after.resolved & ~state.resolved
-        if settled:
+        if settled and settled != action.gates:  # an attempt's own gates go without saying
             labels = [self.scenario.gates[g].label for g in range(len(self.scenario.gates))]
             parts.append(
                 "settled: " + join([labels[g] for g in range(len(labels)) if settled >> g & 1])
@@ -479,7 +485,7 @@ class Screens:
                 parts.append(_change("contention", state.contention(g), after.contention(g)))
         if abs(after.balance - state.balance) >= 0.005:
             parts.append("the military balance tips toward your side")
-        if abs(after.violence - state.violence) >= 0.005:
+        if round(after.violence, 2) != round(state.violence, 2):
             parts.append(_change("violence", state.violence, after.violence))
         if after.target_day != state.target_day:
             target = format_date(self.scenario.date_of(after.target_day))
@@ -495,10 +501,12 @@ class Screens:
             me = action.actor
             before_rapport = context.rapport_of(state, me, other)
             after_rapport = context.rapport_of(after, me, other)
-            if abs(after_rapport - before_rapport) >= 0.005:
+            if round(after_rapport, 2) != round(before_rapport, 2):
                 parts.append(_change(f"rapport with {name}", before_rapport, after_rapport))
         return "; ".join(parts)
 
+
+_EFFECT_INDENT = " " * 7
 
 _KEYS_HELP = [
     "  a number   that option (0 passes); a move's id works too",
@@ -597,6 +605,8 @@ def _cut(lines: list[str], most: int) -> list[str]:
 
 def _fit_parts(parts: Sequence[str], most: int, indent: str) -> list[str]:
     """``parts`` joined by "; " in at most ``most`` lines: the last parts left out if need be."""
+    if not parts or most <= 0:
+        return []
     for keep in range(len(parts), 0, -1):
         more = "; ..." if keep < len(parts) else ""
         lines = wrap("; ".join(parts[:keep]) + more, indent, indent)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -105,9 +107,8 @@ def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 10
     """
     file = Path(path)
     try:
-        if file.stat().st_size > max_bytes:
-            raise JsonFileError(f"{file}: too large ({file.stat().st_size} bytes)")
-        text = file.read_text(encoding="utf-8")
+        data = _read_regular_file(file, max_bytes)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise JsonFileError(f"{file}: no such file") from None
     except IsADirectoryError:
@@ -127,6 +128,28 @@ def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 10
         raise JsonFileError(f"{file}: holds a number with too many digits to read") from None
     except RecursionError:
         raise JsonFileError(f"{file}: nested too deeply") from None
+
+
+def _read_regular_file(file: Path, max_bytes: int) -> bytes:
+    """The bytes of ``file``, which must be a regular file of at most ``max_bytes``.
+
+    Opened without blocking and checked once open (``fstat``), so that a FIFO
+    with no writer, a device (a link to ``/dev/zero``) or a file that grows
+    while it is read is refused rather than waited on or read forever.
+    """
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise JsonFileError(f"{file}: not a regular file (a pipe, a device or a socket)")
+        if info.st_size > max_bytes:
+            raise JsonFileError(f"{file}: too large ({info.st_size} bytes; at most {max_bytes})")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise JsonFileError(f"{file}: too large (over {max_bytes} bytes)")
+    return data
 
 
 def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -1,5 +1,5 @@
 """``negsim play`` (:mod:`sim.cli.play`): a student plays one actor; sessions are piped, recorded
-and replayed."""
+and replayed; turns, the end screen, hostile input."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -14,11 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import START, tiny_dict
 
 from sim.cli import main
+from sim.cli.play.answers import MAX_ANSWER, Answer, AnswerReader, Ended
 from sim.cli.play.comparison import compare
+from sim.cli.play.ending import comparison_text, outcome_text
 from sim.cli.play.options import find_actor, options_of
 from sim.cli.play.recording import (
+    MAX_RECORDING_BYTES,
     PASS_CHOICE,
     RECORDING_FORMAT,
     Recording,
@@ -26,20 +31,27 @@ from sim.cli.play.recording import (
     read_recording,
     write_recording,
 )
-from sim.cli.play.screens import Screens, comparison_text, outcome_text
+from sim.cli.play.screens import Screens, Turn, View
 from sim.cli.play.session import MAX_TRIES, PlaySession
-from sim.engine import Decision, RunResult, compile_scenario
+from sim.cli.play.turns import DEFAULT_TURNS, By, Schedule, parse_turns
+from sim.engine import Decision, RunResult, compile_scenario, simulate
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import MonteCarloResult, run_monte_carlo, simulate_runs
-from sim.model.actions import success_chance
-from sim.scenario import Scenario, load_scenario
+from sim.model.actions import KINDS, success_chance
+from sim.scenario import Scenario, load_scenario, scenario_from_dict
 
 SEED = 3
+GAME = "exercises/06_play.toml"
 
 
 @pytest.fixture(scope="module")
 def scenario() -> Scenario:
     return load_scenario()
+
+
+@pytest.fixture(scope="module")
+def game() -> Scenario:
+    return load_scenario(GAME)
 
 
 def negsim(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -60,71 +72,96 @@ def session(
     *,
     replay: Recording | None = None,
     max_tries: int = MAX_TRIES,
+    turns: int | None = None,
+    seed: int = SEED,
 ) -> tuple[PlaySession, RunResult, str]:
     out = io.StringIO()
     s = PlaySession(
-        scenario, actor, input=io.StringIO(answers), output=out, replay=replay, max_tries=max_tries
+        scenario,
+        actor,
+        input=io.StringIO(answers),
+        output=out,
+        replay=replay,
+        max_tries=max_tries,
+        turns=turns,
+        echo=True,
     )
-    result = s.play(SEED)
+    result = s.play(seed)
     return s, result, out.getvalue()
 
 
 def end_of(text: str) -> str:
     """The end summary, without the line that says where the recording went."""
     tail = text[text.index("The end.") :]
-    return "\n".join(line for line in tail.splitlines() if "saved in" not in line)
+    return re.sub(r"Your choices and the seed are saved in\s.*?--replay\.\n", "", tail, flags=re.S)
+
+
+def mine(s: PlaySession) -> list[str]:
+    """The moves the player chose at turns."""
+    return [c.move for c in s.choices if c.by is By.YOU]
 
 
 # -- the command, end to end --------------------------------------------------------------
 
 
 def test_piped_session_end_to_end() -> None:
-    done = negsim("play", "--as", "russia", "--seed", "3", "--runs", "10", stdin="1\n2\nx\n99\n0\n")
+    done = negsim(
+        "play", GAME, "--as", "russia", "--seed", "3", "--runs", "10", stdin="1\nh\n2\nx\n99\n0\n"
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     out = done.stdout
     assert "You are playing Russia" in out
-    # Three screens were answered (1, 2, then x and 99 refused before 0), the fourth met EOF.
-    assert out.count("your decision ") == 4
-    assert "7 May 2013 (day 0) — your decision 1 as Russia" in out
-    assert "Readiness 0." in out
-    assert "[open]    who represents the opposition — contention 0.50" in out
-    assert "0. Pass: let this turn go" in out
-    assert "1. Meet the United States  (meet_us; model " in out
-    assert "'x' is not an option: type a number from 0 to 6" in out
+    assert f"You get about {DEFAULT_TURNS} turns" in out
+    # Screens: turn 1; turn 2 and its history (h); turn 3 shown again after x and after 99;
+    # turn 4, which meets the end of the input.
+    assert out.count("— turn ") == 7
+    assert "6 June 2013 (day 30) — turn 1 as Russia" in out
+    assert "Readiness 0.33. Next: a date announced at readiness 0.55" in out
+    assert "[open]*   who represents the opposition — contention 0.59" in out
+    assert "  0. Pass\n  1. Meet the United States\n" in out
+    assert "== What happened ==" in out
+    assert "'x' is not an option: type a number from 0 to 6, or a key (? for help)." in out
     assert "'99' is not an option" in out
     assert out.count("End of input: Russia will pass at every remaining decision.") == 1
     assert "The end." in out
-    assert "Outcome: " in out
+    assert "Your 3 decisions as Russia: meet_us x1, joint_proposal x1, pass x1." in out
     assert "How does that compare? 10 simulated runs of the same scenario and seed 3" in out
-    assert "end of May 2013 (31 May 2013)" in out
+    assert "G8 summit (Lough Erne), 17 June 2013" in out
 
 
 def test_record_then_replay_gives_the_same_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = tmp_path / "session.json"
-    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n5\n3\n1\n2\n0\n1\n"))
-    args = ["play", "--as", "russia", "--runs", "10"]
-    assert main([*args, "--seed", "3", "--record", str(file)]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n5\n3\nm\n2\n0\n1\n"))
+    args = ["play", GAME, "--runs", "10"]
+    assert main([*args, "--as", "russia", "--seed", "3", "--record", str(file)]) == 0
     played = capsys.readouterr().out
+    assert "Option 5 is not available now: choose another." in played
     saved = json.loads(file.read_text(encoding="utf-8"))
     assert saved["format"] == RECORDING_FORMAT
     assert saved["seed"] == 3
     assert saved["actor"] == "russia"
-    assert saved["scenario"] == "geneva2_2013"
+    assert saved["turns"] == DEFAULT_TURNS
+    assert saved["scenario"] == "ex06_play"
     assert len(saved["scenario_sha256"]) == 64
-    assert [c["choice"] for c in saved["choices"][:7]] == [
-        "meet_us", "press_damascus", "iran_seat", "meet_us", "joint_proposal", "pass", "meet_us",
+    turns = [c for c in saved["choices"] if c["by"] in ("you", "model")]
+    assert [(c["choice"], c["by"]) for c in turns[:6]] == [
+        ("meet_us", "you"), ("iran_seat", "you"), ("meet_us", "model"),
+        ("joint_proposal", "you"), ("pass", "you"), ("meet_us", "you"),
     ]  # fmt: skip
-    assert all(c["choice"] == PASS_CHOICE for c in saved["choices"][7:])
+    assert {c["by"] for c in saved["choices"]} <= {"you", "model", "auto", "stands", "rest"}
     assert [c["decision"] for c in saved["choices"]] == list(range(len(saved["choices"])))
 
-    # The replay takes nothing from the input: the seed and the choices come from the file.
+    # The replay takes nothing from the input and no --as: the actor, the seed, the turns and
+    # the choices come from the file.
     monkeypatch.setattr(sys, "stdin", io.StringIO("6\n6\n6\n"))
     assert main([*args, "--replay", str(file)]) == 0
     replayed = capsys.readouterr().out
-    assert "(replayed: press_damascus)" in replayed
+    assert "Your choice: 3 (iran_seat) (replayed)" in replayed
+    assert "Your choice: 1 (meet_us) (replayed; the model)" in replayed
+    assert replayed.count("(replayed") == len(turns)
     assert end_of(replayed) == end_of(played)
 
 
@@ -140,37 +177,53 @@ def test_unknown_actor_is_one_line_naming_the_actors() -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_as_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+def test_as_is_required_without_a_replay(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["play"]) == 2
-    assert "--as" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--as ACTOR is required" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "many", "9" * 5000, "10001"])
+def test_bad_turns_are_refused(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["play", GAME, "--as", "russia", "--turns", bad]) == 2
+    err = capsys.readouterr().err
+    assert "--turns" in err
+    assert len(err.strip().splitlines()) == 1
+    assert len(err) < 300
+
+
+def test_parse_turns() -> None:
+    assert parse_turns("all") is None
+    assert parse_turns(" ALL ") is None
+    assert parse_turns("12") == 12
 
 
 # -- replay files that do not fit --------------------------------------------------------
 
 
 @pytest.fixture
-def recording(scenario: Scenario, tmp_path: Path) -> Path:
-    s, result, _ = session(scenario, "1\n1\n5\n")
+def recording(game: Scenario, tmp_path: Path) -> Path:
+    s, result, _ = session(game, "1\n1\n2\n", turns=DEFAULT_TURNS)
     file = tmp_path / "rec.json"
-    write_recording(file, s.recording(SEED, result), scenario)
+    write_recording(file, s.recording(SEED, result), game)
     return file
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--as", "united_states"], "recorded playing russia, not united_states"),
-        (["--as", "russia", "--set", "actors.russia.tempo_days=6"], "different version"),
-        (["scenarios/counterfactuals/no_russian_arms.toml", "--as", "russia"], "not no_russian"),
-        (["--as", "russia", "--seed", "4"], "recorded with seed 3"),
+        (["--as", "united_states"], "recorded playing russia, not united_states (leave --as out"),
+        (["--set", "actors.russia.tempo_days=6"], "different version"),
+        (["--seed", "4"], "recorded with seed 3"),
+        (["--turns", "all"], "recorded with --turns 15 (leave --turns out"),
+        (["--turns", "14"], "recorded with --turns 15"),
     ],
 )
-def test_replay_for_another_scenario_actor_or_seed_is_refused(
+def test_replay_for_another_actor_seed_or_turns_is_refused(
     recording: Path, extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = Path(__file__).resolve().parents[1]
-    args = [str(root / a) if a.startswith("scenarios/") else a for a in extra]
-    assert main(["play", *args, "--replay", str(recording)]) == 2
+    assert main(["play", GAME, *extra, "--replay", str(recording)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
@@ -178,24 +231,65 @@ def test_replay_for_another_scenario_actor_or_seed_is_refused(
     assert message in lines[0]
 
 
+def test_replay_on_another_scenario_is_refused(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["play", "--replay", str(recording)]) == 2
+    err = capsys.readouterr().err
+    assert "scenario ex06_play, not geneva2_2013" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_the_same_actor_given_with_replay_is_accepted(
+    recording: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["play", GAME, "--as", "Russia", "--runs", "5", "--replay", str(recording)]) == 0
+    assert "The end." in capsys.readouterr().out
+
+
 def _corrupt(text: str) -> list[str]:
     obj = json.loads(text)
-    bad_choice = json.loads(text)
-    bad_choice["choices"][1]["choice"] = "launch_missiles"
-    bad_seed = json.loads(text)
-    bad_seed["seed"] = -1
-    dup = json.loads(text)
-    dup["choices"][1]["decision"] = 0
+
+    def changed(**keys: object) -> str:
+        return json.dumps({**obj, **keys})
+
+    def choice(k: int, **keys: object) -> str:
+        choices = [dict(c) for c in obj["choices"]]
+        choices[k].update(keys)
+        return changed(choices=choices)
+
     no_format = {k: v for k, v in obj.items() if k != "format"}
+    huge = "9" * 4000
     return [
         text[: len(text) // 2],  # truncated
         "",  # empty
         "[1, 2, 3]",
         json.dumps(no_format),
-        json.dumps(bad_choice),
-        json.dumps(bad_seed),
-        json.dumps(dup),
-        json.dumps({**obj, "choices": "meet_us"}),
+        choice(1, choice="launch_missiles"),
+        choice(1, decision=0),  # a duplicate decision
+        choice(1, decision=10**7),
+        choice(1, decision=1.5),
+        choice(1, decision=True),
+        choice(1, by="god"),
+        choice(1, by=None),
+        choice(1, choice=["meet_us"]),
+        changed(seed=-1),
+        changed(seed=3.0),
+        changed(seed="3"),
+        changed(seed=None),
+        changed(actor=42),
+        changed(actor="x" * 100_000),
+        changed(turns=0),
+        changed(turns=10**30),
+        changed(turns="some"),
+        changed(choices="meet_us"),
+        changed(choices=[1, 2]),
+        changed(overrides="--set x"),
+        changed(seed=2**64),
+        text.replace('"seed": 3', f'"seed": {huge}0000000'),  # past Python's digit limit
+        text.replace('"decision": 1,', f'"decision": {huge},'),
+        "[" * 100_000,  # nested too deeply
     ]
 
 
@@ -205,16 +299,38 @@ def test_corrupted_replay_files_are_refused(
     for k, text in enumerate(_corrupt(recording.read_text(encoding="utf-8"))):
         file = tmp_path / f"bad{k}.json"
         file.write_text(text, encoding="utf-8")
-        assert main(["play", "--as", "russia", "--replay", str(file)]) == 2, text[:80]
+        assert main(["play", GAME, "--replay", str(file)]) == 2, text[:80]
         err = capsys.readouterr().err
-        assert len(err.strip().splitlines()) == 1, err
+        assert len(err.strip().splitlines()) == 1, err[:300]
         assert str(file) in err
         assert "Traceback" not in err
+        assert len(err) < 400, err[:300]
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    assert main(["play", "--as", "russia", "--replay", str(binary)]) == 2
-    assert main(["play", "--as", "russia", "--replay", str(tmp_path / "missing.json")]) == 2
+    assert main(["play", GAME, "--replay", str(binary)]) == 2
+    assert main(["play", GAME, "--replay", str(tmp_path / "missing.json")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_replay_file_that_is_a_pipe_or_a_device_or_too_large_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # no writer: opening it to read would wait forever
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")  # endless: reading it would take every byte of memory
+    large = tmp_path / "large.json"
+    large.write_bytes(b" " * (MAX_RECORDING_BYTES + 1))
+    cases = [(fifo, "not a regular file"), (zero, "not a regular file"), (large, "too large")]
+    for file, message in cases:
+        assert main(["play", GAME, "--replay", str(file)]) == 2
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1, captured.err
+        assert message in lines[0]
+        assert str(file) in lines[0]
+        assert captured.out == ""
 
 
 def test_unwritable_record_fails_before_the_session(
@@ -225,6 +341,66 @@ def test_unwritable_record_fails_before_the_session(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 2
+
+
+def test_an_old_recording_without_turns_replays_every_decision(
+    game: Scenario, tmp_path: Path
+) -> None:
+    """A recording from before turns: every decision was a turn and the player's."""
+    s, result, _ = session(game, "1\n2\n3\n")
+    obj = s.recording(SEED, result).to_json(game)
+    del obj["turns"]
+    for c in obj["choices"]:
+        del c["by"]
+    file = tmp_path / "old.json"
+    file.write_text(json.dumps(obj), encoding="utf-8")
+    old = read_recording(file)
+    assert old.turns is None
+    assert all(c.by is By.YOU for c in old.choices)
+    _, replayed, out = session(game, "", replay=old)
+    assert replayed.trace == result.trace
+    assert out.count("(replayed)") == len(s.choices)
+
+
+# -- hostile answers ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_play_from_dev_zero_ends_the_input_without_reading_forever() -> None:
+    with open("/dev/zero", "rb") as zero:
+        done = subprocess.run(
+            [sys.executable, "-m", "sim", "play", GAME, "--as", "russia", "--runs", "5"],
+            stdin=zero,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode("utf-8")
+    assert f"The input has no line ends (a line over {MAX_ANSWER} characters)" in out
+    assert "Russia will pass at every remaining decision." in " ".join(out.split())
+    assert "The end." in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_an_over_long_answer_is_refused_and_the_next_line_read(game: Scenario) -> None:
+    s, _, out = session(game, "x" * 5000 + "\n1\n")
+    assert f"That answer is over {MAX_ANSWER} characters long: refused." in out
+    assert s.choices[0].move == "meet_us"
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_answer_reader_limits() -> None:
+    reader = AnswerReader(io.StringIO("a" * 50 + "\nok\n" + "b" * 500), limit=10, skip=100)
+    first = reader.read()
+    assert isinstance(first, Answer)
+    assert first.too_long
+    second = reader.read()
+    assert isinstance(second, Answer)
+    assert second.text == "ok"
+    assert reader.read() is Ended.NO_LINE_ENDS
+    assert reader.read() is Ended.NO_LINE_ENDS
+    assert AnswerReader(io.StringIO("")).read() is Ended.EOF
 
 
 # -- the session through the Python API ---------------------------------------------------
@@ -245,8 +421,9 @@ def test_end_of_input_passes_every_remaining_decision(scenario: Scenario) -> Non
     s, result, out = session(scenario, "")
     assert len(s.choices) > 10
     assert all(c.move == PASS_CHOICE for c in s.choices)
+    assert [c.by for c in s.choices[:2]] == [By.REST, By.REST]
     assert out.count("End of input") == 1
-    assert out.count("your decision ") == 1  # no screens after the input ended
+    assert out.count("— turn ") == 1  # no screens after the input ended
     assert result.counts().get(("russia", "meeting"), 0) == 0
 
 
@@ -263,74 +440,92 @@ def test_q_passes_for_the_rest_and_move_ids_are_accepted(scenario: Scenario) -> 
     s, _, out = session(scenario, "meet_us\npass\nq\n1\n1\n")
     assert [c.move for c in s.choices[:3]] == ["meet_us", PASS_CHOICE, PASS_CHOICE]
     assert all(c.move == PASS_CHOICE for c in s.choices[2:])
+    assert all(c.by is By.REST for c in s.choices[3:])
     assert "Russia will pass at every remaining decision." in out
-    assert out.count("your decision ") == 3
+    assert out.count("— turn ") == 3
 
 
 def test_endless_invalid_input_passes_after_the_retry_limit(scenario: Scenario) -> None:
     s, _, out = session(scenario, "nonsense\n" * 7 + "1\n", max_tries=3)
-    _, _, odd = session(scenario, "²\n-1\n1.5\n" + "9" * 5000 + "\n\n0\n")
+    _, _, odd = session(scenario, "²\n-1\n1.5\n" + "9" * 500 + "\n\n0\n")
     assert odd.count("is not an option: type a number from 0 to 6") == 4
-    assert odd.count("Type a number from 0 to 6") == 1
-    assert out.count("'nonsense' is not an option") == 7
-    assert out.count("No valid choice after 3 tries: this turn is a pass.") == 2
+    # Two notes a turn (the third refusal ends it), and the 7th answer's on the third turn.
+    assert out.count("'nonsense' is not an option") == 5
+    assert out.count("No valid choice after 3 tries: that turn was a pass.") == 2
     assert [c.move for c in s.choices[:3]] == [PASS_CHOICE, PASS_CHOICE, "meet_us"]
+
+
+def test_endless_view_keys_end_the_turn(game: Scenario) -> None:
+    s, _, out = session(game, "h\n" * 1000)
+    assert s.choices[0].move == PASS_CHOICE
+    assert "that turn was a pass" in out
 
 
 def test_a_move_on_a_settled_question_is_refused(scenario: Scenario) -> None:
     s, result, out = session(scenario, "5\n" * 400, max_tries=2)
     settled = result.gate_days[2]  # government_consent: settled on the record's 29 May
+    assert settled is not None
     assert not math.isnan(settled)
-    assert "Option 5 is not available: that question is already settled." in out
-    assert "(press_damascus; already settled, not available)" in " ".join(out.split())
-    tried = [c.time for c in s.choices if c.move == "press_damascus"]
-    assert tried
-    assert max(tried) <= settled
+    assert "Option 5 is not available now: choose another." in out
+    assert "5. Try to settle: whether the Syrian government attends (settled: not" in out
+    assert not any(c.move == "press_damascus" for c in s.choices)
 
 
-def test_replay_through_the_api_gives_the_same_run(scenario: Scenario) -> None:
-    played, result, _ = session(scenario, "5\n1\n3\n2\n4\n6\n1\n1\n")
+def test_replay_through_the_api_gives_the_same_run(game: Scenario) -> None:
+    played, result, _ = session(game, "6\n1\n3\n2\n4\nm\n1\n1\n", turns=DEFAULT_TURNS)
     recording = played.recording(SEED, result)
-    replayed, again, out = session(scenario, "", replay=recording)
-    assert [c.move for c in replayed.choices] == [c.move for c in played.choices]
-    assert again.convened_day == result.convened_day
-    assert again.action_counts == result.action_counts
+    replayed, again, out = session(game, "", replay=recording)
+    assert replayed.choices == [
+        dataclasses.replace(c, time=c.time) for c in played.choices
+    ]  # the same moves, by the same hands, at the same times
     assert again.trace == result.trace
     assert "End of input" not in out
 
 
-def test_screen_shows_date_gates_events_and_previews(scenario: Scenario) -> None:
-    seen: list[tuple[Decision, str]] = []
+def test_screen_shows_date_gates_and_previews(scenario: Scenario) -> None:
+    seen: list[tuple[Decision, str, str]] = []
     screens = Screens(scenario, "russia", options_of(scenario, "russia"))
 
     def chooser(decision: Decision) -> int:
         if len(seen) < 4:
-            seen.append((decision, screens.screen(decision)))
-        return 4 if decision.decision % 2 else -1  # press_damascus, or pass
-
-    from sim.engine import simulate
+            turn = Turn(decision.decision + 1, None, decision.recent, 0.3)
+            main_view = screens.view(View.MAIN, decision, turn, prompt="?")
+            odds = screens.view(View.ODDS, decision, turn, prompt="?")
+            seen.append((decision, main_view, odds))
+        return 0 if decision.decision % 2 else -1  # meet_us, or pass
 
     simulate(scenario, SEED, trace=True, players={"russia": chooser})
-    decision, text = seen[-1]
+    decision, text, odds = seen[-1]
     date = scenario.date_of(decision.time)
     assert f"{date.day} {date:%B %Y} (day {int(decision.time)})" in text
     assert f"Readiness {decision.state.readiness:.2f}" in text
     for gate in scenario.gates:
         assert gate.label.split()[0] in text
-    assert "Since your last decision:" in text
-    # The chance shown is the model's: settle_probability x readiness x (1 - contention).
-    g = 2  # government_consent
-    state = decision.state
-    assert not state.gate_resolved(g)
-    move = decision.actions[4]
-    chance = success_chance(state, move)
-    assert chance == pytest.approx(
-        move.effect.settle_probability * state.readiness * (1 - state.contention(g))
-    )
-    assert f"{chance:.0%} chance it works ({move.effect.settle_probability:.2f} x readiness" in text
+    assert "Since your last turn:" in text
+    assert re.search(r"model \d+%", text) is None  # the odds are on request
     # The model's probabilities of the options and of passing add up to about 1.
-    shares = [int(p) for p in re.findall(r"model (\d+)%", text)]
+    shares = [int(p) for p in re.findall(r"model (\d+)%", odds)]
     assert 95 <= sum(shares) <= 105
+
+
+def test_the_chance_shown_is_the_models(scenario: Scenario) -> None:
+    """An attempt that can fail: settle_probability x readiness x (1 - contention)."""
+    iran = load_scenario("iran_nuclear_2015")
+    screens = Screens(iran, "united_states", options_of(iran, "united_states"))
+    found: list[str] = []
+
+    def chooser(decision: Decision) -> int:
+        for option in screens.options:
+            action = decision.actions[option.move]
+            if decision.available[option.move] and KINDS[action.kind].chance is not None:
+                chance = success_chance(decision.state, action, decision.model.context)
+                text = screens.effects(decision, option.move)
+                assert text.startswith(f"{chance:.0%} chance it works (")
+                found.append(text)
+        return -1
+
+    simulate(iran, SEED, players={"united_states": chooser})
+    assert found
 
 
 def test_options_leave_out_moves_a_scenario_disabled() -> None:
@@ -346,24 +541,105 @@ def test_find_actor(scenario: Scenario) -> None:
         find_actor(scenario, "mars")
 
 
-def test_recording_round_trip_and_checks(scenario: Scenario, tmp_path: Path) -> None:
-    s, result, _ = session(scenario, "1\n2\n")
+def test_recording_round_trip_and_checks(game: Scenario, tmp_path: Path) -> None:
+    s, result, _ = session(game, "1\nm\n", turns=DEFAULT_TURNS)
     rec = s.recording(SEED, result, ["actors.russia.tempo_days=4"])
     file = tmp_path / "r.json"
-    write_recording(file, rec, scenario)
+    write_recording(file, rec, game)
     back = read_recording(file)
-    assert back.choices[0].move == rec.choices[0].move
+    assert [(c.decision, c.move, c.by) for c in back.choices] == [
+        (c.decision, c.move, c.by) for c in rec.choices
+    ]
     assert back.seed == SEED
+    assert back.turns == DEFAULT_TURNS
     assert back.convened_day == result.convened_day
     assert back.overrides == ("actors.russia.tempo_days=4",)
-    back.check(scenario, "russia")
+    back.check(game, "russia")
     with pytest.raises(RecordingError, match="not gulf"):
-        back.check(scenario, "gulf")
+        back.check(game, "gulf")
     with pytest.raises(RecordingError, match="not a negsim play recording"):
         Recording.from_json({"seed": 1})
 
 
-# -- the end summary ----------------------------------------------------------------------
+# -- turns ------------------------------------------------------------------------------------
+
+
+def test_schedule() -> None:
+    every = Schedule(None, 30.0, 117.0)
+    assert every.is_turn(31.0, 5)
+    assert every.next_day(3) is None
+    fifteen = Schedule(15, 30.0, 117.0)
+    assert fifteen.every == pytest.approx(5.8)
+    assert fifteen.is_turn(30.0, 0)
+    assert not fifteen.is_turn(35.0, 1)
+    assert fifteen.is_turn(35.8, 1)
+    assert fifteen.next_day(1) == 35
+    assert not fifteen.is_turn(116.99, 15)  # never more than the turns asked for
+
+
+def test_between_turns_the_players_choice_stands(game: Scenario) -> None:
+    s, result, out = session(game, "1\n" * 100, turns=DEFAULT_TURNS)
+    yours = [c for c in s.choices if c.by is By.YOU]
+    stood = [c for c in s.choices if c.by is By.STANDS]
+    assert 10 <= len(yours) <= DEFAULT_TURNS
+    assert stood
+    assert {c.move for c in s.choices} == {"meet_us"}
+    # Russia meets at every decision, as with --turns all: the actor decides as often either way.
+    every, every_result, _ = session(game, "1\n" * 100)
+    assert len(every.choices) == len(s.choices)
+    assert every_result.trace == result.trace
+    assert out.count("— turn ") == len(yours)
+    assert "your choice stands until your next turn, from " in out
+
+
+@pytest.mark.parametrize("actor", ["russia", "united_states", "syrian_opposition", "gulf"])
+def test_the_model_at_every_turn_or_for_the_rest_is_the_simulated_run(
+    game: Scenario, actor: str
+) -> None:
+    """'m' stands between turns as the model's choice; 'a' hands the actor back for good.
+
+    Either way the run is the simulated run itself: the played actor's keyed draws stay aligned.
+    """
+    simulated = simulate(game, SEED, 0, trace=True)
+    for answers in ("a\n", "m\n" * 100):
+        s, played, _ = session(game, answers, actor, turns=DEFAULT_TURNS)
+        assert played.trace == simulated.trace, answers[:2]
+        assert not [c for c in s.choices if c.by is By.YOU]
+        assert {c.by for c in s.choices} <= {By.MODEL, By.AUTO, By.NONE}
+
+
+def test_the_model_can_choose_a_turn_or_play_the_rest_with_every_decision_a_turn(
+    scenario: Scenario,
+) -> None:
+    _, played, text = session(scenario, "a\n")
+    simulated = simulate(scenario, SEED, 0)
+    assert played.convened_day == simulated.convened_day
+    assert played.action_counts == simulated.action_counts
+    assert "and plays Russia from now on, as in the simulated runs." in text
+
+    one_turn, _, text = session(scenario, "m\n0\n")
+    assert "Last turn the model chose " in text
+    assert one_turn.choices[0].by is By.MODEL
+    assert one_turn.choices[1].by is By.YOU
+
+
+def test_turns_never_exceed_the_number_asked_for_in_any_exercise() -> None:
+    root = Path(__file__).resolve().parents[1] / "scenarios" / "exercises"
+    for file in sorted(root.glob("*.toml")):
+        s = load_scenario(str(file))
+        model = compile_scenario(s)
+        for actor in s.actors:
+            for turns in (5, DEFAULT_TURNS):
+                play = PlaySession(
+                    s, actor.id, input=io.StringIO("m\n" * 50), output=io.StringIO(), turns=turns
+                )
+                result = simulate(model, 0, players={actor.id: play}, trace=True)
+                taken = sum(c.by.turn for c in play.choices)
+                assert taken <= turns, (file.name, actor.id)
+                assert result.trace == simulate(model, 0, trace=True).trace
+
+
+# -- the end --------------------------------------------------------------------------------
 
 
 def _monte_carlo(scenario: Scenario, days: list[float]) -> MonteCarloResult:
@@ -377,20 +653,50 @@ def test_compare_places_the_played_day_among_simulated_runs(scenario: Scenario) 
     _, result, _ = session(scenario, "")
     nan = math.nan
     mc = _monte_carlo(scenario, [300.0, nan, 100.0, 200.0, 200.0])
-    played = dataclasses.replace(result, convened_day=200)
+    played = dataclasses.replace(result, stage_days=(180, 200))
     c = compare(played, mc)
     assert (c.earlier, c.same, c.later) == (1, 2, 2)  # not convened counts as later
     assert c.same_luck_day == 300
     text = " ".join(comparison_text(c, scenario, "russia", SEED).split())
+    assert "Your game reached its last stage (convened) on" in text
     assert "earlier than 40% (2 of 5)" in text
     assert "later than 20% (1 of 5)" in text
+    assert "the simulated Russia reached it on" in text
 
-    never = dataclasses.replace(result, convened_day=None)
+    never = dataclasses.replace(result, stage_days=(None, None))
     c = compare(never, mc)
     assert (c.earlier, c.same, c.later) == (4, 1, 0)
     text = " ".join(comparison_text(c, scenario, "russia", SEED).split())
-    assert "80% (4 of 5) of the simulated runs did convene" in text
-    assert "20% (1 of 5) did not either" in text
+    assert "80% (4 of 5) of the simulated runs did; 20% (1 of 5) did not either" in text
+
+
+def test_end_says_the_stages_first_and_the_date_set(game: Scenario) -> None:
+    """Seed 12: the model's Russia sees a date announced on 15 August, for after the game."""
+    s, result, _ = session(game, "a\n", seed=12)
+    text = outcome_text(result, game, "russia", s.choices)
+    lines = text.splitlines()
+    assert lines[3] == "A date announced: reached on 15 August 2013."
+    assert lines[4] == "Convened: not yet; on 15 August 2013 its date was set for 6 September 2013"
+    assert lines[5] == "  (after the end of the game)."
+    assert "You made none of Russia's decisions yourself." in text
+    assert "The model chose at " in text
+    assert "  end of May 2013 (31 May 2013): missed, before the game began" in text
+    assert "  end of August 2013 (31 August 2013): missed" in text
+
+
+def test_your_decisions_count_only_your_own(game: Scenario) -> None:
+    s, result, _ = session(game, "1\nm\n2\nq\n", turns=DEFAULT_TURNS)
+    text = " ".join(outcome_text(result, game, "russia", s.choices).split())
+    assert "Your 3 decisions as Russia: meet_us x1, joint_proposal x1, pass x1." in text
+    stood = sum(c.by is By.STANDS for c in s.choices)
+    model = sum(c.by in (By.MODEL, By.AUTO) for c in s.choices)
+    rest = sum(c.by is By.REST for c in s.choices)
+    assert stood > 0
+    assert model > 0
+    assert rest > 0
+    assert f"Between your turns your choice stood at {stood} more decision" in text
+    assert f"The model chose at {model} decision" in text
+    assert f"Passed after q or the end of the input: {rest} decisions." in text
 
 
 def test_end_summary_states_outcome_deadlines_and_comparison(scenario: Scenario) -> None:
@@ -398,7 +704,7 @@ def test_end_summary_states_outcome_deadlines_and_comparison(scenario: Scenario)
     text = outcome_text(result, scenario, "russia", s.choices)
     assert result.convened_day is not None
     when = scenario.date_of(result.convened_day)
-    assert f"convenes on {when.day} {when:%B %Y}" in text
+    assert f"Convened: reached on {when.day} {when:%B %Y}" in text
     for d in scenario.deadlines:
         assert d.label in text
     mc = run_monte_carlo(scenario, 20, SEED, executor=ExecutorSpec(workers=1))
@@ -408,28 +714,8 @@ def test_end_summary_states_outcome_deadlines_and_comparison(scenario: Scenario)
         result.convened_by(d.day) for d in scenario.deadlines
     )
     # Run 0 of the simulations is the played run with Russia left to the model.
-    from sim.engine import simulate
-
     alone = simulate(compile_scenario(scenario), SEED, 0)
     assert comparison.same_luck_day == alone.convened_day
-
-
-def test_the_model_can_choose_a_turn_or_play_the_rest_exactly_as_simulated(
-    scenario: Scenario,
-) -> None:
-    """'a' hands the actor back to the model: the run is then the simulated run itself."""
-    from sim.engine import simulate
-
-    _, played, text = session(scenario, "a\n")
-    assert "The model plays Russia from now on" in text
-    simulated = simulate(scenario, SEED, 0)
-    assert played.convened_day == simulated.convened_day
-    assert played.action_counts == simulated.action_counts
-
-    one_turn, _, text = session(scenario, "m\n")
-    assert "The model chooses" in text
-    first = one_turn.choices[0].move
-    assert first in {m.id for m in scenario.actor("russia").moves} | {"pass"}
 
 
 # -- the bytes of a session, pinned -------------------------------------------------------
@@ -439,13 +725,13 @@ PINNED = Path(__file__).parent / "data" / "play"
 TRANSCRIPTS: list[tuple[str, list[str], str]] = [
     (
         "russia_mixed.txt",
-        ["play", "--as", "russia", "--seed", "3", "--runs", "10", "--quiet"],
-        "1\nxyz\n0\nm\n\n99\np\n3\n2\n",
+        ["play", GAME, "--as", "russia", "--seed", "3", "--runs", "10", "--quiet"],
+        "1\nxyz\n0\nh\nh\no\n?\nm\n\n99\np\n3\n2\n",
     ),
     (
-        "russia_settle_then_auto.txt",
-        ["play", "--as", "russia", "--seed", "3", "--runs", "10", "--quiet"],
-        "5\n5\n9\nx\n5\nm\n5\n5\n3\n2\n5\n5\n1\n5\n5\na\n",
+        "russia_every_decision_then_auto.txt",
+        ["play", GAME, "--as", "russia", "--turns", "all", "--seed", "3", "--runs", "10"],
+        "5\n1\n9\nx\n6\nm\n4\n1\n3\n2\no\n1\n1\na\n",
     ),
     (
         "iran_nuclear_us_cycle.txt",
@@ -479,5 +765,138 @@ def test_a_piped_session_prints_the_pinned_bytes(name: str, argv: list[str], ans
 
 if __name__ == "__main__":
     PINNED.mkdir(parents=True, exist_ok=True)
+    for old in PINNED.glob("*.txt"):
+        old.unlink()
     for file_name, arguments, piped in TRANSCRIPTS:
         (PINNED / file_name).write_text(transcript(arguments, piped), encoding="utf-8")
+
+
+# -- at a terminal ---------------------------------------------------------------------------
+
+
+def test_a_replay_at_a_terminal_steps_a_turn_at_a_time(game: Scenario) -> None:
+    played_session, result, _ = session(game, "1\nm\n2\n0\n", turns=DEFAULT_TURNS)
+    recording = played_session.recording(SEED, result)
+    out = io.StringIO()
+    stepping = PlaySession(
+        game,
+        "russia",
+        input=io.StringIO("\n\nh\no\n\nq\n"),  # start; turn 1; turn 2 (h, o); turn 3: q
+        output=out,
+        replay=recording,
+        pause=True,
+        step=True,
+    )
+    again = stepping.play(SEED)
+    text = out.getvalue()
+    assert again.trace == result.trace
+    assert "Press Enter to start." in text
+    assert text.count("The recorded choice: ") == 5  # turn 1, turn 2 three times, turn 3
+    assert "The recorded choice: 1 (meet_us)." in text
+    assert "The recorded choice: 1 (meet_us), made by the model." in text
+    assert "== What happened ==" in text
+    assert "== Odds and effects ==" in text
+    assert text.endswith("Skipping to the end of the game.\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_at_a_terminal_the_introduction_waits_and_a_replay_steps(recording: Path) -> None:
+    """``negsim play`` on a pseudo-terminal: Enter starts, and a replay waits at each turn."""
+    import pty
+    import select
+
+    def run_on_terminal(args: list[str], keys: list[bytes]) -> str:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", *args],
+            stdin=follower,
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+        )
+        os.close(follower)
+        seen = b""
+        pending = list(keys)
+        try:
+            while True:
+                ready, _, _ = select.select([leader], [], [], 30)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # the command ended and closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+                if pending and seen.rstrip().endswith((b"start.", b">", b"key):")):
+                    os.write(leader, pending.pop(0))
+        finally:
+            proc.wait(timeout=60)
+            os.close(leader)
+        return seen.decode("utf-8", "replace").replace("\r\n", "\n")
+
+    shown = run_on_terminal(
+        ["play", GAME, "--replay", str(recording), "--runs", "5", "--quiet"],
+        [b"\n", b"\n", b"q\n"],
+    )
+    assert "Press Enter to start." in shown
+    assert shown.count("The recorded choice: ") == 2  # turn 1, then turn 2: q
+    assert "Skipping to the end of the game." in shown
+    assert "The end." in shown
+
+
+# -- endings and deadlines that move ---------------------------------------------------------
+
+
+def _cliff_edge() -> Scenario:
+    """A tiny negotiation with a walk-out, a no-deal deadline and a move that extends it."""
+    doc = tiny_dict(
+        {
+            "title": "A cliff edge",
+            "endings": {
+                "walk": {"label": "a walk-out"},
+                "no_deal": {"label": "a no-deal exit"},
+            },
+            "deadlines": {"soon": {"label": "exit day", "default_ending": "no_deal"}},
+            "actors": {
+                "alpha": {
+                    "name": "the Alpha States",
+                    "plural": True,
+                    "actions": {
+                        "leave": {"kind": "walk_out", "ending": "walk", "weight": 1.0},
+                        "extend": {
+                            "kind": "extend_deadline",
+                            "deadline": "soon",
+                            "extension_days": 20,
+                            "weight": 1.0,
+                        },
+                    },
+                }
+            },
+        }
+    )
+    assert doc["start"] == START
+    return scenario_from_dict(doc, source="<cliff>")
+
+
+def test_the_end_says_an_ending_and_a_deadline_moved() -> None:
+    cliff = _cliff_edge()
+    extend = next(o.number for o in options_of(cliff, "alpha") if o.move_id == "extend")
+    leave = next(o.number for o in options_of(cliff, "alpha") if o.move_id == "leave")
+
+    s, result, out = session(cliff, f"{extend}\n" + "0\n" * 50, "alpha", turns=None)
+    text = " ".join(outcome_text(result, cliff, "alpha", s.choices).split())
+    assert result.ending == 1  # no_deal
+    assert "The negotiation ended: a no-deal exit, on " in text
+    assert "exit day (20 February 2013): missed, moved from 31 January 2013" in text
+    # The screens show the deadline where it stands now.
+    assert "Next deadline: exit day (20 February 2013), in 9 days, moved from 31 January 2013." in (
+        " ".join(out.split())
+    )
+
+    s, result, _ = session(cliff, f"{leave}\n", "alpha", turns=None)
+    text = " ".join(outcome_text(result, cliff, "alpha", s.choices).split())
+    assert "The negotiation ended: a walk-out, on " in text
+    assert "exit day (31 January 2013): missed" in text
+    assert "Your 1 decision as the Alpha States: leave x1." in text

@@ -1,9 +1,14 @@
 """``negsim play``: a student takes one actor's decisions at the terminal.
 
 This module parses the options, checks them before the session starts (a bad
-``--as``, ``--replay`` or ``--record`` fails at once, with exit status 2 and
-one line), runs the session (:mod:`sim.cli.play.session`), and ends with the
-outcome and the comparison with simulated runs (:mod:`sim.cli.play.screens`).
+``--as``, ``--turns``, ``--replay`` or ``--record`` fails at once, with exit
+status 2 and one line), runs the session (:mod:`sim.cli.play.session`), and
+ends with the outcome and the comparison with simulated runs
+(:mod:`sim.cli.play.ending`).
+
+At a terminal (standard input and output both a terminal) the introduction
+waits for Enter, and a replay shows one turn at a time; piped, everything is
+written at once, so that a transcript depends only on the answers.
 
 The comparison runs in this process by default (``--workers 1``): 200 runs of
 the baseline take about two seconds on one core, less than starting a pool of
@@ -27,10 +32,10 @@ from sim.cli.common import (
     add_scenario_argument,
     add_set,
     load,
-    non_negative_int,
     positive_int,
     progress_enabled,
 )
+from sim.cli.play.turns import DEFAULT_TURNS, parse_seed, parse_turns
 
 __all__ = ["register", "run"]
 
@@ -44,10 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "play",
         help="play one actor's decisions at the terminal",
         description="Take one actor's decisions yourself while the other actors are simulated. "
-        "At each of your decision times you see the date, readiness, the open questions, the "
-        "latest events and your options with their effects; type an option's number (0 passes), "
-        "m to let the model choose that turn, a to let it play the rest of the game, or q to "
-        "pass to the end. "
+        "At each of your turns you see the date, readiness, the open questions and your "
+        "options; type an option's number (0 passes), h for what happened since your last "
+        "turn, o for the odds and effects of each option, ? for help, m to let the model "
+        "choose that turn, a to let it play the rest of the game, or q to pass to the end. "
+        "Between your turns your last choice stands. "
         "At the end you see the outcome and how it compares with simulated runs of the same "
         "scenario and seed where the model plays your actor. Answers can be piped in, one per "
         "line; end of input passes at every remaining decision.",
@@ -56,16 +62,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--as",
         dest="actor",
-        required=True,
+        default=None,
         metavar="ACTOR",
-        help="the actor you play, by its id in the scenario (e.g. russia)",
+        help="the actor you play, by its id in the scenario (e.g. russia); required but with "
+        "--replay, which takes it from the file",
+    )
+    p.add_argument(
+        "--turns",
+        type=parse_turns,
+        default=argparse.SUPPRESS,
+        metavar="N|all",
+        help=f"about how many turns you get (default {DEFAULT_TURNS}: about ten minutes), "
+        "spread over the game; between them your last choice stands. 'all': every one of the "
+        "actor's decisions is a turn. With --replay, the recorded turns",
     )
     p.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=parse_seed,
         default=None,
         metavar="S",
-        help="master seed, a non-negative integer (default 0; with --replay, the recorded seed)",
+        help="master seed, a whole number from 0 to 2**64 - 1 (default 0; with --replay, the "
+        "recorded seed)",
     )
     add_set(p)
     files = p.add_mutually_exclusive_group()
@@ -77,7 +94,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     files.add_argument(
         "--replay",
         metavar="FILE",
-        help="play back the choices saved with --record (same scenario, --set and --as)",
+        help="play back a game saved with --record (same scenario and --set), a turn at a "
+        "time at a terminal (Enter for the next), all at once when piped",
     )
     p.add_argument(
         "--runs",
@@ -102,25 +120,35 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``play`` command."""
     # Imported here: the session needs scipy, and every negsim command imports this module.
     from sim.cli.play.comparison import compare
+    from sim.cli.play.ending import comparison_text, outcome_text
     from sim.cli.play.options import find_actor
     from sim.cli.play.recording import Recording, RecordingError, read_recording, write_recording
-    from sim.cli.play.screens import comparison_text, outcome_text
     from sim.cli.play.session import PlaySession
+    from sim.cli.play.text import wrap
     from sim.experiments.executors import ExecutorSpec
     from sim.experiments.montecarlo import Interrupted, run_monte_carlo
 
     scenario = load(args.scenario, args.set)
-    try:
-        actor = find_actor(scenario, args.actor)
-    except KeyError as exc:
-        raise UsageError(f"--as: {exc.args[0]}") from None
     replay: Recording | None = None
-    seed = args.seed if args.seed is not None else 0
     if args.replay is not None:
         try:
             replay = read_recording(args.replay)
         except RecordingError as exc:
             raise UsageError(f"--replay {exc}") from None
+    if args.actor is not None:
+        wanted = args.actor
+    elif replay is not None:
+        wanted = replay.actor
+    else:
+        raise UsageError("--as ACTOR is required (the actor you play), unless you --replay a game")
+    try:
+        actor = find_actor(scenario, wanted)
+    except KeyError as exc:
+        where = "--as" if args.actor is not None else f"--replay {args.replay}"
+        raise UsageError(f"{where}: {exc.args[0]}") from None
+    turns = getattr(args, "turns", DEFAULT_TURNS)
+    seed = args.seed if args.seed is not None else 0
+    if replay is not None:
         try:
             replay.check(scenario, actor)
         except RecordingError as exc:
@@ -130,19 +158,30 @@ def run(args: argparse.Namespace) -> int:
                 f"--seed {args.seed}: {args.replay} was recorded with seed {replay.seed} "
                 "(leave --seed out to replay it)"
             )
+        if hasattr(args, "turns") and args.turns != replay.turns:
+            recorded = "all" if replay.turns is None else replay.turns
+            raise UsageError(
+                f"--turns {'all' if args.turns is None else args.turns}: {args.replay} was "
+                f"recorded with --turns {recorded} (leave --turns out to replay it)"
+            )
         seed = replay.seed
+        turns = replay.turns
     if args.record is not None:
         _check_writable(args.record)
 
     stdin = sys.stdin if sys.stdin is not None else io.StringIO()
     out = sys.stdout
+    at_terminal = _isatty(stdin) and _isatty(out)
     session = PlaySession(
         scenario,
         actor,
         input=stdin,
         output=out,
         replay=replay,
-        echo=not stdin.isatty(),
+        turns=turns,
+        echo=not _isatty(stdin),
+        pause=at_terminal,
+        step=at_terminal,
     )
     result = session.play(seed)
     out.write(outcome_text(result, scenario, actor, session.choices))
@@ -152,17 +191,16 @@ def run(args: argparse.Namespace) -> int:
             write_recording(args.record, recording, scenario)
         except OSError as exc:
             raise UsageError(f"--record {args.record}: cannot write it ({exc.strerror})") from None
-        out.write(
-            f"Your choices and the seed are saved in {args.record}; replay them with --replay.\n"
-        )
+        saved = f"Your choices and the seed are saved in {args.record}; replay them with --replay."
+        out.write("\n".join(wrap(saved)) + "\n")
     if replay is not None and replay.convened_day != result.convened_day:
-        out.write(
+        note = (
             f"Note: this replay ended differently from the recording (made with negsim "
-            f"{replay.version}); the model may have changed since.\n"
+            f"{replay.version}); the model may have changed since."
         )
-    out.write(
-        f"\nSimulating {args.runs} runs with {scenario.actor(actor).name} left to the model...\n"
-    )
+        out.write("\n".join(wrap(note)) + "\n")
+    simulating = f"Simulating {args.runs} runs with {session.short} left to the model..."
+    out.write("\n" + "\n".join(wrap(simulating)) + "\n")
     out.flush()
     with Progress(progress_enabled(args.quiet)) as bar:
         try:
@@ -183,6 +221,14 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED
     out.write(comparison_text(compare(result, simulated), scenario, actor, seed))
     return 0
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False
 
 
 def _check_writable(path: str) -> None:

@@ -52,6 +52,11 @@ class Comparison:
         with the played run: what the model's actor did with the same luck.
     deadlines
         Per deadline, the played result and the simulated probability.
+    dated
+        Simulated runs in which a date was set for a stage (``None`` if the
+        scenario's stages set no dates).
+    played_dated
+        Whether a date was set in the played run.
     """
 
     runs: int
@@ -62,6 +67,8 @@ class Comparison:
     median_day: float | None
     same_luck_day: int | None
     deadlines: tuple[DeadlineComparison, ...]
+    dated: int | None = None
+    played_dated: bool = False
 
 
 def compare(result: RunResult, simulated: MonteCarloResult) -> Comparison:
@@ -75,6 +82,8 @@ def compare(result: RunResult, simulated: MonteCarloResult) -> Comparison:
     else:
         earlier = int((convened & (days < played)).sum())
         same = int((convened & (days == played)).sum())
+    sets_dates = any(stage.lead_days[1] > 0 for stage in simulated.scenario.stages)
+    dated = int((~np.isnan(simulated.outcomes.first_announcement)).sum()) if sets_dates else None
     run0 = np.flatnonzero(simulated.outcomes.run == result.run)
     same_luck = None
     if run0.size and convened[run0[0]]:
@@ -91,4 +100,6 @@ def compare(result: RunResult, simulated: MonteCarloResult) -> Comparison:
             DeadlineComparison(e.deadline, result.convened_by(e.deadline.day), e.proportion)
             for e in simulated.deadlines()
         ),
+        dated=dated,
+        played_dated=bool(result.announcements),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.errors import one_line
 from sim.scenario.schema import Scenario
 
 __all__ = ["Option", "find_actor", "options_of"]
@@ -51,4 +52,5 @@ def find_actor(scenario: Scenario, text: str) -> str:
         if a.id.lower() == text.strip().lower():
             return a.id
     known = ", ".join(a.id for a in scenario.actors)
-    raise KeyError(f"no actor '{text}' in scenario {scenario.name} (actors: {known})")
+    shown = one_line(text if len(text) <= 40 else text[:37] + "...")
+    raise KeyError(f"no actor '{shown}' in scenario {scenario.name} (actors: {known})")

@@ -1,0 +1,227 @@
+"""``negsim play`` fits a lesson: every screen fits an 80x30 terminal, and its sentences are
+English whatever the actors are called.
+
+The fit is measured, not assumed: every actor of every packaged scenario is
+played for its turns with every key (``h`` twice, ``o``, ``?``, Enter, a
+refused answer, then a choice), and every screen, from its opening rule to its
+prompt, is counted.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sim.cli.play.comparison import compare
+from sim.cli.play.ending import comparison_text, outcome_text
+from sim.cli.play.options import options_of
+from sim.cli.play.session import PlaySession
+from sim.cli.play.text import MAX_LINES, capitalized, short_name, simulated
+from sim.cli.play.turns import DEFAULT_TURNS, By
+from sim.experiments.executors import ExecutorSpec
+from sim.experiments.montecarlo import run_monte_carlo
+from sim.scenario import Scenario, load_scenario, with_overrides
+from sim.scenario.loader import packaged_scenarios
+
+COLUMNS = 80
+SEED = 3
+#: Answers at each turn: every view, Enter, a refused answer, then an option (cycling).
+KEYS = ["h", "h", "h", "o", "?", "", "nonsense"]
+
+PACKAGED = [(p.relative_to(p.parents[1]).as_posix(), p) for p in packaged_scenarios()]
+
+
+def played(scenario: Scenario, actor: str, turns: int | None = DEFAULT_TURNS) -> str:
+    """A whole game's output, every key pressed at every turn."""
+    n = len(options_of(scenario, actor))
+    answers = "".join("\n".join([*KEYS, str(k % (n + 1))]) + "\n" for k in range(400))
+    out = io.StringIO()
+    session = PlaySession(
+        scenario, actor, input=io.StringIO(answers), output=out, echo=True, turns=turns
+    )
+    result = session.play(SEED)
+    out.write(outcome_text(result, scenario, actor, session.choices))
+    return out.getvalue()
+
+
+def screens(text: str) -> Iterator[list[str]]:
+    """Each screen of a turn: from its opening rule ("==") to its prompt, inclusive."""
+    lines = text.split("\n")
+    start = None
+    for i, line in enumerate(lines):
+        if line.startswith("=="):
+            start = i
+        elif line.startswith("Your choice (") and start is not None:
+            yield lines[start : i + 1]
+            start = None
+
+
+@pytest.fixture(scope="module", params=PACKAGED, ids=[name for name, _ in PACKAGED])
+def packaged(request: pytest.FixtureRequest) -> Scenario:
+    return load_scenario(str(request.param[1]))
+
+
+def test_every_screen_of_every_actor_fits_80_by_30(packaged: Scenario) -> None:
+    counted = 0
+    for actor in packaged.actors:
+        text = played(packaged, actor.id)
+        for screen in screens(text):
+            counted += 1
+            assert len(screen) <= MAX_LINES, (actor.id, "\n".join(screen))
+            assert max(len(line) for line in screen) <= COLUMNS, (actor.id, "\n".join(screen))
+        # The introduction and the end too, and every line in between.
+        intro = text[: text.index("\n==", 1)].split("\n")
+        end = text[text.index("The end.") :].split("\n")
+        assert len(intro) <= MAX_LINES, actor.id
+        assert len(end) <= MAX_LINES, actor.id
+        assert max(len(line) for line in text.split("\n")) <= COLUMNS, actor.id
+    assert counted >= len(packaged.actors) * 3
+
+
+@pytest.mark.parametrize("actor", ["russia", "united_states", "syrian_opposition"])
+def test_every_screen_fits_when_every_decision_is_a_turn(actor: str) -> None:
+    game = load_scenario("exercises/06_play.toml")
+    text = played(game, actor, turns=None)
+    for screen in screens(text):
+        assert len(screen) <= MAX_LINES, "\n".join(screen)
+        assert max(len(line) for line in screen) <= COLUMNS, "\n".join(screen)
+
+
+def test_the_views_are_what_the_keys_ask_for() -> None:
+    game = load_scenario("exercises/06_play.toml")
+    text = played(game, "russia")
+    first = list(screens(text))[:8]
+    assert first[0][1].startswith("6 June 2013 (day 30) — turn 1 as Russia")
+    assert first[1][0].startswith("== What happened ==")
+    assert "earlier events: h again to read them" in "\n".join(first[1])
+    assert first[3][0].startswith("== What happened ==")  # h again, and again: back to the latest
+    assert first[4][0].startswith("== Odds and effects ==")
+    assert first[5][0].startswith("== Help ==")
+    assert first[6][0] == "=" * 78  # Enter: the turn's screen again
+    assert "'nonsense' is not an option" in "\n".join(first[7])
+    main = "\n".join(first[0])
+    for needed in ("Readiness 0.33.", "Open questions:", "Next deadline:", "0. Pass"):
+        assert needed in main
+
+
+# -- names in sentences -------------------------------------------------------------------------
+
+#: Names that trip up sentences: an article, a capitalised article, a plural, parentheses, a
+#: long list, a semicolon.
+TRICKY = {
+    "russia": "the Russian Federation (Putin; the Kremlin, with the Security Council veto)",
+    "united_states": "The United States of America",
+    "gulf": "Qatar, Saudi Arabia and the United Arab Emirates, with Turkey and Jordan",
+    "eu": "the EU (Brussels)",
+    "syrian_opposition": "the rebels",
+}
+PLURAL = {"gulf", "syrian_opposition"}
+
+_BAD = [
+    re.compile(r"\b[Tt]he the\b"),
+    re.compile(r"\bsimulated [Tt]he\b"),
+    re.compile(r"'s [Tt]he\b"),
+    re.compile(r"s's\b"),  # "the rebels's"
+    re.compile(r"\b(?:the rebels|Emirates) (?:decides|warms|cools|is|has)\b"),  # plural names
+    re.compile(r"(?:^|[.!?] )(?:the|a|an) ", re.MULTILINE),  # a sentence starting lower case
+    re.compile(r"\([^()]*\([^()]*\)"),  # a parenthesis inside a parenthesis
+]
+
+
+def _tricky() -> Scenario:
+    overrides = [f"actors.{a}.name={name}" for a, name in TRICKY.items()]
+    overrides += [f"actors.{a}.plural=true" for a in PLURAL]
+    return with_overrides(load_scenario("exercises/06_play.toml"), overrides)
+
+
+def _sentences(text: str) -> str:
+    """The player's sentences, joined: wrapping undone, record notes and key lists left out."""
+    kept = []
+    for line in text.split("\n"):
+        if "[record]" in line or line.startswith(("  ", "Keys:", "==", "Options:")):
+            continue
+        kept.append(line)
+    return " ".join(" ".join(kept).split())
+
+
+@pytest.mark.parametrize("scenario_name", [name for name, _ in PACKAGED] + ["tricky"])
+def test_sentences_are_english_for_every_actor_name(scenario_name: str) -> None:
+    scenario = (
+        _tricky() if scenario_name == "tricky" else load_scenario(dict(PACKAGED)[scenario_name])
+    )
+    for actor in scenario.actors:
+        text = played(scenario, actor.id)
+        said = _sentences(text)
+        for bad in _BAD:
+            found = bad.search(said)
+            assert found is None, (actor.id, bad.pattern, said[max(found.start() - 80, 0) :][:200])
+
+
+def test_names_are_shortened_sensibly() -> None:
+    assert short_name("Iran (Zarif; the Supreme Leader's red lines)") == "Iran"
+    assert short_name("the UN (Joint Special Representative Brahimi)") == "the UN"
+    assert (
+        short_name("Britain, France and Germany, with the EU High Representative (Mogherini)")
+        == "Britain, France and Germany"
+    )
+    assert short_name("the Gulf monarchies (Qatar, Saudi Arabia, with Turkey)") == (
+        "the Gulf monarchies"
+    )
+    long = short_name("the Organisation for Security and Co-operation in Europe's Mission to X")
+    assert len(long) <= 48
+    assert long.endswith("...")
+    assert simulated("the United States") == "the simulated United States"
+    assert simulated("The Netherlands") == "the simulated Netherlands"
+    assert simulated("Russia") == "the simulated Russia"
+    assert capitalized("the EU will pass") == "The EU will pass"
+
+
+def test_tricky_names_in_the_players_sentences(tmp_path: Path) -> None:
+    scenario = _tricky()
+    text = played(scenario, "russia")
+    flat = " ".join(text.split())
+    assert "You are playing the Russian Federation (Putin; the Kremlin, with the Security" in flat
+    assert "turn 1 as the Russian Federation" in flat
+    assert "the simulated Russian Federation would pick" in flat
+    # The quitting line starts a sentence with the name.
+    out = io.StringIO()
+    gulf = PlaySession(scenario, "gulf", input=io.StringIO("q\n"), output=out, turns=5)
+    result = gulf.play(SEED)
+    assert "Qatar, Saudi Arabia and the United Arab Emirates will pass at every" in " ".join(
+        out.getvalue().split()
+    )
+    assert gulf.choices[-1].by is By.REST
+    mc = run_monte_carlo(scenario, 5, SEED, executor=ExecutorSpec(workers=1))
+    end = " ".join(comparison_text(compare(result, mc), scenario, "gulf", SEED).split())
+    assert "with Qatar, Saudi Arabia and the United Arab Emirates left to the model" in end
+    assert "the simulated Qatar, Saudi Arabia and the United Arab Emirates" in end
+    # A plural name takes a plural verb: Iran's blame cools the rebels... or the Gulf.
+    iran = played(scenario, "iran")
+    assert "Qatar, Saudi Arabia and the United Arab Emirates cool toward the talks" in " ".join(
+        iran.split()
+    )
+
+
+def test_the_length_benchmark_runs() -> None:
+    """benchmarks/play_length.py measures what docs/TEACHING.md quotes; it must keep running."""
+    import importlib.util
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "play_length.py"
+    spec = importlib.util.spec_from_file_location("play_length", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["play_length"] = module
+    spec.loader.exec_module(module)
+    rows = module.turn_table(2, "06_play")
+    russia = next(r for r in rows if r.actor == "russia")
+    assert russia.default_seed3 == DEFAULT_TURNS
+    assert russia.every_seed3 > DEFAULT_TURNS
+    timing = module.screen_time(runs=5)
+    assert timing["screens"] > DEFAULT_TURNS
+    assert timing["per_screen_s"] > 0

@@ -43,7 +43,7 @@ from sim.testing import (
 # -- bounded state under any sequence of actions ----------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(action_sequences())
 def test_state_stays_bounded_under_any_sequence_of_actions(case: ActionSequence) -> None:
     context = case.context

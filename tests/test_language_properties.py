@@ -28,6 +28,7 @@ from sim.model.actions import KINDS, Action, ActionContext, ActionKind, VoteRule
 from sim.model.params import Effect, Rapport
 from sim.model.stages import Transition, due
 from sim.model.state import NO_DAY, NOT_ENDED, State, logistic
+from sim.output.narrative import narrate, trace_json
 from sim.scenario import Scenario, ScenarioError, scenario_from_dict
 from sim.testing import (
     START,
@@ -549,3 +550,18 @@ def test_changing_one_actor_leaves_the_others_draws_unchanged(
             continue
         common = sorted(set(base_draws[actor]) & set(alt_draws[actor]))
         assert [base_draws[actor][k] for k in common] == [alt_draws[actor][k] for k in common]
+
+
+# -- the narrative ------------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(scenario_documents(), seeds())
+def test_the_narrative_tells_any_run(data: dict[str, Any], seed: int) -> None:
+    """Every kind, stage, ending, deadline and regime of any scenario has words in the story."""
+    scenario = scenario_from_dict(data)
+    result = simulate(scenario, seed, 0, trace=True)
+    story = narrate(result, scenario, verbose=True)
+    assert story.startswith(scenario.title)
+    assert "Outcome: " in story
+    assert trace_json(result, scenario)["seed"] == seed

@@ -60,7 +60,7 @@ from sim.model.actions import KINDS, Action, ActionContext, ActionKind, VoteRule
 from sim.model.mechanisms import advance, war_step
 from sim.model.params import Effect, Mechanisms, Narrowing, Rapport, Ripeness, World
 from sim.model.stages import EndingRule, StageRule, Transition, due, end, postpone, reach, take
-from sim.model.state import NO_DAY, NOT_ENDED, State, logit, pair_index
+from sim.model.state import NO_DAY, NOT_ENDED, State, logistic, logit, pair_index
 from sim.scenario import Scenario, scenario_from_dict
 
 __all__ = [
@@ -101,6 +101,8 @@ _COALITION_NAMES = ["bloc", "front"]
 _REGIME_NAMES = ["hawks", "doves"]
 #: Machine epsilon: the running sums of the mean stance drift by about this much per update.
 _EPS = 2.0**-52
+#: Below this latent value a gate's openness ``exp(latent)`` underflows to 0 in floating point.
+_UNDERFLOW = math.log(5e-324)
 
 
 def _fail(message: str) -> None:
@@ -985,9 +987,10 @@ def check_state(
 
     Readiness and violence in [0, 1], the balance and every stance in
     [-1, 1], every rapport slot in [0, 1], every gate's contention in [0, 1]
-    with an openness above 0 (so an agreement always keeps some chance; the
-    contention itself reaches 1 only by rounding, see
-    :func:`~sim.model.state.saturate`); without a war (violence log-odds
+    with a finite latent value (so an agreement always keeps some chance: its
+    openness ``exp(latent)`` is above 0 until it underflows, beyond about 745
+    log-units of demands; the contention itself reaches 1 only by rounding,
+    see :func:`~sim.model.state.saturate`); without a war (violence log-odds
     ``-inf``) no violence and no balance; only existing gates settled and
     existing actors active; every actor in a regime; a pending date only
     while the negotiation is open and its stage not the last; an ending, if
@@ -1029,14 +1032,14 @@ def check_state(
         if not -1.0 <= state.stance(a) <= 1.0:
             _fail(f"stance of actor {a} {state.stance(a)} outside [-1, 1]")
     for slot, r in enumerate(state.rapport_latent):
-        if not 0.0 <= 1.0 / (1.0 + math.exp(-r)) <= 1.0:
+        if not 0.0 <= logistic(r) <= 1.0:
             _fail(f"rapport slot {slot}: {r} is not a rapport")
     if len(state.contention_latent) != n_gates:
         _fail(f"{len(state.contention_latent)} contentions for {n_gates} gates")
     for g, gate_latent in enumerate(state.contention_latent):
         if not (math.isfinite(gate_latent) and gate_latent <= 0.0):
             _fail(f"gate {g}: contention_latent {gate_latent} is not a finite value <= 0")
-        if not math.exp(gate_latent) > 0.0:
+        if not (math.exp(gate_latent) > 0.0 or gate_latent < _UNDERFLOW):
             _fail(f"gate {g}: openness exp({gate_latent}) is 0")
         if not 0.0 <= state.contention(g) <= 1.0:
             _fail(f"gate {g}: contention {state.contention(g)} outside [0, 1]")

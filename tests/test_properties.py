@@ -167,6 +167,7 @@ def test_check_state_names_a_quantity_out_of_range() -> None:
     ).context
     stages = compile_scenario(scenario_from_dict(tiny_dict())).stages
     check_state(state, 2, 1, context=context, stages=stages, n_endings=0)
+    check_state(state._replace(rapport_latent=(-2000.0,)), 2, 1)  # rounds to 0, never overflows
     with pytest.raises(AssertionError, match="not finite"):
         check_state(state._replace(readiness_logit=math.nan), 2, 1)
     with pytest.raises(AssertionError, match="1 stances for 2 actors"):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import day, tiny_dict
 
-from sim.engine import RunResult, Source, Step, simulate
+from sim.engine import RunResult, Source, Step, compile_scenario, simulate
 from sim.model.actions import ActionKind
 from sim.scenario import Scenario, ScenarioError, scenario_from_dict
 from sim.testing import EventCheck, check_run
@@ -515,3 +515,41 @@ def test_a_scenario_without_a_war_has_no_war(tiny_scenario: Tiny) -> None:
             }
         )
     assert Step.WORLD not in {t.action for t in result.trace}
+
+
+# -- what an actor can choose -------------------------------------------------------------------
+
+
+def test_an_actor_can_choose_only_moves_that_can_matter(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            "gates": {
+                "question": {"reopenable": True},
+                "later": {"requires": ["question"]},
+            },
+            "actors": {
+                "alpha": {
+                    "actions": {
+                        "settle_q": {"kind": "delegation_agreement", "gate": "question"},
+                        "settle_later": {"kind": "delegation_agreement", "gate": "later"},
+                        "both": {"kind": "delegation_agreement", "gates": ["question", "later"]},
+                        "reopen": {"kind": "reopen", "gate": "question"},
+                        "date": {"kind": "target_date"},
+                    },
+                    "regimes": {"quiet": {"weights": {"date": 0.0}}},
+                }
+            },
+        }
+    )
+    actor = compile_scenario(scenario).actors[0]
+    requires = compile_scenario(scenario).context.requires
+    assert actor.available(0b00, requires) == (True, False, True, False, True)
+    assert actor.available(0b01, requires) == (False, True, True, True, True)
+    assert actor.available(0b11, requires) == (False, False, False, True, True)
+    # the precomputed repertoires are the ones a run would build
+    for regime in (0, 1):
+        for resolved in (0b00, 0b01, 0b10, 0b11):
+            key = resolved & actor.gate_mask
+            built = actor.repertoire_for(key, requires, regime)
+            assert actor.regimes[regime].repertoires[key] == built
+    assert actor.regimes[1].base_weights == (1.0, 1.0, 1.0, 1.0, 0.0)

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import day, deep_merge
+from conftest import baseline_dict, day, deep_merge
 
 from sim.engine import RunResult, Source, simulate
-from sim.model.state import Phase, State
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.model.state import NO_DAY, State
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
 Tiny = Callable[..., Scenario]
 
@@ -134,16 +134,32 @@ def test_a_certain_agreement_resolves_its_gate_on_its_day_and_may_announce(
             "readiness": 2.0,
         }
     }
-    scenario = tiny_scenario({**PASSERS, "events": events, "convening": {"lead_days": [14, 14]}})
+    scenario = tiny_scenario(
+        {**PASSERS, "events": events, "convening": {"lead_days": [14, 14]}, "as_of": day(3)}
+    )
     result = simulate(scenario, 3, 0, trace=True)
     assert result.gate_days == (3,)
+    # the record up to the origin (day 3), then the stage rule acts at its end
     assert non_pass(result) == [
         (3, "alpha", "delegation_agreement"),
-        (3, "", "announce"),
-        (17, "", "convene"),
+        (4, "", "stage"),
+        (4, "", "announce"),
+        (18, "", "stage"),
     ]
-    assert result.announcements == ((3, 17),)
-    assert result.convened_day == 17
+    assert result.stage_days == (4, 18)
+    assert result.announcements == ((4, 1, 18),)
+    assert result.convened_day == 18
+    # the scenario's own event (not the record's) is kept and the rule acts at once
+    own = {name: {**event, "record": False} for name, event in events.items()}
+    scenario = tiny_scenario({**PASSERS, "events": own, "convening": {"lead_days": [14, 14]}})
+    result = simulate(scenario, 3, 0, trace=True)
+    assert non_pass(result) == [
+        (3, "alpha", "delegation_agreement"),
+        (3, "", "stage"),
+        (3, "", "announce"),
+        (17, "", "stage"),
+    ]
+    assert result.announcements == ((3, 1, 17),)
 
 
 def test_an_unresolved_gate_has_no_day_and_a_resolved_one_zero(tiny_scenario: Tiny) -> None:
@@ -165,16 +181,26 @@ def test_a_state_ready_at_the_start_announces_at_time_zero(
     )
 
     def check(now: float, state: State) -> None:
-        if not log or log[-1][1] != state.phase:
-            log.append((now, state.phase, state.convene_day))
+        if not log or log[-1][1:] != (state.stage, state.pending_day):
+            log.append((now, state.stage, state.pending_day))
 
     result = simulate(scenario, seed=11, run=0, trace=True, check=check)
     d = result.convened_day
     assert d is not None
     assert 14 <= d <= 28
-    assert result.announcements == ((0.0, d),)
-    assert non_pass(result) == [(0.0, "alpha", "announce"), (d, "alpha", "convene")]
-    assert log == [(0, Phase.ANNOUNCED, d), (d, Phase.CONVENED, d)]
+    assert result.stage_days == (0, d)
+    assert result.announcements == ((0.0, 1, d),)
+    assert non_pass(result) == [
+        (0.0, "alpha", "stage"),
+        (0.0, "alpha", "announce"),
+        (d, "alpha", "stage"),
+    ]
+    assert [t.stage for t in result.trace if t.action != "pass"] == [
+        "announced",
+        "convened",
+        "convened",
+    ]
+    assert log == [(0, 1, d), (d, 2, NO_DAY)]
     assert result.trace[-1].time == d
     assert result.trace[-1].day == d
 
@@ -183,7 +209,7 @@ def test_a_fixed_lead_convenes_on_ceil_zero_plus_lead(tiny_scenario: Tiny) -> No
     for seed in range(5):
         result = simulate(tiny_scenario(ready_at_start([20, 20])), seed, 0)
         assert result.convened_day == 20
-        assert result.announcements == ((0.0, 20),)
+        assert result.announcements == ((0.0, 1, 20),)
 
 
 def test_the_announced_lead_covers_its_whole_range_over_runs(tiny_scenario: Tiny) -> None:
@@ -198,8 +224,9 @@ def test_the_horizon_censors_a_conference_the_lead_pushes_past_it(tiny_scenario:
     result = simulate(scenario, 2, 0, trace=True)
     assert result.convened_day is None
     assert not result.convened
+    assert result.stage_days[0] == 0  # the date was announced
     assert len(result.announcements) == 1
-    assert result.announcements[0][1] > 90
+    assert result.announcements[0][2] > 90
     assert max(t.time for t in result.trace) <= 91.0
 
 
@@ -208,6 +235,7 @@ def test_a_conference_on_the_horizon_day_itself_convenes(tiny_scenario: Tiny) ->
     assert result.convened_day == 90
     assert result.convened_by(90)
     assert not result.convened_by(89)
+    assert result.reached_by(0, 0)
 
 
 def test_a_conference_due_convenes_before_that_days_dated_events(tiny_scenario: Tiny) -> None:
@@ -218,11 +246,12 @@ def test_a_conference_due_convenes_before_that_days_dated_events(tiny_scenario: 
             "kind": "un_resolution",
             "target": "alpha",
             "readiness": -10.0,
+            "record": False,
         }
     }
     result = simulate(tiny_scenario(ready_at_start([20, 20], events=events)), 0, 0, trace=True)
     assert result.convened_day == 20
-    assert non_pass(result) == [(0.0, "", "announce"), (20, "", "convene")]
+    assert non_pass(result) == [(0.0, "", "stage"), (0.0, "", "announce"), (20, "", "stage")]
     assert result.counts() == {}
 
 
@@ -234,29 +263,39 @@ def test_postponement_and_a_new_announcement(tiny_scenario: Tiny, log: list[Any]
             "kind": "un_resolution",
             "target": "alpha",
             "readiness": -3.0,
+            "record": False,
         },
-        "repair": {"date": day(30), "actor": "alpha", "kind": "target_date", "readiness": 4.0},
+        "repair": {
+            "date": day(30),
+            "actor": "alpha",
+            "kind": "target_date",
+            "readiness": 4.0,
+            "record": False,
+        },
     }
     scenario = tiny_scenario(ready_at_start([20, 20], events=events))
 
     def check(now: float, state: State) -> None:
-        log.append((now, state.phase))
+        log.append((now, state.stage, state.pending_day))
 
     result = simulate(scenario, 4, 0, trace=True, check=check)
     assert non_pass(result) == [
+        (0.0, "", "stage"),
         (0.0, "", "announce"),
         (5, "beta", "un_resolution"),
         (5, "", "postpone"),
         (30, "alpha", "target_date"),
+        (30, "", "stage"),
         (30, "", "announce"),
-        (50, "", "convene"),
+        (50, "", "stage"),
     ]
-    assert result.postponements == (5,)
-    assert result.announcements == ((0.0, 20), (30, 50))
+    assert result.postponements == ((5, 1),)
+    assert result.announcements == ((0.0, 1, 20), (30, 1, 50))
+    assert result.stage_days == (0, 50)  # first reached on day 0, though undone on day 5
     assert result.convened_day == 50  # the stale date 20 convened nothing
-    phases = [p for _, p in log]
-    assert phases[-1] == Phase.CONVENED
-    assert all(p == Phase.OPEN for t, p in log if 5 <= t < 30)
+    assert log[-1][1:] == (2, NO_DAY)
+    # the shorthand's postponement undoes the announcement until it is made again
+    assert all((stage, pending) == (0, NO_DAY) for t, stage, pending in log if 5 <= t < 30)
 
 
 def test_readiness_drifting_past_the_threshold_announces_when_it_crosses(
@@ -327,8 +366,8 @@ def test_dated_events_run_before_other_events_of_the_same_day(
     tiny_scenario: Tiny, rival: str
 ) -> None:
     events = {
-        "early": {"date": day(10), "actor": "alpha", "kind": "target_date"},
-        "on_day": {"date": day(21), "actor": "alpha", "kind": "target_date"},
+        "early": {"date": day(10), "actor": "alpha", "kind": "target_date", "record": False},
+        "on_day": {"date": day(21), "actor": "alpha", "kind": "target_date", "record": False},
     }
     extra = SAME_DAY_RIVALS[rival]
     scenario = tiny_scenario(deep_merge({**PASSERS, "events": events}, extra))
@@ -378,13 +417,20 @@ def reaction_scenario(
         (15, "beta", "gamma"),
         (20, "alpha", "delta"),
     ]:
-        events[f"res_{d}"] = {"date": day(d), "actor": who, "kind": "un_resolution", "target": whom}
+        events[f"res_{d}"] = {
+            "date": day(d),
+            "actor": who,
+            "kind": "un_resolution",
+            "target": whom,
+            "record": False,  # the scenario's own: simulated actors react to it
+        }
     events["quiet"] = {
         "date": day(30),
         "actor": "alpha",
         "kind": "un_resolution",
         "target": "beta",
         "provokes_reactions": False,
+        "record": False,
     }
     return tiny_scenario(
         {
@@ -454,6 +500,7 @@ def test_reaction_chains_stop_at_max_depth(tiny_scenario: Tiny) -> None:
                 "actor": "alpha",
                 "kind": "blame_statement",
                 "target": "beta",
+                "record": False,
             }
         },
     }
@@ -592,7 +639,18 @@ def test_a_scenario_that_loads_also_runs_with_the_largest_stance_sensitivity(
 # Regression values: update deliberately when the model changes. They were computed once by
 # running the code (baseline scenario, seed 12345, runs 0..4), so that an accidental change in
 # the order of random draws is caught: (convened_day, events, round(final_readiness, 12)).
+# The baseline as it stands: the record replayed up to its origin (day 29), then simulated.
 REGRESSION = {
+    0: (97, 99, 0.617402908581),
+    1: (166, 207, 0.773240947533),
+    2: (425, 525, 0.773574969193),
+    3: (219, 262, 0.733050133244),
+    4: (212, 245, 0.685992242013),
+}
+# The baseline with its dated events as the scenario's own (record = false: the origin is the
+# start and everything is simulated from day 0): the numbers the engine gave before the
+# negotiation language (forecast origin, stages), unchanged since.
+REGRESSION_FROM_THE_START = {
     0: (91, 153, 0.481539731526),
     1: (131, 214, 0.782578164358),
     2: (342, 479, 0.797826556343),
@@ -601,12 +659,30 @@ REGRESSION = {
 }
 
 
+@pytest.fixture(scope="module")
+def baseline_from_the_start() -> Scenario:
+    data = baseline_dict()
+    for event in data["events"].values():
+        event["record"] = False
+    scenario = scenario_from_dict(data)
+    assert scenario.as_of_day == 0
+    return scenario
+
+
 @pytest.mark.parametrize("run", sorted(REGRESSION))
-def test_fixed_seed_regression(baseline: Scenario, run: int) -> None:
+def test_fixed_seed_regression(
+    baseline: Scenario, baseline_from_the_start: Scenario, run: int
+) -> None:
     result = simulate(baseline, 12345, run)
     assert (result.convened_day, result.events, round(result.final_readiness, 12)) == REGRESSION[
         run
     ]
+    result = simulate(baseline_from_the_start, 12345, run)
+    assert (
+        result.convened_day,
+        result.events,
+        round(result.final_readiness, 12),
+    ) == REGRESSION_FROM_THE_START[run]
 
 
 @pytest.mark.parametrize("run", range(8))

@@ -32,6 +32,7 @@ from sim.scenario import (
     parse_override,
     scenario_from_dict,
 )
+from sim.testing import scenario_documents
 
 BASELINE_PATH = find_scenario(None)
 
@@ -407,7 +408,7 @@ BAD_VALUES = [
     (
         '[actors.russia.actions.meet_us]\npartner = "russia"',
         "actors.russia.actions.meet_us.partner",
-        r'an actor cannot meeting with itself \("russia"\)',
+        r'"russia" cannot be its own partner',
     ),
     # dates outside the window
     (
@@ -877,3 +878,153 @@ def test_integer_literal_beyond_python_digit_limit_is_a_scenario_error(
     else:
         with pytest.raises(ScenarioError, match=r"^--set: actors\.russia\.tempo_days: "):
             load_scenario(None, [f"actors.russia.tempo_days={digits}"])
+
+
+# -- the negotiation language: what the loader refuses ----------------------------------------
+
+
+def _day(n: int) -> dt.date:
+    return tiny_dict()["start"] + dt.timedelta(days=n)
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        (
+            {"signed": {"threshold": 0.0, "lead_days": [5, 10], "postpone_below": 0.5}},
+            r"stages\.signed\.postpone_below: must not exceed the stage's threshold \(0\), "
+            r"got 0\.5",
+        ),
+        (
+            {
+                "agreed": {"threshold": 0.3},
+                "signed": {
+                    "lead_days": [5, 10],
+                    "postpone_below": 0.4,
+                    "postponement_undoes": "agreed",
+                },
+            },
+            r"stages\.signed\.postpone_below: must not exceed the highest threshold of the stages "
+            r"a postponement undoes \(0\.3\), got 0\.4",
+        ),
+    ],
+)
+def test_a_postponement_that_would_loop_for_ever_is_refused(
+    stages: dict[str, Any], message: str
+) -> None:
+    """Regression: the date was set and postponed at one instant for ever (the run hung)."""
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_dict(tiny_dict({"convening": None, "stages": stages}))
+    # postponed below what the undone stages ask is fine
+    fine = {sid: {**table, "postpone_below": 0.3} for sid, table in stages.items()}
+    fine[next(iter(fine))]["threshold"] = 0.3
+    scenario_from_dict(tiny_dict({"convening": None, "stages": fine}))
+
+
+def test_an_extension_to_an_earlier_date_is_refused() -> None:
+    """Regression: an extension's date before its deadline's moved the deadline earlier."""
+    extend = {"actor": "alpha", "kind": "extend_deadline", "deadline": "soon"}
+    events = {
+        "first": {**extend, "date": _day(1), "to": _day(40)},
+        "second": {**extend, "date": _day(2), "to": _day(35)},
+    }
+    with pytest.raises(
+        ScenarioError,
+        match=r"events\.second\.to: 2013-02-05 is not after the date deadline soon stands at by "
+        r"then \(2013-02-10\): an extension moves it later",
+    ):
+        scenario_from_dict(tiny_dict({"events": events}))
+    events["second"]["to"] = _day(45)
+    assert scenario_from_dict(tiny_dict({"events": events})).events[1].to == _day(45)
+
+
+def test_an_elections_winner_is_its_result_not_a_regime_key() -> None:
+    """Regression: a regime key fixed the winner of an election a forecast should draw."""
+    election = {
+        "date": _day(5),
+        "actor": "alpha",
+        "kind": "election",
+        "candidates": {"initial": 0.4, "hawks": 0.6},
+        "regime": "hawks",
+    }
+    extra = {"actors": {"alpha": {"regimes": {"hawks": {}}}}, "events": {"e": election}}
+    with pytest.raises(ScenarioError, match=r"events\.e\.regime: election takes no regime"):
+        scenario_from_dict(tiny_dict(extra))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            {"gates": {"a": {"requires": ["b"]}, "b": {"requires": ["a"]}}},
+            r"gates require each other in a cycle: a -> b -> a",
+        ),
+        (
+            {"actors": {"alpha": {"actions": {"r": {"kind": "reopen", "gate": "question"}}}}},
+            r'the gate "question" cannot be reopened: declare reopenable = true',
+        ),
+        (
+            {"events": {"e": {"date": _day(3), "actor": "alpha", "kind": "vote", "body": "x"}}},
+            r'events\.e\.body: unknown body "x"',
+        ),
+        (
+            {
+                "actors": {
+                    "alpha": {"actions": {"a": {"kind": "announce_date", "stage": "announced"}}}
+                }
+            },
+            r"announce_date happens only as a dated event",
+        ),
+        (
+            {
+                "actors": {"alpha": {"regimes": {"hawks": {}}}},
+                "events": {
+                    "e": {
+                        "date": _day(3),
+                        "actor": "alpha",
+                        "kind": "election",
+                        "candidates": {"initial": 0.5, "hawks": 0.6},
+                    }
+                },
+            },
+            r"the probabilities must sum to 1, got 1\.1",
+        ),
+        (
+            {"stages": {"a": {}}},
+            r"give \[stages\] or the \[convening\] shorthand, not both",
+        ),
+        (
+            {"initial": {"violence": None}, "world": {"violence_volatility": 0.1}},
+            r"world\.violence_volatility: the scenario has no war",
+        ),
+        (
+            {"actors": {"alpha": {"windows": [[_day(20), _day(10)]]}}},
+            r"ends before it starts",
+        ),
+        (
+            {
+                "events": {
+                    "e": {
+                        "date": _day(3),
+                        "actor": "alpha",
+                        "kind": "target_date",
+                        "result": "passed",
+                    }
+                }
+            },
+            r"target_date has no result: it simply happens",
+        ),
+    ],
+)
+def test_the_language_refuses_what_it_cannot_mean(extra: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_dict(tiny_dict(extra))
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario_documents())
+def test_generated_documents_load_from_toml_files(fuzz_dir: Path, data: dict[str, Any]) -> None:
+    """What :func:`sim.testing.scenario_documents` generates is valid as a file, too."""
+    file = fuzz_dir / "generated.toml"
+    file.write_text(to_toml(data), encoding="utf-8")
+    assert load_scenario(file) == scenario_from_dict(data, source=str(file))

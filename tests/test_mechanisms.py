@@ -19,7 +19,7 @@ from sim.model.mechanisms import (
     war_step,
 )
 from sim.model.params import Mechanisms, Narrowing, Ripeness, World
-from sim.model.state import NO_DAY, Phase, State, logit
+from sim.model.state import NO_DAY, NOT_ENDED, State, logit
 
 positive = st.floats(0.001, 2.0)
 value = st.floats(-5.0, 5.0)
@@ -29,14 +29,21 @@ def state(violence: float = 0.8, balance: float = -0.1, readiness: float = 0.3) 
     return State(
         readiness_logit=logit(readiness),
         violence_logit=logit(violence),
+        violence_mean_logit=logit(0.75),
         balance_latent=math.atanh(balance),
         resolved=0,
         contention_latent=(),
         stance_latent=(),
+        stance_sum=0.0,
+        influence_total=0.0,
         rapport_latent=(),
         target_day=math.inf,
-        phase=Phase.OPEN,
-        convene_day=NO_DAY,
+        stage=0,
+        pending_day=NO_DAY,
+        ended=NOT_ENDED,
+        regime=(),
+        active=0,
+        deadline_days=(),
     )
 
 
@@ -139,8 +146,16 @@ WORLD = World(
 MECH = mech(Ripeness(True, 0.01), Narrowing(True, 0.008))
 
 
-def with_stances(s: State, *stances: float) -> State:
-    return s._replace(stance_latent=tuple(math.atanh(x) for x in stances))
+def with_stances(s: State, *stances: float, influence: tuple[float, ...] = ()) -> State:
+    """Every actor active in its first regime, weighing ``influence`` (1 each by default)."""
+    weights = influence or (1.0,) * len(stances)
+    return s._replace(
+        stance_latent=tuple(math.atanh(x) for x in stances),
+        stance_sum=math.fsum(w * x for w, x in zip(weights, stances, strict=True)),
+        influence_total=math.fsum(weights),
+        regime=(0,) * len(stances),
+        active=(1 << len(stances)) - 1,
+    )
 
 
 def test_rest_logit_is_the_mean_shifted_by_the_average_stance() -> None:
@@ -149,6 +164,14 @@ def test_rest_logit_is_the_mean_shifted_by_the_average_stance() -> None:
     pulled = dataclasses.replace(WORLD, stance_pull=1.5)
     assert rest_logit(s, pulled) == pytest.approx(logit(0.3) + 1.5 * 0.6 / 3)
     assert rest_logit(state(), pulled) == pytest.approx(logit(0.3))  # no actors
+
+
+def test_rest_logit_weighs_each_active_actor_by_its_influence() -> None:
+    pulled = dataclasses.replace(WORLD, stance_pull=1.5)
+    s = with_stances(state(), 0.5, -0.1, influence=(3.0, 1.0))
+    assert rest_logit(s, pulled) == pytest.approx(logit(0.3) + 1.5 * (1.5 - 0.1) / 4)
+    nobody = s._replace(stance_sum=0.0, influence_total=0.0, active=0)
+    assert rest_logit(nobody, pulled) == pytest.approx(logit(0.3))
 
 
 @given(value, value, st.floats(0.001, 1.0), st.floats(-0.5, 0.5), st.floats(0.0, 60.0))
@@ -201,7 +224,12 @@ def test_advance_uses_the_states_rest_level_and_drift() -> None:
 def test_war_step_moves_violence_and_balance_by_their_ou_steps_only() -> None:
     s = state(violence=0.8, balance=-0.1, readiness=0.3)
     after = war_step(s, WORLD, 7.0, 0.5, -1.0)
+    # violence reverts to the state's own mean (a ceasefire moves it), not the world's
     assert after.violence_logit == ou_step(logit(0.8), logit(0.75), 0.02, 0.05, 7.0, 0.5)
+    ceasefire = s._replace(violence_mean_logit=logit(0.2))
+    assert war_step(ceasefire, WORLD, 7.0, 0.5, -1.0).violence_logit == ou_step(
+        logit(0.8), logit(0.2), 0.02, 0.05, 7.0, 0.5
+    )
     assert after.balance_latent == ou_step(math.atanh(-0.1), 0.0, 0.01, 0.03, 7.0, -1.0)
     assert after._replace(violence_logit=s.violence_logit, balance_latent=s.balance_latent) == s
 
@@ -253,3 +281,11 @@ def test_near_focal_date_with_a_zero_window_only_on_the_day() -> None:
     assert near_focal_date(24.0, FOCAL, math.inf, 0.0)
     assert not near_focal_date(23.5, FOCAL, math.inf, 0.0)
     assert near_focal_date(7.0, (), 7.0, 0.0)
+
+
+def test_without_a_war_there_is_neither_ripeness_nor_narrowing() -> None:
+    peace = state()._replace(
+        violence_logit=-math.inf, violence_mean_logit=-math.inf, balance_latent=0
+    )
+    assert readiness_drift(peace, MECH) == 0.0
+    assert advance(peace, WORLD, MECH, 7.0).violence_logit == -math.inf

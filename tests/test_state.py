@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim.model.actions import ActionContext
+from sim.model.params import Rapport
 from sim.model.state import (
     NO_DAY,
-    Phase,
+    NOT_ENDED,
     State,
     atanh_stance,
     contention_latent,
@@ -27,17 +29,25 @@ contention = st.floats(min_value=0.0, max_value=1.0, exclude_max=True)
 
 
 def make_state(n_actors: int = 3, **fields: object) -> State:
+    """Every actor active in its first regime, with influence 1; rapport slots for every pair."""
     state = State(
         readiness_logit=0.0,
         violence_logit=0.0,
+        violence_mean_logit=0.0,
         balance_latent=0.0,
         resolved=0,
         contention_latent=(0.0, 0.0),
         stance_latent=(0.0,) * n_actors,
+        stance_sum=0.0,
+        influence_total=float(n_actors),
         rapport_latent=(0.0,) * (n_actors * (n_actors - 1) // 2),
         target_day=math.inf,
-        phase=Phase.OPEN,
-        convene_day=NO_DAY,
+        stage=0,
+        pending_day=NO_DAY,
+        ended=NOT_ENDED,
+        regime=(0,) * n_actors,
+        active=(1 << n_actors) - 1,
+        deadline_days=(30,),
     )
     return state._replace(**fields)
 
@@ -169,18 +179,48 @@ def test_state_reads_its_latent_values_through_the_squashing_functions() -> None
         stance_latent=(math.atanh(0.5), 0.0, math.atanh(-0.3)),
         rapport_latent=(logit(0.65), logit(0.3), logit(0.5)),
         resolved=0b10,
+        active=0b101,
     )
     assert state.readiness == pytest.approx(0.3)
     assert state.violence == pytest.approx(0.8)
     assert state.balance == pytest.approx(-0.1)
     assert state.stance(0) == pytest.approx(0.5)
     assert state.stance(2) == pytest.approx(-0.3)
-    assert state.rapport(0, 1) == pytest.approx(0.65)
-    assert state.rapport(1, 0) == pytest.approx(0.65)
-    assert state.rapport(0, 2) == pytest.approx(0.3)
-    assert state.rapport(2, 1) == pytest.approx(0.5)
     assert not state.gate_resolved(0)
     assert state.gate_resolved(1)
+    assert state.is_active(0)
+    assert not state.is_active(1)
+    assert state.is_active(2)
+
+
+def test_rapport_is_read_by_slot_and_pairs_without_one_keep_the_default() -> None:
+    # slots for the pairs (0, 1) and (1, 2) only, in that order; (0, 2) never changes
+    context = ActionContext(
+        (0, 0, 0),
+        Rapport(),
+        slots={pair_index(0, 1, 3): 0, pair_index(1, 2, 3): 1},
+        default_rapport_logit=logit(0.3),
+    )
+    state = make_state(rapport_latent=(logit(0.65), logit(0.5)))
+    assert context.slot(0, 1) == context.slot(1, 0) == 0
+    assert context.slot(2, 1) == 1
+    assert context.slot(0, 2) == -1
+    assert context.rapport_of(state, 0, 1) == pytest.approx(0.65)
+    assert context.rapport_of(state, 1, 0) == pytest.approx(0.65)
+    assert context.rapport_of(state, 2, 1) == pytest.approx(0.5)
+    assert context.rapport_of(state, 0, 2) == pytest.approx(0.3)
+    assert context.rapport_logit(state, 2, 0) == logit(0.3)
+
+
+def test_mean_stance_is_the_running_sum_over_the_total_influence() -> None:
+    state = make_state(stance_sum=1.5, influence_total=2.0)
+    assert state.mean_stance() == 0.75
+    assert make_state(stance_sum=0.0, influence_total=0.0, active=0).mean_stance() == 0.0
+
+
+def test_a_context_without_influence_weighs_every_actor_one_in_one_regime() -> None:
+    assert ActionContext((1, -1, 0), Rapport()).influence == ((1.0,), (1.0,), (1.0,))
+    assert ActionContext((1, -1), Rapport()).n_actors == 2
 
 
 def test_state_is_immutable() -> None:

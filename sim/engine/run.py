@@ -28,9 +28,10 @@ Processes and events
   response happens on arrival (a timed event with a callback);
 - stage dates: when a stage's date is set, an urgent event at the start of
   that day reaches it unless the date was postponed meanwhile;
-- deadlines with a default ending: an urgent event at the end of the
-  deadline's day (wherever extensions moved it) ends the negotiation if its
-  stage is still unreached;
+- deadlines with a default ending: an event at the end of the deadline's
+  day (wherever extensions moved it) ends the negotiation if its stage was
+  not reached by that day (a deadline on the horizon day passes after the
+  run, which is censored);
 - checks: readiness moves between events (reversion to its rest level,
   ripeness, narrowing: :func:`sim.model.mechanisms.relax`); when it is heading
   for a threshold that matters (the next stage's, a pending date's postpone
@@ -51,9 +52,10 @@ starts processes with urgent priority): each actor draws its first wait (or
 its wait for the origin) before the day-0 dated events happen. At the start
 of any day:
 
-1. a stage due that day is reached first (urgent priority), unless a check
-   found readiness below the postpone threshold before; then a deadline that
-   passed at the end of the day before brings its default ending;
+1. a deadline that passed at the end of the day before brings its default
+   ending first (ahead of urgent priority: the day before is over); then a
+   stage due that day is reached (urgent priority), unless a check found
+   readiness below the postpone threshold before;
 2. the day's dated events follow, in file order: they were scheduled before
    anything else;
 3. then everything else due at that instant, in the order it was scheduled:
@@ -71,7 +73,7 @@ from typing import Any
 
 import simpy
 from simpy.core import StopSimulation
-from simpy.events import URGENT, Event
+from simpy.events import URGENT, Event, EventPriority
 
 from sim.engine.compiled import (
     SAMPLE_DAYS,
@@ -177,18 +179,25 @@ class CheckingEnvironment(simpy.Environment):
             self._after_step()
 
 
+#: The priority of a deadline's passing: ahead even of the urgent events of the same instant
+#: (the end of its day comes before anything of the next day).
+_FIRST = EventPriority(URGENT - 1)
+
+
 class _Urgent(Event):
-    """An event that fires after ``delay`` days with urgent priority.
+    """An event that fires after ``delay`` days with urgent priority (or ``priority``).
 
     Built like :class:`simpy.events.Timeout`, but scheduled ahead of normal
     events at the same time.
     """
 
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
+    def __init__(
+        self, env: simpy.Environment, delay: float, priority: EventPriority = URGENT
+    ) -> None:
         super().__init__(env)
         self._ok = True
         self._value = None
-        env.schedule(self, URGENT, delay)
+        env.schedule(self, priority, delay)
 
 
 def _names(ids: tuple[str, ...], mask: int) -> str:
@@ -754,7 +763,8 @@ class _Run:
         message.callbacks.append(lambda _: self._deliver(response, u_outcome, depth, u_fire))
 
     def _deliver(self, response: Action, u_outcome: float, depth: int, u_fire: float) -> None:
-        if self.finished:
+        # A reactor that left while the news travelled no longer answers.
+        if self.finished or not self.state.active >> response.actor & 1:
             return
         self.events += 1
         self._advance(self.env.now)
@@ -909,17 +919,29 @@ class _Run:
         self._settle(float(day))
 
     def _watch_deadline(self, d: int, day: int) -> None:
-        """Check deadline ``d`` at the end of ``day`` (where it stands now)."""
-        _Urgent(self.env, max(day + 1 - self.env.now, 0.0)).callbacks.append(
+        """Check deadline ``d`` at the end of ``day`` (where it stands now), if that is in the run.
+
+        The check comes first at its instant, before a stage due the next
+        day is reached; a deadline on the horizon day passes after the run.
+        """
+        if day + 1 >= self.model.horizon_end:
+            return
+        _Urgent(self.env, max(day + 1 - self.env.now, 0.0), _FIRST).callbacks.append(
             partial(self._deadline_passed, d, day)
         )
 
     def _deadline_passed(self, d: int, day: int, _event: Event) -> None:
-        """A deadline with a default ending passes: if its stage is unreached, that ending."""
+        """A deadline with a default ending passes: if its stage is unreached, that ending.
+
+        Met means reached by the deadline's day, as :meth:`RunResult.reached_by`
+        says: a stage reached in time and undone by a postponement since still
+        met it.
+        """
         state = self.state
         if self.finished or state.deadline_days[d] != day or state.ended != NOT_ENDED:
             return  # moved since, or already over
-        if state.stage > self.model.deadline_stage[d]:
+        reached = self.stage_days[self.model.deadline_stage[d]]
+        if reached is not None and reached <= day:
             return  # met
         self.events += 1
         self._advance(self.env.now)

@@ -196,7 +196,8 @@ class ActionContext:
     influence
         Per actor, per regime, its weight in the mean stance.
     requires
-        Per gate, the mask of the gates that must be settled before it.
+        Per gate, the mask of the gates that must be settled before it
+        (empty: no gate requires another).
     coalitions
         Per coalition, its members.
     slots
@@ -570,7 +571,7 @@ KINDS: Mapping[ActionKind, Kind] = {
         "probabilities (the record's result once known)",
         effects.election,
         Words("{actor} {holds|hold} an election: {regime}", "Hold an election"),
-        takes="candidates regime",
+        takes="candidates",
         needs="candidates",
         record_only=True,
     ),

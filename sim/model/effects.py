@@ -147,13 +147,17 @@ def _openness(state: State, gates: int) -> float:
 
 
 def _requires_met(state: State, action: Action, context: ActionContext) -> bool:
-    """Whether every gate the action's gates require is settled (or settled with them)."""
+    """Whether every gate the action's gates require is settled (or settled with them).
+
+    A context without ``requires`` (the default) has no gate requiring another.
+    """
     needed = 0
     gates = action.gates
+    requires = context.requires
     g = 0
-    while gates >> g:
+    while gates >> g and g < len(requires):
         if gates >> g & 1:
-            needed |= context.requires[g]
+            needed |= requires[g]
         g += 1
     return (state.resolved | gates) & needed == needed
 
@@ -383,12 +387,19 @@ def reopen(
 def extend_deadline(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
-    """A deadline moves: to the date the record gives, or ``extension_days`` later."""
+    """A deadline moves: to the date the record gives, or ``extension_days`` later.
+
+    It never moves earlier: a date the record gives that is not after where
+    the deadline stands (an extension a simulated one overtook) changes nothing.
+    """
     s: list[object] = list(state)
     s[READINESS] = state.readiness_logit + action.effect.readiness
     days = list(state.deadline_days)
     d = action.deadline
-    days[d] = action.to_day if action.to_day >= 0 else days[d] + round(action.effect.extension_days)
+    if action.to_day >= 0:
+        days[d] = max(days[d], action.to_day)
+    else:
+        days[d] += round(action.effect.extension_days)
     s[DEADLINE_DAYS] = tuple(days)
     return _new(State, s), 0
 

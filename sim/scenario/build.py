@@ -363,6 +363,7 @@ def _stages(
                     + "; a postponement undoes this stage or one before it",
                 )
                 undoes = None
+            _check_postponement(st, stages, undoes, values["threshold"], values["postpone_below"])
             by = st.identifier("by", "") or None
             if by is not None:
                 by = names.actor(st, "by", by)
@@ -419,6 +420,35 @@ def _stages(
         rule,
         convener,
     )
+
+
+def _check_postponement(
+    st: Table,
+    earlier: Sequence[StageSpec],
+    undoes: str | None,
+    threshold: float,
+    postpone_below: float,
+) -> None:
+    """Refuse a postponement level the stage could be taken again at at once.
+
+    After a postponement the stages from the one it undoes are taken again
+    when readiness reaches their thresholds; if it may do so while it is
+    still below ``postpone_below``, the date would be set and withdrawn for
+    ever at one instant.
+    """
+    first = next((i for i, s in enumerate(earlier) if s.id == undoes), len(earlier))
+    highest = max([threshold, *(s.threshold for s in earlier[first:])])
+    if postpone_below > highest:
+        what = (
+            "the stage's threshold"
+            if first == len(earlier)
+            else "the highest threshold of the stages a postponement undoes"
+        )
+        st.fail(
+            "postpone_below",
+            f"must not exceed {what} ({highest:g}), got {postpone_below:g}: the date would be "
+            "set again at once, and postponed for ever",
+        )
 
 
 def _endings(root: Table) -> list[EndingSpec]:
@@ -738,6 +768,27 @@ def _deadlines(
     return deadlines
 
 
+def _check_extensions(
+    doc: Document, events: Sequence[DatedEvent], deadlines: Sequence[Deadline]
+) -> None:
+    """Refuse an extension to a date not after the one its deadline stands at by then."""
+    standing = {d.id: d.date for d in deadlines}
+    for e in events:  # in date order
+        if e.kind is not ActionKind.EXTEND_DEADLINE or e.to is None:
+            continue
+        deadline = e.targets.deadline
+        if deadline not in standing:
+            continue
+        if e.to <= standing[deadline]:
+            doc.fail(
+                ("events", e.id, "to"),
+                f"{e.to.isoformat()} is not after the date deadline {deadline} stands at by "
+                f"then ({standing[deadline].isoformat()}): an extension moves it later",
+            )
+            continue
+        standing[deadline] = e.to
+
+
 def _words(doc: Document, root: Table) -> list[WordsSpec]:
     words = []
     for kname, wt in root.tables("words"):
@@ -883,6 +934,7 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
     rapport = _rapport(root, names)
     events = _events(root, names, defaults, start, horizon)
     deadlines = _deadlines(doc, root, names, start, horizon)
+    _check_extensions(doc, events, deadlines)
     words = _words(doc, root)
     calibration = _calibration(root, start, horizon)
     mechanisms: Mechanisms = _nested(root.table("mechanisms"), Mechanisms)

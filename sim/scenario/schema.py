@@ -455,7 +455,8 @@ class StageSpec:
     )
     postpone_below: float = number(
         0.0,
-        "while its date is pending, the date is postponed if readiness falls below this (0: never)",
+        "while its date is pending, the date is postponed if readiness falls below this (0: "
+        "never); at most the threshold of this stage or of one it undoes",
         unit="readiness",
         low=0.0,
         high=1.0,

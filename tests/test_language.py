@@ -1,0 +1,555 @@
+"""Tests for the negotiation language in whole runs: stages, endings, deadlines, the record.
+
+Each test states a tiny scenario (``conftest.TINY`` plus what matters to it)
+and asserts the run's log. The regression tests of bugs the property tests
+found say so in their docstrings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import day, tiny_dict
+
+from sim.engine import RunResult, Source, Step, compile_scenario, simulate
+from sim.model.actions import ActionKind
+from sim.scenario import Scenario, ScenarioError, scenario_from_dict
+from sim.testing import EventCheck, check_run
+
+Tiny = Callable[..., Scenario]
+
+#: One actor that only passes, its gate settled, readiness 0.7, no [convening].
+SETTLED: dict[str, Any] = {
+    "convening": None,
+    "gates": {"question": {"resolved": True}},
+    "initial": {"readiness": 0.7},
+}
+
+
+def steps(result: RunResult) -> list[tuple[float, str, str]]:
+    """``(time, action, stage or ending or deadline)`` of every record but passes."""
+    assert result.trace is not None
+    return [
+        (t.time, str(t.action), t.stage or t.ending or t.deadline)
+        for t in result.trace
+        if t.action != "pass"
+    ]
+
+
+def checked(scenario: Scenario, seed: int = 0, run: int = 0) -> RunResult:
+    """A traced run, checked after every event and as a whole."""
+    result = simulate(scenario, seed, run, trace=True, check=EventCheck.for_scenario(scenario))
+    check_run(scenario, result)
+    return result
+
+
+# -- stages -----------------------------------------------------------------------------------
+
+
+def test_stages_are_taken_in_order_each_with_its_own_gates(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            **SETTLED,
+            "gates": {"question": {"resolved": True}, "text": {}},
+            "stages": {
+                "talks": {"gates": ["question"], "threshold": 0.6, "by": "alpha"},
+                "initialled": {"gates": ["text"], "lead_days": [3, 3]},
+                "signed": {"gates": [], "lead_days": [10, 10]},
+            },
+            "events": {
+                "text": {
+                    "date": day(20),
+                    "actor": "alpha",
+                    "kind": "delegation_agreement",
+                    "gate": "text",
+                    "record": False,
+                }
+            },
+        }
+    )
+    result = checked(scenario)
+    assert steps(result) == [
+        (0.0, "stage", "talks"),
+        (20.0, "delegation_agreement", ""),
+        (20.0, "announce", "initialled"),
+        (23.0, "stage", "initialled"),
+        (23.0, "announce", "signed"),
+        (33.0, "stage", "signed"),
+    ]
+    assert result.stage_days == (0, 23, 33)
+    assert result.trace is not None
+    assert result.trace[0].actor == "alpha"  # who takes the step, for the narrative
+    assert result.announcements == ((20.0, 1, 23), (23.0, 2, 33))
+
+
+def test_a_threshold_not_reached_holds_the_stage(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario({**SETTLED, "stages": {"agreed": {"threshold": 0.8}}})
+    result = checked(scenario)
+    assert result.stage_days == (None,)
+    assert result.ending == -1
+    assert steps(result) == []
+
+
+# -- endings ----------------------------------------------------------------------------------
+
+
+def test_readiness_falling_below_an_endings_level_ends_the_negotiation(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            **SETTLED,
+            "stages": {"agreed": {"threshold": 0.9}},
+            "endings": {"collapse": {"readiness_below": 0.2}, "walkout": {}},
+            "events": {
+                "blow": {
+                    "date": day(12),
+                    "actor": "alpha",
+                    "kind": "target_date",
+                    "readiness": -3.0,
+                    "record": False,
+                }
+            },
+        }
+    )
+    result = checked(scenario)
+    assert steps(result)[-1] == (12.0, "end", "collapse")
+    assert (result.ending, result.ending_day) == (0, 12)
+    assert result.ended_by(12)
+    assert not result.ended_by(11)
+
+
+def test_a_walk_out_ends_it_and_nothing_happens_after(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            **SETTLED,
+            "stages": {"agreed": {"threshold": 0.9}},
+            "endings": {"walkout": {}},
+            "events": {
+                "out": {
+                    "date": day(5),
+                    "actor": "alpha",
+                    "kind": "walk_out",
+                    "ending": "walkout",
+                    "record": False,
+                },
+                "later": {
+                    "date": day(6),
+                    "actor": "alpha",
+                    "kind": "target_date",
+                    "readiness": 5.0,
+                    "record": False,
+                },
+            },
+        }
+    )
+    result = checked(scenario)
+    assert steps(result) == [(5.0, "walk_out", "walkout")]
+    assert (result.ending, result.ending_day, result.stage_days) == (0, 5, (None,))
+
+
+# -- deadlines --------------------------------------------------------------------------------
+
+
+def deadline_scenario(extra: dict[str, Any]) -> Scenario:
+    base = {
+        **SETTLED,
+        "stages": {"signed": {"lead_days": [9, 9]}},
+        "endings": {"no_deal": {}},
+        "deadlines": {"soon": {"date": day(5), "default_ending": "no_deal"}},
+    }
+    return scenario_from_dict(tiny_dict({**base, **extra}))
+
+
+def test_a_deadline_passing_unmet_brings_its_default_ending_the_next_day() -> None:
+    result = checked(deadline_scenario({}))
+    assert steps(result) == [(0.0, "announce", "signed"), (6.0, "deadline", "no_deal")]
+    assert (result.ending, result.ending_day, result.stage_days) == (0, 6, (None,))
+    assert result.trace is not None
+    assert result.trace[-1].deadline == "soon"
+
+
+def test_a_deadline_met_brings_nothing() -> None:
+    result = checked(deadline_scenario({"deadlines": {"soon": {"date": day(9)}}}))
+    assert result.stage_days == (9,)
+    assert result.ending == -1
+
+
+def test_an_extension_moves_the_deadline_and_its_ending() -> None:
+    extend = {
+        "date": day(2),
+        "actor": "alpha",
+        "kind": "extend_deadline",
+        "deadline": "soon",
+        "record": False,
+    }
+    to = checked(deadline_scenario({"events": {"ext": {**extend, "to": day(20)}}}))
+    assert to.deadline_days == (20,)
+    assert to.stage_days == (9,)  # met where it stands now
+    by = checked(deadline_scenario({"events": {"ext": {**extend, "extension_days": 2}}}))
+    assert by.deadline_days == (7,)
+    assert (by.ending, by.ending_day) == (0, 8)
+
+
+def test_a_deadline_passes_before_a_stage_due_the_next_day() -> None:
+    """Regression: the stage due the day after an extended deadline was reached first.
+
+    The date (day 11) was announced before the extension moved the deadline to
+    day 10, so its event came first at time 11 and the deadline then counted as
+    met; it had passed unmet at the end of day 10.
+    """
+    scenario = deadline_scenario(
+        {
+            "as_of": day(1),
+            "events": {
+                "date": {
+                    "date": day(0),
+                    "actor": "alpha",
+                    "kind": "announce_date",
+                    "stage": "signed",
+                    "to": day(11),
+                },
+                "ext": {
+                    "date": day(1),
+                    "actor": "alpha",
+                    "kind": "extend_deadline",
+                    "deadline": "soon",
+                    "to": day(10),
+                },
+            },
+        }
+    )
+    result = checked(scenario)
+    assert steps(result)[-1] == (11.0, "deadline", "no_deal")
+    assert (result.ending, result.ending_day, result.stage_days) == (0, 11, (None,))
+
+
+def test_a_stage_reached_in_time_meets_its_deadline_though_a_postponement_undid_it() -> None:
+    """Regression: the engine judged a deadline by the state, the results by the first day.
+
+    The date is announced on day 0 (the shorthand's first stage) and postponed
+    on day 5, which undoes the announcement; the deadline for the announcement
+    (day 10) was met on day 0, as ``RunResult.reached_by`` says.
+    """
+    scenario = scenario_from_dict(
+        tiny_dict(
+            {
+                "gates": {"question": {"resolved": True}},
+                "initial": {"readiness": 0.7},
+                "convening": {"lead_days": [20, 20]},
+                "endings": {"no_deal": {}},
+                "deadlines": {
+                    "soon": {"date": day(10), "stage": "announced", "default_ending": "no_deal"}
+                },
+                "events": {
+                    "blow": {
+                        "date": day(5),
+                        "actor": "alpha",
+                        "kind": "target_date",
+                        "readiness": -3.0,
+                        "record": False,
+                    }
+                },
+            }
+        )
+    )
+    result = checked(scenario)
+    assert result.postponements == ((5.0, 1),)
+    assert result.reached_by(0, 10)
+    assert result.ending == -1
+
+
+@pytest.mark.parametrize("extended", [False, True])
+def test_a_deadline_on_the_horizon_day_passes_after_the_run(extended: bool) -> None:
+    """Regression: its ending fell on day horizon + 1, and only if it was never extended."""
+    event = {
+        "date": day(1),
+        "actor": "alpha",
+        "kind": "extend_deadline",
+        "deadline": "soon",
+        "to": day(90),
+        "record": False,
+    }
+    scenario = deadline_scenario(
+        {
+            "stages": {"signed": {"threshold": 0.99}},
+            "deadlines": {
+                "soon": {"date": day(5 if extended else 90), "default_ending": "no_deal"}
+            },
+            "events": {"ext": event} if extended else {},
+        }
+    )
+    assert scenario.horizon_day == 90
+    result = checked(scenario)
+    assert result.deadline_days == (90,)
+    assert (result.ending, result.ending_day) == (-1, None)
+
+
+# -- actors that change -----------------------------------------------------------------------
+
+
+def test_a_reactor_that_left_while_the_news_travelled_does_not_answer() -> None:
+    """Regression: a reaction sent before its actor left was delivered after."""
+    actors = {
+        "alpha": {"tempo_days": 1000.0},
+        "beta": {
+            "tempo_days": 1000.0,
+            "reactions": {
+                "answer": {
+                    "on": "un_resolution",
+                    "respond": "blame_statement",
+                    "probability": 1.0,
+                    "delay_days": 5,
+                }
+            },
+        },
+    }
+    events = {
+        "res": {"date": day(1), "actor": "alpha", "kind": "un_resolution", "target": "beta"},
+        "away": {"date": day(3), "actor": "beta", "kind": "leave"},
+    }
+    for event in events.values():
+        event["record"] = False
+    stays = {"res": events["res"]}
+    result = checked(scenario_from_dict(tiny_dict({"actors": actors, "events": stays})))
+    assert (6.0, "blame_statement", "") in steps(result)
+    result = checked(scenario_from_dict(tiny_dict({"actors": actors, "events": events})))
+    assert steps(result) == [(1.0, "un_resolution", ""), (3.0, "leave", "")]
+
+
+def test_an_actor_with_windows_decides_only_inside_them(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            "actors": {
+                "alpha": {"tempo_days": 1.0, "windows": [[day(10), day(20)], [day(50), day(60)]]}
+            }
+        }
+    )
+    result = checked(scenario)
+    assert result.trace is not None
+    decisions = [t.time for t in result.trace if t.source is Source.DECISION]
+    assert decisions
+    assert all(10 <= t < 21 or 50 <= t < 61 for t in decisions)
+    assert [t.action for t in result.trace if t.source is Source.RECORD] == [
+        ActionKind.JOIN,
+        ActionKind.LEAVE,
+        ActionKind.JOIN,
+        ActionKind.LEAVE,
+    ]
+
+
+def test_simulated_actors_act_only_in_session(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {"actors": {"alpha": {"tempo_days": 1.0}}, "sessions": [[day(30), day(39)]]}
+    )
+    result = checked(scenario)
+    assert result.trace is not None
+    decisions = [t.time for t in result.trace if t.source is Source.DECISION]
+    assert decisions
+    assert all(30 <= t < 40 for t in decisions)
+
+
+def test_a_change_of_regime_changes_the_actors_tempo_and_moves(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            "actors": {
+                "alpha": {
+                    "tempo_days": 1.0,
+                    "pass_weight": 0.0,
+                    "actions": {"date": {"kind": "target_date"}},
+                    "regimes": {"quiet": {"pass_weight": 1.0, "weights": {"date": 0.0}}},
+                }
+            },
+            "events": {
+                "turn": {
+                    "date": day(30),
+                    "actor": "alpha",
+                    "kind": "change",
+                    "regime": "quiet",
+                    "record": False,
+                }
+            },
+        }
+    )
+    result = checked(scenario)
+    assert result.trace is not None
+    chosen = [
+        (t.time, str(t.action), t.regime) for t in result.trace if t.source is Source.DECISION
+    ]
+    assert {a for t, a, _ in chosen if t < 30} == {"target_date"}
+    assert {(a, r) for t, a, r in chosen if t > 30} == {("pass", 1)}
+
+
+# -- votes and elections from the record ------------------------------------------------------
+
+VOTES: dict[str, Any] = {
+    "bodies": {"house": {"seats": {"alpha": 10}, "size": 20, "threshold": 0.5}},
+    "convening": None,
+    "stages": {"ratified": {"threshold": 0.99}},
+}
+
+
+def vote_event(day_: int, **extra: Any) -> dict[str, Any]:
+    return {"date": day(day_), "actor": "alpha", "kind": "vote", "body": "house", **extra}
+
+
+@pytest.mark.parametrize("result_", ["passed", "failed"])
+def test_a_recorded_vote_goes_as_recorded(tiny_scenario: Tiny, result_: str) -> None:
+    scenario = tiny_scenario(
+        {**VOTES, "events": {"v": vote_event(4, gate="question", result=result_)}}
+    )
+    for run in range(5):
+        result = checked(scenario, run=run)
+        assert result.trace is not None
+        (vote,) = [t for t in result.trace if t.action is ActionKind.VOTE]
+        assert vote.failed is (result_ == "failed")
+        assert (result.gate_days[0] == 4) is (result_ == "passed")
+
+
+def test_a_scheduled_vote_after_the_origin_is_drawn(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            **VOTES,
+            "as_of": day(2),
+            "events": {"v": vote_event(10, scheduled=True, result="passed")},
+        }
+    )
+    outcomes = set()
+    for run in range(40):
+        result = checked(scenario, run=run)
+        assert result.trace is not None
+        (vote,) = [t for t in result.trace if t.action is ActionKind.VOTE]
+        outcomes.add(vote.failed)
+    assert outcomes == {True, False}  # alpha at stance 0 with 10 of 20 seats: a coin toss
+
+
+def test_an_election_takes_its_winner_from_the_record_once_known(tiny_scenario: Tiny) -> None:
+    election = {
+        "date": day(10),
+        "actor": "alpha",
+        "kind": "election",
+        "candidates": {"initial": 0.5, "hawks": 0.5},
+        "result": "hawks",
+    }
+    actors = {"alpha": {"regimes": {"hawks": {}}}}
+    known = tiny_scenario({"actors": actors, "events": {"e": election}})
+    unknown = tiny_scenario(
+        {"actors": actors, "events": {"e": {**election, "scheduled": True}}, "as_of": day(5)}
+    )
+    winners_known, winners_unknown = set(), set()
+    for run in range(40):
+        for scenario, winners in ((known, winners_known), (unknown, winners_unknown)):
+            result = checked(scenario, run=run)
+            assert result.trace is not None
+            (e,) = [t for t in result.trace if t.action is ActionKind.ELECTION]
+            winners.add(e.regime)
+    assert winners_known == {1}
+    assert winners_unknown == {0, 1}
+
+
+# -- the forecast origin ----------------------------------------------------------------------
+
+
+def test_before_the_origin_only_the_record_acts(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            "actors": {"alpha": {"tempo_days": 1.0}},
+            "world": {"violence_volatility": 0.1},
+            "as_of": day(20),
+            "events": {
+                "known": {"date": day(5), "actor": "alpha", "kind": "target_date"},
+                "unknown": {"date": day(25), "actor": "alpha", "kind": "target_date"},
+                "own": {"date": day(26), "actor": "alpha", "kind": "target_date", "record": False},
+            },
+        }
+    )
+    result = checked(scenario)
+    assert result.origin == 20
+    assert result.trace is not None
+    simulated = [t.time for t in result.trace if t.source is not Source.RECORD]
+    assert simulated
+    assert min(simulated) >= 21.0
+    assert [t.label for t in result.trace if t.source is Source.RECORD] == ["known", "own"]
+
+
+def test_a_pending_date_whose_gate_reopens_is_postponed(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            **SETTLED,
+            "gates": {"question": {"resolved": True, "reopenable": True}},
+            "stages": {"signed": {"lead_days": [20, 20]}},
+            "events": {
+                "reopen": {
+                    "date": day(5),
+                    "actor": "alpha",
+                    "kind": "reopen",
+                    "gate": "question",
+                    "record": False,
+                }
+            },
+        }
+    )
+    result = checked(scenario)
+    assert steps(result) == [
+        (0.0, "announce", "signed"),
+        (5.0, "reopen", ""),
+        (5.0, "postpone", "signed"),
+    ]
+    assert result.gate_reopenings == (1,)
+    assert result.stage_days == (None,)
+
+
+def test_a_scenario_without_a_war_has_no_war(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {"initial": {"violence": None, "balance": None}, "world": {"tick_days": 1.0}}
+    )
+    assert not scenario.war
+    result = checked(scenario)
+    assert result.trace is not None
+    assert not [t for t in result.trace if t.source is Source.WORLD]
+    with pytest.raises(ScenarioError, match="arms_shipment needs a war"):
+        tiny_scenario(
+            {
+                "initial": {"violence": None, "balance": None},
+                "actors": {"alpha": {"actions": {"ship": {"kind": "arms_shipment"}}}},
+            }
+        )
+    assert Step.WORLD not in {t.action for t in result.trace}
+
+
+# -- what an actor can choose -------------------------------------------------------------------
+
+
+def test_an_actor_can_choose_only_moves_that_can_matter(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            "gates": {
+                "question": {"reopenable": True},
+                "later": {"requires": ["question"]},
+            },
+            "actors": {
+                "alpha": {
+                    "actions": {
+                        "settle_q": {"kind": "delegation_agreement", "gate": "question"},
+                        "settle_later": {"kind": "delegation_agreement", "gate": "later"},
+                        "both": {"kind": "delegation_agreement", "gates": ["question", "later"]},
+                        "reopen": {"kind": "reopen", "gate": "question"},
+                        "date": {"kind": "target_date"},
+                    },
+                    "regimes": {"quiet": {"weights": {"date": 0.0}}},
+                }
+            },
+        }
+    )
+    actor = compile_scenario(scenario).actors[0]
+    requires = compile_scenario(scenario).context.requires
+    assert actor.available(0b00, requires) == (True, False, True, False, True)
+    assert actor.available(0b01, requires) == (False, True, True, True, True)
+    assert actor.available(0b11, requires) == (False, False, False, True, True)
+    # the precomputed repertoires are the ones a run would build
+    for regime in (0, 1):
+        for resolved in (0b00, 0b01, 0b10, 0b11):
+            key = resolved & actor.gate_mask
+            built = actor.repertoire_for(key, requires, regime)
+            assert actor.regimes[regime].repertoires[key] == built
+    assert actor.regimes[1].base_weights == (1.0, 1.0, 1.0, 1.0, 0.0)

@@ -1078,12 +1078,14 @@ def check_state(
         if state.pending_day != NO_DAY:
             if state.stage >= len(stages):
                 _fail(f"a date pending (day {state.pending_day}) after the last stage")
-            gates = stages[state.stage].gates
+            gates = stages[state.stage].gates & ~state.pending_open
             if rule_applied and state.resolved & gates != gates:
                 _fail(
                     f"a date pending (day {state.pending_day}) for stage {state.stage} with its "
                     f"gates open (needs {gates:b}, settled {state.resolved:b})"
                 )
+        elif state.pending_open:
+            _fail(f"gates {state.pending_open:b} noted open for a date, and no date is pending")
 
 
 class EventCheck:
@@ -1227,7 +1229,8 @@ def check_run(scenario: Scenario, result: RunResult) -> None:
             _fail(f"a stage reached after the ending on day {result.ending_day}: {days}")
         final = trace[-1]
         ending = model.ending_ids[result.ending]
-        if final.ending != ending or math.floor(final.time) != result.ending_day:
+        when = final.day if final.action is TraceStep.DEADLINE else math.floor(final.time)
+        if final.ending != ending or when != result.ending_day:
             _fail(f"the trace does not end with the ending {ending}: {final}")
     elif result.ending_day is not None:
         _fail(f"an ending day {result.ending_day} without an ending")
@@ -1253,21 +1256,29 @@ def check_run(scenario: Scenario, result: RunResult) -> None:
             continue
         k = model.deadline_stage[d]
         met = result.reached_by(k, day)
-        over = (result.ending_day is not None and result.ending_day <= day) or (
+        passed = [
+            t
+            for t in trace
+            if t.action is TraceStep.DEADLINE and t.deadline == did and t.time == day + 1.0
+        ]
+        over = (result.ending_day is not None and result.ending_day <= day and not passed) or (
             last is not None and last <= day
         )
-        passed = [t for t in trace if t.action is TraceStep.DEADLINE and t.time == day + 1.0]
         missed = not met and not over and day < scenario.horizon_day
-        if missed and (result.ending_day != day + 1 or not passed):
+        if missed and (result.ending_day != day or not passed):
             _fail(
                 f"deadline {did} (day {day}) passed with stage {stage_ids[k]} unreached, "
-                f"and no default ending on day {day + 1} (ended day {result.ending_day})"
+                f"and no default ending dated on its day (ended day {result.ending_day})"
             )
     for t in trace:
         if t.action is TraceStep.DEADLINE:
             d = model.deadline_ids.index(t.deadline)
             day = result.deadline_days[d]
-            if t.time != day + 1.0 or result.reached_by(model.deadline_stage[d], day):
+            if (
+                t.time != day + 1.0
+                or t.day != day
+                or result.reached_by(model.deadline_stage[d], day)
+            ):
                 _fail(f"{t}: a default ending, but deadline {t.deadline} stood at day {day}")
             if t.ending != model.ending_ids[model.deadline_ending[d]]:
                 _fail(f"{t}: not the deadline's default ending")
@@ -1324,7 +1335,9 @@ def _check_gates_and_stages(scenario: Scenario, model: CompiledModel, result: Ru
     drawn = {e.action.label for e in model.events if e.drawn}
     resolved = model.initial.resolved
     stage = 0
-    pending: tuple[int, float, bool] | None = None  # (day, time set, set by the rule)
+    # (day, time set, set by the rule, the gates open when the record set it)
+    pending: tuple[int, float, bool, int] | None = None
+    every_gate = (1 << len(model.gate_ids)) - 1
     for t in result.trace:
         if t.settled:
             settled = _gate_mask(model, t.settled)
@@ -1333,14 +1346,17 @@ def _check_gates_and_stages(scenario: Scenario, model: CompiledModel, result: Ru
                 if not fact and (resolved | settled) & requires[g] != requires[g]:
                     _fail(f"{t}: settled {model.gate_ids[g]} before the gates it requires")
             resolved |= settled
+            if pending is not None:
+                pending = (*pending[:3], pending[3] & ~settled)
         if t.action is ActionKind.REOPEN:
             for g in _bits(_gate_mask(model, t.gate)):
                 if model.gate_ids[g] not in reopenable:
                     _fail(f"{t}: reopened {model.gate_ids[g]}, which is not reopenable")
             resolved &= ~_gate_mask(model, t.gate)
         elif t.action is ActionKind.ANNOUNCE_DATE:
-            stage = max(stage, model.stage_ids.index(t.stage))
-            pending = (t.day, t.time, False)
+            k = model.stage_ids.index(t.stage)
+            if k >= stage:
+                stage, pending = k, (t.day, t.time, False, every_gate & ~resolved)
         elif t.action is ActionKind.REACH_STAGE:
             k = model.stage_ids.index(t.stage)
             if k + 1 > stage:
@@ -1359,17 +1375,18 @@ def _check_gates_and_stages(scenario: Scenario, model: CompiledModel, result: Ru
             low, high = rule.lead_days
             if not t.time + low <= t.day <= math.ceil(t.time) + high:
                 _fail(f"{t}: the date set lies outside the lead times {rule.lead_days}")
-            pending = (t.day, t.time, True)
+            pending = (t.day, t.time, True, 0)
         elif t.action is TraceStep.POSTPONE:
             if pending is None:
                 _fail(f"{t}: a postponement with no date pending")
             stage, pending = min(stage, rule.undo_from), None
         elif t.action is TraceStep.STAGE:
             if pending is not None and pending[0] == t.day:
-                day, announced, by_rule = pending
+                day, announced, by_rule, still_open = pending
                 if by_rule and day < announced + rule.lead_days[0]:
                     _fail(f"{t}: reached {day - announced} days after it was announced")
-                if t.time > origin and resolved & rule.gates != rule.gates:
+                held = rule.gates & ~still_open
+                if t.time > origin and resolved & held != held:
                     _fail(f"{t}: a date reached with its gates open")
             elif t.time < origin or not rule.immediate:
                 _fail(f"{t}: stage {t.stage} reached without a date announced for it")

@@ -161,12 +161,14 @@ def deadline_scenario(extra: dict[str, Any]) -> Scenario:
     return scenario_from_dict(tiny_dict({**base, **extra}))
 
 
-def test_a_deadline_passing_unmet_brings_its_default_ending_the_next_day() -> None:
+def test_a_deadline_passing_unmet_brings_its_default_ending_dated_on_its_day() -> None:
+    """Checked at the end of the deadline's day (time 6), dated on it: it counts by the deadline."""
     result = checked(deadline_scenario({}))
     assert steps(result) == [(0.0, "announce", "signed"), (6.0, "deadline", "no_deal")]
-    assert (result.ending, result.ending_day, result.stage_days) == (0, 6, (None,))
+    assert (result.ending, result.ending_day, result.stage_days) == (0, 5, (None,))
+    assert result.ended_by(5) and not result.ended_by(4)
     assert result.trace is not None
-    assert result.trace[-1].deadline == "soon"
+    assert (result.trace[-1].deadline, result.trace[-1].day) == ("soon", 5)
 
 
 def test_a_deadline_met_brings_nothing() -> None:
@@ -188,7 +190,7 @@ def test_an_extension_moves_the_deadline_and_its_ending() -> None:
     assert to.stage_days == (9,)  # met where it stands now
     by = checked(deadline_scenario({"events": {"ext": {**extend, "extension_days": 2}}}))
     assert by.deadline_days == (7,)
-    assert (by.ending, by.ending_day) == (0, 8)
+    assert (by.ending, by.ending_day) == (0, 7)
 
 
 def test_a_deadline_passes_before_a_stage_due_the_next_day() -> None:
@@ -221,7 +223,7 @@ def test_a_deadline_passes_before_a_stage_due_the_next_day() -> None:
     )
     result = checked(scenario)
     assert steps(result)[-1] == (11.0, "deadline", "no_deal")
-    assert (result.ending, result.ending_day, result.stage_days) == (0, 11, (None,))
+    assert (result.ending, result.ending_day, result.stage_days) == (0, 10, (None,))
 
 
 def test_a_stage_reached_in_time_meets_its_deadline_though_a_postponement_undid_it() -> None:
@@ -497,6 +499,77 @@ def test_a_pending_date_whose_gate_reopens_is_postponed(tiny_scenario: Tiny) -> 
     ]
     assert result.gate_reopenings == (1,)
     assert result.stage_days == (None,)
+
+
+def test_the_postponement_says_which_gate_reopened(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            **SETTLED,
+            "gates": {"question": {"resolved": True, "reopenable": True}},
+            "stages": {"signed": {"lead_days": [20, 20]}},
+            "events": {
+                "reopen": {
+                    "date": day(5),
+                    "actor": "alpha",
+                    "kind": "reopen",
+                    "gate": "question",
+                    "record": False,
+                }
+            },
+        }
+    )
+    result = checked(scenario)
+    assert result.trace is not None
+    [postponed] = [t for t in result.trace if t.action is Step.POSTPONE]
+    assert postponed.gate == "question"
+
+
+def announced_with_the_question_open(reopen: bool) -> dict[str, Any]:
+    """The record sets a date (day 2 for day 12) while a question is open; it is settled on
+    day 4, and (``reopen``) reopened on day 6. The origin is day 8: all of it is record."""
+    events: dict[str, Any] = {
+        "date": {
+            "date": day(2),
+            "actor": "alpha",
+            "kind": "announce_date",
+            "stage": "signed",
+            "to": day(12),
+        },
+        "settle": {
+            "date": day(4),
+            "actor": "alpha",
+            "kind": "delegation_agreement",
+            "gate": "question",
+            "certain": True,
+        },
+    }
+    if reopen:
+        events["reopen"] = {"date": day(6), "actor": "alpha", "kind": "reopen", "gate": "question"}
+    return {
+        **SETTLED,
+        "gates": {"question": {"reopenable": True}, "seat": {}},
+        "stages": {"signed": {"threshold": 0.99}},
+        "as_of": day(8),
+        "events": events,
+    }
+
+
+def test_a_date_the_record_set_with_questions_open_stands(tiny_scenario: Tiny) -> None:
+    """Regression: Geneva-2's date (set 25 November 2013, Iran's seat still open) was withdrawn
+    at the origin because its gates were not all settled, so a forecast from December 2013
+    gave 0.4% for 22 January 2014. A date the record set stands while its questions are open;
+    it is reached on its day though the seat question never settles."""
+    result = checked(tiny_scenario(announced_with_the_question_open(reopen=False)))
+    assert result.stage_days == (12,)
+    assert result.postponements == ()
+
+
+def test_a_question_settled_after_the_date_and_reopened_withdraws_it(tiny_scenario: Tiny) -> None:
+    result = checked(tiny_scenario(announced_with_the_question_open(reopen=True)))
+    assert result.stage_days == (None,)
+    assert result.trace is not None
+    [postponed] = [t for t in result.trace if t.action is Step.POSTPONE]
+    assert (postponed.time, postponed.gate) == (9.0, "question")  # the origin: end of day 8
 
 
 def test_a_scenario_without_a_war_has_no_war(tiny_scenario: Tiny) -> None:

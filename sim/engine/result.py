@@ -65,7 +65,9 @@ class TraceRecord:
         The partner or target actor's id ("" if none; ids joined by "+" when
         a joint act has several partners).
     gate
-        The gate acted on ("" if none; joined by "+" for a package).
+        The gate acted on ("" if none; joined by "+" for a package); for a
+        postponement, the gates whose reopening withdrew the date ("" when
+        readiness fell).
     label
         The repertoire entry, reaction rule or dated event it came from.
     readiness_before, readiness_after
@@ -74,7 +76,8 @@ class TraceRecord:
         The gates this settled ("" if none; joined by "+").
     day
         For an announcement: the day it set; for a stage reached: its day;
-        otherwise -1.
+        for a deadline that passed: the deadline's day (the record comes at
+        the end of that day); otherwise -1.
     decision
         For a decision: the actor's decision number (0, 1, ...); otherwise -1.
     draw

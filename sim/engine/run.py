@@ -872,6 +872,7 @@ class _Run:
             self.state = postpone(before, rule)
             self.postponements.append((now, k))
             step, day = Step.POSTPONE, -1
+        reopened = rule.gates & ~before.pending_open & ~before.resolved
         if self.trace is not None:
             self.trace.append(
                 TraceRecord(
@@ -881,6 +882,7 @@ class _Run:
                     step,
                     readiness_before=r,
                     readiness_after=r,
+                    gate=_names(model.gate_ids, reopened) if step is Step.POSTPONE else "",
                     day=day,
                     stage=model.stage_ids[k],
                 )
@@ -948,10 +950,15 @@ class _Run:
         self._end(self.env.now, self.model.deadline_ending[d], Source.CONVENING, deadline=d)
 
     def _end(self, now: float, ending: int, source: Source, deadline: int = -1) -> None:
-        """The negotiation ends by ``ending``."""
+        """The negotiation ends by ``ending``.
+
+        A deadline's default ending is checked at the end of the deadline's
+        day and dated on it (the exit happens at the deadline), so it counts
+        by that deadline.
+        """
         before = self.state
         self.state = end(before, ending)
-        self.ending_day = math.floor(now)
+        self.ending_day = math.ceil(now) - 1 if deadline >= 0 else math.floor(now)
         if self.trace is not None:
             r = logistic(before.readiness_logit)
             self.trace.append(
@@ -962,6 +969,7 @@ class _Run:
                     Step.DEADLINE if deadline >= 0 else Step.END,
                     readiness_before=r,
                     readiness_after=r,
+                    day=self.ending_day if deadline >= 0 else -1,
                     ending=self.model.ending_ids[ending],
                     deadline=self.model.deadline_ids[deadline] if deadline >= 0 else "",
                 )

@@ -27,6 +27,7 @@ from sim.model.state import (
     NO_DAY,
     NOT_ENDED,
     PENDING_DAY,
+    PENDING_OPEN,
     RAPPORT,
     READINESS,
     REGIME,
@@ -312,6 +313,7 @@ def agreement(
     if action.certain or (not action.fails and u < agreement_chance(state, action, context)):
         s[READINESS] = state.readiness_logit + e.readiness
         s[RESOLVED] = state.resolved | gates
+        s[PENDING_OPEN] = state.pending_open & ~gates  # settled now: reopening it counts
         return _finish(s), gates & ~state.resolved
     s[READINESS] = state.readiness_logit + e.fail_readiness
     s[CONTENTION] = _contend(state.contention_latent, gates & ~state.resolved, e.contention)
@@ -358,6 +360,7 @@ def vote(
     if action.certain or (not action.fails and u < vote_chance(state, action, context)):
         s[READINESS] = state.readiness_logit + e.readiness
         s[RESOLVED] = state.resolved | action.gates
+        s[PENDING_OPEN] = state.pending_open & ~action.gates
         return _finish(s), action.gates & ~state.resolved
     s[READINESS] = state.readiness_logit + e.fail_readiness
     s[CONTENTION] = _contend(state.contention_latent, action.gates & ~state.resolved, e.contention)
@@ -413,17 +416,26 @@ def walk_out(
     if state.ended == NOT_ENDED:
         s[ENDED] = action.ending
         s[PENDING_DAY] = NO_DAY
+        s[PENDING_OPEN] = 0
     return _new(State, s), 0
 
 
 def announce_date(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
-    """From the record: the stages before the action's stage are reached, and its date is set."""
+    """From the record: the stages before the action's stage are reached, and its date is set.
+
+    The gates still open then are noted (:attr:`State.pending_open`): a date
+    the record set before every question was settled stands until one that
+    was settled is reopened. A date for a stage already reached, or after
+    the negotiation ended, changes nothing but readiness.
+    """
     s: list[object] = list(state)
     s[READINESS] = state.readiness_logit + action.effect.readiness
-    s[STAGE] = max(state.stage, action.stage)
-    s[PENDING_DAY] = action.to_day
+    if state.ended == NOT_ENDED and action.stage >= state.stage:
+        s[STAGE] = action.stage
+        s[PENDING_DAY] = action.to_day
+        s[PENDING_OPEN] = ((1 << len(state.contention_latent)) - 1) & ~state.resolved
     return _new(State, s), 0
 
 
@@ -436,6 +448,7 @@ def reach_stage(
     if action.stage + 1 > state.stage:
         s[STAGE] = action.stage + 1
         s[PENDING_DAY] = NO_DAY
+        s[PENDING_OPEN] = 0
     return _new(State, s), 0
 
 
@@ -446,6 +459,7 @@ def postpone_date(
     s: list[object] = list(state)
     s[READINESS] = state.readiness_logit + action.effect.readiness
     s[PENDING_DAY] = NO_DAY
+    s[PENDING_OPEN] = 0
     return _new(State, s), 0
 
 

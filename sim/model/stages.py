@@ -9,7 +9,9 @@ after stage ``k - 1`` was reached; its :class:`StageRule` says when:
 - then a date is set ``lead`` days ahead (drawn uniformly from the whole days
   of ``lead_days``); a lead of 0 reaches the stage at once;
 - while the date is pending, the date is **postponed** if readiness falls
-  below the postpone threshold, or a gate it needs is reopened; a
+  below the postpone threshold, or a gate it needs is reopened (a gate
+  still open when the record announced the date does not count until it is
+  settled: the date stands while the question stays open); a
   postponement undoes the stages from ``undo_from`` on (by default none: only
   the pending date is withdrawn);
 - otherwise the stage is reached on its date.
@@ -36,6 +38,7 @@ from sim.model.state import (
     NO_DAY,
     NOT_ENDED,
     PENDING_DAY,
+    PENDING_OPEN,
     STAGE,
     State,
     logit,
@@ -132,7 +135,9 @@ def due(state: State, rules: Sequence[StageRule]) -> Transition:
 
     Nothing is due once the negotiation has ended or reached its last stage.
     With a date pending, a postponement is due when readiness is below the
-    pending stage's postpone threshold or one of its gates is open again.
+    pending stage's postpone threshold or one of its gates is open again
+    (one that was settled when the date was announced:
+    :attr:`State.pending_open` lists those that were not).
     Otherwise the next stage is due when its gates are settled and readiness
     is at least its threshold.
     """
@@ -140,12 +145,12 @@ def due(state: State, rules: Sequence[StageRule]) -> Transition:
     if state.ended != NOT_ENDED or k >= len(rules):
         return Transition.NONE
     rule = rules[k]
-    settled = state.resolved & rule.gates == rule.gates
     if state.pending_day != NO_DAY:
-        if state.readiness_logit < rule.postpone_logit or not settled:
+        held = rule.gates & ~state.pending_open
+        if state.readiness_logit < rule.postpone_logit or state.resolved & held != held:
             return Transition.POSTPONE
         return Transition.NONE
-    if settled and state.readiness_logit >= rule.threshold_logit:
+    if state.resolved & rule.gates == rule.gates and state.readiness_logit >= rule.threshold_logit:
         return Transition.TAKE
     return Transition.NONE
 
@@ -168,6 +173,7 @@ def postpone(state: State, rule: StageRule) -> State:
     """Withdraw the pending date, undoing the stages from ``rule.undo_from`` on."""
     s = list(state)
     s[PENDING_DAY] = NO_DAY
+    s[PENDING_OPEN] = 0
     s[STAGE] = min(state.stage, rule.undo_from)
     return _new(State, s)
 
@@ -182,6 +188,7 @@ def reach(state: State, day: int) -> State | None:
     s = list(state)
     s[STAGE] = state.stage + 1
     s[PENDING_DAY] = NO_DAY
+    s[PENDING_OPEN] = 0
     return _new(State, s)
 
 
@@ -190,4 +197,5 @@ def end(state: State, ending: int) -> State:
     s = list(state)
     s[ENDED] = ending
     s[PENDING_DAY] = NO_DAY
+    s[PENDING_OPEN] = 0
     return _new(State, s)

@@ -107,6 +107,12 @@ class State(NamedTuple):
         Bit mask of the actors taking part now (bit ``a`` for actor ``a``).
     deadline_days
         Per deadline, its current day (an extension moves it).
+    pending_open
+        While a date is pending: the gates that were still open when it was
+        announced (the record set a date before every question was settled,
+        as Geneva-2's was), and not settled since. They do not withdraw the
+        date; a gate settled then or since, and reopened, does. 0 when no
+        date is pending.
     """
 
     readiness_logit: float
@@ -126,6 +132,7 @@ class State(NamedTuple):
     regime: tuple[int, ...]
     active: int
     deadline_days: tuple[int, ...]
+    pending_open: int = 0
 
     @property
     def readiness(self) -> float:
@@ -181,6 +188,7 @@ ENDED = State._fields.index("ended")
 REGIME = State._fields.index("regime")
 ACTIVE = State._fields.index("active")
 DEADLINE_DAYS = State._fields.index("deadline_days")
+PENDING_OPEN = State._fields.index("pending_open")
 
 
 def logistic(x: float) -> float:

@@ -220,7 +220,10 @@ def describe(record: TraceRecord, scenario: Scenario, announced: TraceRecord | N
             text += f" (readiness {record.readiness_after:.2f})"
         return text
     if record.action in (Step.ANNOUNCE, Step.POSTPONE, Step.PASS, Step.END, Step.DEADLINE):
-        if record.action is Step.POSTPONE:
+        if record.action is Step.POSTPONE and record.gate:
+            verb = "are" if "+" in record.gate else "is"
+            text += f": {names.gates_list(record.gate)} {verb} open again"
+        elif record.action is Step.POSTPONE:
             text += f": readiness is down to {record.readiness_after:.2f}"
         elif record.action is Step.ANNOUNCE:
             text += f" (readiness {record.readiness_after:.2f})"
@@ -266,7 +269,8 @@ def timeline_line(
     if record.source is Source.RECORD:
         mark = "[scenario] " if record.label in added else "[record] "
     text = describe(record, scenario, announced)
-    return f"{format_date(scenario.date_of(record.time))} — {mark}{text}."
+    when = record.day if record.action is Step.DEADLINE else record.time
+    return f"{format_date(scenario.date_of(when))} — {mark}{text}."
 
 
 def _timeline(result: RunResult, scenario: Scenario, verbose: bool) -> list[str]:

@@ -166,7 +166,8 @@ def test_a_deadline_passing_unmet_brings_its_default_ending_dated_on_its_day() -
     result = checked(deadline_scenario({}))
     assert steps(result) == [(0.0, "announce", "signed"), (6.0, "deadline", "no_deal")]
     assert (result.ending, result.ending_day, result.stage_days) == (0, 5, (None,))
-    assert result.ended_by(5) and not result.ended_by(4)
+    assert result.ended_by(5)
+    assert not result.ended_by(4)
     assert result.trace is not None
     assert (result.trace[-1].deadline, result.trace[-1].day) == ("soon", 5)
 

@@ -15,6 +15,7 @@ from conftest import day, tiny_dict
 
 from sim.engine import RunResult, Source, Step, compile_scenario, simulate
 from sim.model.actions import ActionKind
+from sim.output.narrative import timeline_line
 from sim.scenario import Scenario, ScenarioError, scenario_from_dict
 from sim.testing import EventCheck, check_run
 
@@ -381,6 +382,32 @@ def test_a_change_of_regime_changes_the_actors_tempo_and_moves(tiny_scenario: Ti
     ]
     assert {a for t, a, _ in chosen if t < 30} == {"target_date"}
     assert {(a, r) for t, a, r in chosen if t > 30} == {("pass", 1)}
+
+
+def test_the_story_names_a_partner_by_its_regime_of_the_day(tiny_scenario: Tiny) -> None:
+    """Regression: after a change of government the partner of a meeting kept its first name."""
+    scenario = tiny_scenario(
+        {
+            "actors": {
+                "alpha": {"name": "Alpha"},
+                "beta": {
+                    "name": "the May government",
+                    "tempo_days": 50.0,
+                    "regimes": {"johnson": {"name": "the Johnson government"}},
+                },
+            },
+            "events": {
+                "turn": {"date": day(3), "actor": "beta", "kind": "change", "regime": "johnson"},
+                "talk": {"date": day(5), "actor": "alpha", "kind": "meeting", "target": ["beta"]},
+            },
+        }
+    )
+    result = checked(scenario)
+    assert result.trace is not None
+    [talk] = [t for t in result.trace if t.label == "talk"]
+    assert talk.other_regimes == (1,)
+    text = timeline_line(talk, scenario, frozenset())
+    assert "Alpha and the Johnson government meet" in text
 
 
 # -- votes and elections from the record ------------------------------------------------------

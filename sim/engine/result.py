@@ -95,6 +95,9 @@ class TraceRecord:
         ending; the coalition that formed; otherwise "".
     regime
         The acting actor's regime at the time (its name may change with it).
+    other_regimes
+        The regimes of the actors in ``other``, in the same order (empty
+        when there are none).
     failed
         An attempt or a vote that failed.
     """
@@ -120,6 +123,7 @@ class TraceRecord:
     coalition: str = ""
     regime: int = 0
     failed: bool = False
+    other_regimes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -694,6 +694,7 @@ class _Run:
                     if after.ended != before.ended and after.ended >= 0
                     else "",
                     regime=after.regime[action.actor],
+                    other_regimes=tuple(after.regime[o] for o in action.others),
                     day=action.to_day,
                     failed=failed,
                     deadline=model.deadline_ids[action.deadline] if action.deadline >= 0 else "",

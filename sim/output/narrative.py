@@ -101,10 +101,6 @@ class Names:
             return actor_id.replace("_", " ")
         return names[regime] if 0 <= regime < len(names) else names[0]
 
-    def actors_list(self, ids: str) -> str:
-        """Actor ids joined by "+" as "A", "A and B", "A, B and C"."""
-        return _join([self.actor(a) for a in ids.split("+") if a])
-
     def gate(self, gate_id: str) -> str:
         """A gate's label."""
         return self.gates.get(gate_id, gate_id.replace("_", " "))
@@ -148,12 +144,16 @@ def _action_sentence(r: TraceRecord, names: Names) -> str:
             labels = names.regimes.get(r.actor, ("",))
             regime = labels[r.regime] if 0 <= r.regime < len(labels) else ""
             a = names.actor(r.actor, 0)
+        others = [
+            names.actor(o, r.other_regimes[i] if i < len(r.other_regimes) else 0)
+            for i, o in enumerate(o for o in r.other.split("+") if o)
+        ]
         text = render(
             names.template(r.action, r.failed),
             plural=plural,
             actor=a,
-            other=names.actors_list(r.other),
-            parties=_join([a, *(names.actor(o) for o in r.other.split("+") if o)]),
+            other=_join(others),
+            parties=_join([a, *others]),
             gate=names.gates_list(r.gate),
             deadline=names.deadlines.get(r.deadline, ""),
             ending=names.endings.get(r.ending, r.ending.replace("_", " ")),

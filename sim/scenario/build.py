@@ -982,7 +982,14 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
 
 
 def canonical_json(data: Mapping[str, Any]) -> str:
-    """The resolved document as canonical JSON (sorted keys, dates as ISO strings)."""
+    """The resolved document as canonical JSON (dates as ISO strings), in the file's order.
+
+    Only the top-level keys are sorted (the order of a file's tables means
+    nothing). Within a table the order is kept: it means something (stages
+    are a chain in file order, dated events of the same day happen in file
+    order, an actor's moves are drawn in file order), so two files that
+    differ only in it must not hash alike.
+    """
 
     def default(value: object) -> str:
         if isinstance(value, dt.date | dt.time):
@@ -999,5 +1006,8 @@ def canonical_json(data: Mapping[str, Any]) -> str:
         return value
 
     return json.dumps(
-        finite(data), sort_keys=True, separators=(",", ":"), default=default, ensure_ascii=False
+        finite({key: data[key] for key in sorted(data)}),
+        separators=(",", ":"),
+        default=default,
+        ensure_ascii=False,
     )

@@ -1300,6 +1300,10 @@ def _check_history(scenario: Scenario, model: CompiledModel, result: RunResult) 
             a = model.actor_ids.index(t.actor)
             if not active >> a & 1:
                 _fail(f"{t}: {t.actor} acts while not taking part")
+            if isinstance(t.action, ActionKind) and KINDS[t.action].joint:
+                for o in filter(None, t.other.split("+")):
+                    if not active >> model.actor_ids.index(o) & 1:
+                        _fail(f"{t}: a joint act with {o}, which is not taking part")
             if t.source is Source.DECISION and sessions and not model.in_session(t.time):
                 _fail(f"{t}: a decision out of session")
         if t.action in (ActionKind.JOIN, ActionKind.LEAVE):

@@ -15,7 +15,7 @@ from conftest import day, tiny_dict
 
 from sim.engine import RunResult, Source, Step, compile_scenario, simulate
 from sim.model.actions import ActionKind
-from sim.output.narrative import timeline_line
+from sim.output.narrative import added_events, timeline_line
 from sim.scenario import Scenario, ScenarioError, scenario_from_dict
 from sim.testing import EventCheck, check_run
 
@@ -408,6 +408,56 @@ def test_the_story_names_a_partner_by_its_regime_of_the_day(tiny_scenario: Tiny)
     assert talk.other_regimes == (1,)
     text = timeline_line(talk, scenario, frozenset())
     assert "Alpha and the Johnson government meet" in text
+
+
+def test_no_joint_act_with_a_partner_not_taking_part(tiny_scenario: Tiny) -> None:
+    """Regression: an actor met partners that had not joined yet or had left."""
+    scenario = tiny_scenario(
+        {
+            "actors": {
+                "alpha": {
+                    "tempo_days": 1.0,
+                    "pass_weight": 0.1,
+                    "actions": {
+                        "talk": {"kind": "meeting", "target": ["beta"]},
+                        "blame": {"kind": "blame_statement", "target": ["beta"], "weight": 0.1},
+                    },
+                },
+                "beta": {"tempo_days": 50.0, "windows": [[day(30), day(60)]]},
+            },
+            "mechanisms": {"reactions": {"enabled": True}},
+        }
+    )
+    for run in range(5):
+        result = checked(scenario, run=run)
+        assert result.trace is not None
+        meetings = [t.time for t in result.trace if t.action is ActionKind.MEETING]
+        assert meetings
+        assert all(30 <= m < 61 for m in meetings)
+        # a blame is not a joint act: it may name an actor that is away
+        blames = [t.time for t in result.trace if t.action is ActionKind.BLAME_STATEMENT]
+        assert any(b < 30 or b >= 61 for b in blames)
+
+
+def test_a_window_opens_before_the_days_events_and_is_the_scenarios(tiny_scenario: Tiny) -> None:
+    """Regression: a window's join came after a record event of its first day, which then
+    had its actor absent; and the story marked the join [record]."""
+    scenario = tiny_scenario(
+        {
+            "actors": {
+                "beta": {"tempo_days": 50.0, "windows": [[day(10), day(20)]]},
+            },
+            "events": {
+                "talk": {"date": day(10), "actor": "beta", "kind": "meeting", "target": ["alpha"]}
+            },
+        }
+    )
+    result = checked(scenario)
+    assert result.trace is not None
+    day10 = [(str(t.action), t.label) for t in result.trace if t.time == 10.0]
+    assert day10 == [("join", "beta-window"), ("meeting", "talk")]
+    [join] = [t for t in result.trace if t.action is ActionKind.JOIN]
+    assert "[scenario]" in timeline_line(join, scenario, added_events(scenario))
 
 
 # -- votes and elections from the record ------------------------------------------------------

@@ -44,11 +44,16 @@ __all__ = [
     "Listener",
     "Regime",
     "ReplayEvent",
+    "can_matter",
     "compile_scenario",
+    "window_label",
 ]
 
 #: Readiness is sampled for the fan chart every this many days.
 SAMPLE_DAYS = 7.0
+#: Every actor taking part (the ``active`` mask that excludes no one).
+EVERYONE = -1
+
 #: Largest number of gates an actor's moves may act on for its repertoires to be computed
 #: ahead (2**n of them per regime).
 PRECOMPUTED_GATES = 8
@@ -104,6 +109,9 @@ class CompiledActor:
         open: it cannot succeed).
     regimes
         Its regimes; regime 0 is the one it starts in.
+    partner_mask
+        Bit ``a`` set when actor ``a`` is a partner in one of its joint acts:
+        only those actors' taking part changes what it can choose.
     """
 
     index: int
@@ -114,6 +122,7 @@ class CompiledActor:
     polarity: tuple[int, ...]
     gate_mask: int
     regimes: tuple[Regime, ...]
+    partner_mask: int = 0
 
     @property
     def tempo_days(self) -> float:
@@ -135,33 +144,43 @@ class CompiledActor:
         """Its moves grouped for choice, in its first regime, all available."""
         return self.regimes[0].repertoire
 
-    def available(self, resolved: int, requires: Sequence[int]) -> tuple[bool, ...]:
-        """Per move, whether it can matter when the gates in ``resolved`` are settled."""
-        return tuple(_available(a, resolved, requires) for a in self.moves)
+    def available(
+        self, resolved: int, requires: Sequence[int], active: int = EVERYONE
+    ) -> tuple[bool, ...]:
+        """Per move, whether it can matter (:func:`can_matter`) in this state."""
+        return tuple(can_matter(a, resolved, requires, active) for a in self.moves)
 
-    def repertoire_for(self, resolved: int, requires: Sequence[int], regime: int = 0) -> Repertoire:
+    def repertoire_for(
+        self, resolved: int, requires: Sequence[int], regime: int = 0, active: int = EVERYONE
+    ) -> Repertoire:
         """The repertoire of ``regime`` when the gates in the mask ``resolved`` are settled.
 
         A move on gates all settled (an agreement, a demand on a settled
-        question) is moot, and one on a gate whose required gates are open
-        cannot succeed: either gets weight 0; the rest keep theirs. A pure
+        question) is moot, one on a gate whose required gates are open
+        cannot succeed, and a joint act with a partner not in ``active``
+        cannot happen: each gets weight 0; the rest keep theirs. A pure
         function of its arguments.
         """
         r = self.regimes[regime]
         base = [
-            w if _available(a, resolved, requires) else 0.0
+            w if can_matter(a, resolved, requires, active) else 0.0
             for a, w in zip(self.moves, r.base_weights, strict=True)
         ]
         return Repertoire.of(base, self.polarity, r.pass_weight)
 
 
-def _available(action: Action, resolved: int, requires: Sequence[int]) -> bool:
+def can_matter(
+    action: Action, resolved: int, requires: Sequence[int], active: int = EVERYONE
+) -> bool:
     """Whether an action can matter when the gates in ``resolved`` are settled.
 
-    An action on gates that are all settled is moot (a reopening is the
+    A joint act needs all its partners taking part (in ``active``). An
+    action on gates that are all settled is moot (a reopening is the
     reverse: it needs its gate settled), and one on a gate whose required
     gates are still open cannot succeed. An action on no gate always can.
     """
+    if KINDS[action.kind].joint and any(not active >> o & 1 for o in action.others):
+        return False
     gates = action.gates
     if not gates:
         return True
@@ -417,8 +436,13 @@ def _actor(i: int, scenario: Scenario, index: _Index, requires: Sequence[int]) -
             if gates >> g & 1:
                 gate_mask |= 1 << g | requires[g]
             g += 1
+    partner_mask = 0
+    for move in moves:
+        if KINDS[move.kind].joint:
+            for o in move.others:
+                partner_mask |= 1 << o
     actor = CompiledActor(
-        i, spec.id, stream_id(spec.id), moves, spec.moves, polarity, gate_mask, ()
+        i, spec.id, stream_id(spec.id), moves, spec.moves, polarity, gate_mask, (), partner_mask
     )
     regimes = []
     base = tuple(m.weight for m in spec.moves)
@@ -513,6 +537,11 @@ def _record_outcome(event: DatedEvent, known: bool) -> tuple[bool, bool, bool]:
     return False, False, True
 
 
+def window_label(actor_id: str) -> str:
+    """The label of the join and leave events an actor's windows become (not the record's)."""
+    return f"{actor_id}-window"
+
+
 def _events(scenario: Scenario, index: _Index, origin: int) -> tuple[ReplayEvent, ...]:
     """The dated events a forecast as of ``origin`` knows.
 
@@ -520,7 +549,16 @@ def _events(scenario: Scenario, index: _Index, origin: int) -> tuple[ReplayEvent
     events after it, without their results (drawn); every event a scenario
     adds (not from the record). Actors' windows become join and leave events.
     """
+    # Windows first: on the day an actor joins, it takes part in that day's events.
     replay = []
+    for spec in scenario.actors:
+        for first, last in spec.windows:
+            for kind, day in ((ActionKind.JOIN, first), (ActionKind.LEAVE, last + _ONE_DAY)):
+                d = scenario.day_of(day)
+                if d > scenario.horizon_day:
+                    continue
+                action = index.action(kind, spec.id, Effect(), Targets(), window_label(spec.id))
+                replay.append(ReplayEvent(d, action, False, "", False, False))
     for e in scenario.events:
         known = e.day <= origin or not e.record
         if not known and not e.scheduled:
@@ -540,14 +578,6 @@ def _events(scenario: Scenario, index: _Index, origin: int) -> tuple[ReplayEvent
             regime=regime,
         )
         replay.append(ReplayEvent(e.day, action, e.provokes_reactions, e.note, e.record, drawn))
-    for spec in scenario.actors:
-        for first, last in spec.windows:
-            for kind, day in ((ActionKind.JOIN, first), (ActionKind.LEAVE, last + _ONE_DAY)):
-                d = scenario.day_of(day)
-                if d > scenario.horizon_day:
-                    continue
-                action = index.action(kind, spec.id, Effect(), Targets(), f"{spec.id}-window")
-                replay.append(ReplayEvent(d, action, False, "", False, False))
     replay.sort(key=lambda e: e.day)  # stable: same-day events keep their order
     return tuple(replay)
 

@@ -82,6 +82,7 @@ from sim.engine.compiled import (
     CompiledModel,
     Listener,
     ReplayEvent,
+    can_matter,
     compile_scenario,
 )
 from sim.engine.result import RunResult, Source, Step, TraceRecord
@@ -258,7 +259,7 @@ class _Run:
         self.max_depth = model.max_depth
         # Repertoires by (regime, settled gates) for actors on too many gates to compute
         # them all ahead (see Regime.repertoires): built as this run needs them.
-        self.repertoires: list[dict[tuple[int, int], Repertoire]] = [{} for _ in model.actors]
+        self.repertoires: list[dict[tuple[int, int, int], Repertoire]] = [{} for _ in model.actors]
         self.listeners = model.listeners
         self.kind_index = model.kind_index
         self.requires = model.context.requires
@@ -370,6 +371,7 @@ class _Run:
         regimes = actor.regimes
         built = self.repertoires[index]
         gate_mask = actor.gate_mask
+        partner_mask = actor.partner_mask
         requires = self.requires
         sessions = bool(model.sessions)
         player = self.players.get(actor.id)
@@ -416,10 +418,13 @@ class _Run:
             regime = regimes[regime_index]
             if player is None:
                 key = state.resolved & gate_mask
-                repertoire = regime.repertoires.get(key) or built.get((regime_index, key))
+                absent = partner_mask & ~state.active  # partners not taking part now
+                repertoire = (None if absent else regime.repertoires.get(key)) or built.get(
+                    (regime_index, key, absent)
+                )
                 if repertoire is None:
-                    repertoire = built[(regime_index, key)] = actor.repertoire_for(
-                        key, requires, regime_index
+                    repertoire = built[(regime_index, key, absent)] = actor.repertoire_for(
+                        key, requires, regime_index, ~absent
                     )
                 chosen = repertoire.pick(
                     state.stance_latent[index], sensitivity, boost if near else 1.0, u_choice
@@ -484,7 +489,7 @@ class _Run:
         state_now = self._current(now)
         model = self.model
         boost = model.mechanisms.focal_dates.weight_boost if near else 1.0
-        available = actor.available(state_now.resolved, self.requires)
+        available = actor.available(state_now.resolved, self.requires, state_now.active)
         seen = self.asked_at.get(actor.index, 0)
         recent = tuple(self.trace[seen:]) if self.trace is not None else ()
         if self.trace is not None:
@@ -514,7 +519,10 @@ class _Run:
                 ),
                 available=available,
                 model_choice=actor.repertoire_for(
-                    state_now.resolved & actor.gate_mask, self.requires, regime_index
+                    state_now.resolved & actor.gate_mask,
+                    self.requires,
+                    regime_index,
+                    ~(actor.partner_mask & ~state_now.active),
                 ).pick(stance, model.sensitivity, boost, u_choice),
                 pass_weight=regime.pass_weight,
                 recent=recent,
@@ -670,9 +678,14 @@ class _Run:
         if self.trace is not None:
             ids = model.actor_ids
             info = KINDS[action.kind]
-            failed = info.chance is not None and not (
-                action.certain
-                or (not action.fails and u < success_chance(before, action, model.context))
+            moot = bool(action.gates) and before.resolved & action.gates == action.gates
+            failed = (
+                info.chance is not None
+                and not (moot and not action.fails)
+                and not (
+                    action.certain
+                    or (not action.fails and u < success_chance(before, action, model.context))
+                )
             )
             self.trace.append(
                 TraceRecord(
@@ -764,8 +777,12 @@ class _Run:
         message.callbacks.append(lambda _: self._deliver(response, u_outcome, depth, u_fire))
 
     def _deliver(self, response: Action, u_outcome: float, depth: int, u_fire: float) -> None:
-        # A reactor that left while the news travelled no longer answers.
-        if self.finished or not self.state.active >> response.actor & 1:
+        # A reactor that left while the news travelled no longer answers, nor one whose
+        # answer can no longer matter (its questions settled meanwhile, a partner gone).
+        state = self.state
+        if self.finished or not state.active >> response.actor & 1:
+            return
+        if not can_matter(response, state.resolved, self.requires, state.active):
             return
         self.events += 1
         self._advance(self.env.now)

@@ -327,10 +327,14 @@ def vote_chance(state: State, action: Action, context: ActionContext) -> float:
     active member weighs its share and is in favour with probability
     ``(1 + stance) / 2``; seats held by no actor of the scenario count at
     their own stance (``others_stance``). A vote whose gates need another
-    gate still open (``requires``) cannot pass.
+    gate still open (``requires``) cannot pass; one whose gates are all
+    settled is moot (0).
     """
     rule = action.vote
-    if rule is None or (action.gates and not _requires_met(state, action, context)):
+    gates = action.gates
+    if rule is None or (
+        gates and (state.resolved & gates == gates or not _requires_met(state, action, context))
+    ):
         return 0.0
     favour = rule.others_weight * (1.0 + rule.others_stance) / 2.0
     weight = rule.others_weight
@@ -352,11 +356,16 @@ def vote(
 
     Passing settles the vote's gates (if it has any) and applies the readiness
     effect; failing applies ``fail_readiness`` and the contention effect to
-    its open gates. The stance effect applies either way.
+    its open gates. The stance effect applies either way. A vote on gates all
+    settled already, whose result the record does not give, is moot: it
+    changes nothing but the stance.
     """
     e = action.effect
     s: list[object] = list(state)
     _stances(s, state, action, context)
+    gates = action.gates
+    if gates and state.resolved & gates == gates and not (action.certain or action.fails):
+        return _finish(s), 0
     if action.certain or (not action.fails and u < vote_chance(state, action, context)):
         s[READINESS] = state.readiness_logit + e.readiness
         s[RESOLVED] = state.resolved | action.gates

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from sim.engine.compiled import window_label
 from sim.engine.result import RunResult, Source, Step, TraceRecord
 from sim.model.actions import KINDS, ActionKind
 from sim.model.words import render
@@ -250,8 +251,13 @@ def newsworthy(record: TraceRecord, verbose: bool = False) -> bool:
 
 
 def added_events(scenario: Scenario) -> frozenset[str]:
-    """The ids of the dated events a scenario adds to the record (``record = false``)."""
-    return frozenset(e.id for e in scenario.events if not e.record)
+    """The labels of the dated events the scenario adds to the record.
+
+    Its own events (``record = false``) and the joins and leaves of its
+    actors' windows.
+    """
+    windows = (window_label(a.id) for a in scenario.actors if a.windows)
+    return frozenset((*(e.id for e in scenario.events if not e.record), *windows))
 
 
 def timeline_line(

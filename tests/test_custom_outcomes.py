@@ -16,11 +16,17 @@ from sim.experiments.designs import DesignError, design_from_table, read_design_
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import run_monte_carlo
 from sim.experiments.store import read_log
-from sim.experiments.sweep import PointError, Sweep, _runs_csv
+from sim.experiments.sweep import PointError, Sweep, SweepResult, _write_runs_csv
 from sim.scenario import Scenario
 
 SERIAL = ExecutorSpec(workers=1)
 TEMPO = "actors.russia.tempo_days"
+
+
+def runs_csv(result: SweepResult, folder: Path) -> str:
+    path = folder / "sweep_runs.csv"
+    _write_runs_csv(result, path)
+    return path.read_text()
 
 
 def many_arms(run: RunResult) -> bool:
@@ -174,7 +180,7 @@ def test_a_sweep_keeps_its_runs_and_resumes_to_the_same_tables(tmp_path: Path) -
     assert resumed.resumed == 1
     for result in (first, resumed):
         assert result.csv_text() == whole.csv_text()
-        assert _runs_csv(result) == _runs_csv(whole)
+        assert runs_csv(result, tmp_path) == runs_csv(whole, tmp_path)
         assert result.custom_records() == whole.custom_records()
     assert len(read_log(tmp_path / "points.jsonl").records) == 3
 
@@ -183,6 +189,7 @@ def test_a_sweep_keeps_its_runs_and_resumes_to_the_same_tables(tmp_path: Path) -
     assert list(rows[0]) == whole.run_columns()
     frame = whole.runs_to_pandas()
     assert list(frame.columns) == whole.run_columns()
+    assert frame.to_dict("records")[5] == pytest.approx(rows[5], nan_ok=True)
     # The per-point estimates are those of the kept runs.
     for point in range(3):
         runs = frame[frame["point"] == point]

@@ -80,6 +80,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the density the chosen box should reach (default 0.8)",
     )
     p.add_argument(
+        "--peel-alpha",
+        type=share,
+        metavar="A",
+        help="the share of points peeled at each step (default 0.05, or two points' worth "
+        "when there are fewer than 40)",
+    )
+    p.add_argument(
         "--out",
         metavar="DIR",
         help="write discovery.json, discovery_trajectory.csv and the figures here",
@@ -102,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             above=args.above,
             below=args.below,
             density=args.density,
+            peel_alpha=args.peel_alpha,
         )
     except ValueError as exc:  # PRIM refusing its input: say so in one line
         if isinstance(exc, UsageError) or hasattr(exc, "exit_status"):

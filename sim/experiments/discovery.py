@@ -290,6 +290,8 @@ class Discovery:
         The chosen box's restrictions, most significant first.
     met_threshold : bool
         Whether the chosen box reached the density threshold.
+    peel_alpha : float
+        The share of points peeled at each step.
     prim : object
         EMA Workbench's ``PrimBox`` (for its own plots and ``inspect``); left out of
         comparisons.
@@ -307,6 +309,7 @@ class Discovery:
     chosen: int
     limits: tuple[BoxLimit, ...]
     met_threshold: bool
+    peel_alpha: float = 0.05
     prim: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -336,6 +339,7 @@ class Discovery:
             "direction": self.direction,
             "cutoff": self.cutoff,
             "density_threshold": self.density_threshold,
+            "peel_alpha": self.peel_alpha,
             "points": self.points,
             "cases_of_interest": self.cases,
             "runs_per_point": self.runs,
@@ -383,7 +387,7 @@ def discover(
     above: float | None = None,
     below: float | None = None,
     density: float = 0.8,
-    peel_alpha: float = 0.05,
+    peel_alpha: float | None = None,
     mass_min: float = 0.05,
 ) -> Discovery:
     """Find the box of swept parameters where P(outcome by ``deadline``) is high (or low).
@@ -401,8 +405,11 @@ def discover(
         default ``above=0.5``).
     density : float, default 0.8
         The density the chosen box should reach (see the module notes).
-    peel_alpha, mass_min : float
-        PRIM's share of points peeled at each step, and the smallest box (share of points).
+    peel_alpha : float, optional
+        The share of points PRIM peels at each step: by default 0.05, or enough for two points
+        when there are fewer than 40 (a smaller peel removes no point, and PRIM stops at once).
+    mass_min : float, default 0.05
+        The smallest box, as a share of the points.
 
     Returns
     -------
@@ -438,12 +445,19 @@ def discover(
             f"{p.min():.3g} to {p.max():.3g} over {len(y)} points): nothing to tell apart; "
             f"choose another --{direction}"
         )
+    if peel_alpha is None:
+        peel_alpha = max(0.05, 2.0 / len(y))
+    if not (math.isfinite(peel_alpha) and 0.0 < peel_alpha < 0.5):
+        raise DiscoveryError(f"--peel-alpha: a share in (0, 0.5), got {peel_alpha}")
     prim_module = import_ema("ema_workbench.analysis.prim")
     pandas = import_ema("pandas")
     x = pandas.DataFrame({key: [v[key] for v in data.values] for key in data.keys})
     for key in data.keys:
         if x[key].dtype == object or x[key].dtype == bool:
             x[key] = x[key].astype(str)
+        elif x[key].dtype.kind in "iu":
+            # PRIM's pasting writes midpoints (9.5) into the column: give it floats.
+            x[key] = x[key].astype(np.float64)
     # PRIM's own log lines (at INFO) are not ours to print.
     logging.getLogger("EMA").setLevel(logging.WARNING)
     with warnings.catch_warnings():
@@ -475,6 +489,7 @@ def discover(
         chosen=chosen,
         limits=limits,
         met_threshold=met,
+        peel_alpha=peel_alpha,
         prim=box,
     )
 

@@ -30,11 +30,13 @@ results log; :data:`MAX_KEPT_RUNS` (points x runs) bounds it to about 120 MB of 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -641,10 +643,8 @@ class SweepResult:
             *self.custom_names,
         ]
 
-    def run_records(self) -> list[dict[str, Any]]:
-        """Return one row per point and run: the tidy long table of ``sweep_runs.csv``.
-
-        Days and custom values are floats, ``nan`` where nothing happened or undefined.
+    def iter_run_records(self) -> Iterator[dict[str, Any]]:
+        """Yield one row per point and run (see :meth:`run_records`), one at a time.
 
         Raises
         ------
@@ -657,7 +657,6 @@ class SweepResult:
         endings = ["", *(e.id for e in s.endings)]
         stage_cols = [f"stage_{st.id}_day" for st in s.stages]
         deadline_cols = [f"deadline_{d.id}_day" for d in s.deadlines]
-        rows: list[dict[str, Any]] = []
         for i, (values, ends) in enumerate(zip(self.design.points, self.kept, strict=True)):
             for k in range(len(ends)):
                 row: dict[str, Any] = {"point": i, "run": k, "seed": self.sweep.seed, **values}
@@ -666,11 +665,62 @@ class SweepResult:
                 row["ending_day"] = float(ends.ending_day[k])
                 row.update(zip(deadline_cols, ends.deadline_days[k].tolist(), strict=True))
                 row.update(zip(self.custom_names, ends.custom[k].tolist(), strict=True))
-                rows.append(row)
-        return rows
+                yield row
+
+    def run_records(self) -> list[dict[str, Any]]:
+        """Return one row per point and run: the tidy long table of ``sweep_runs.csv``.
+
+        Days and custom values are floats, ``nan`` where nothing happened or undefined. For
+        many runs prefer :meth:`runs_to_pandas` (columns as arrays) or
+        :meth:`iter_run_records`: a row as a dictionary costs about 1 KB.
+
+        Raises
+        ------
+        ValueError
+            If the sweep did not keep its runs (``keep_runs=True``).
+        """
+        return list(self.iter_run_records())
+
+    def run_table(self) -> dict[str, np.ndarray]:
+        """Return :meth:`run_records` as columns, one numpy array per column of :meth:`run_columns`.
+
+        Raises
+        ------
+        ValueError
+            If the sweep did not keep its runs (``keep_runs=True``).
+        """
+        if self.kept is None:
+            raise ValueError("the sweep did not keep its runs: make it with keep_runs=True")
+        s = self.scenario
+        kept = self.kept
+        sizes = [len(ends) for ends in kept]
+        joined = Ends.concat(list(kept)) if kept else None
+        point = np.repeat(np.arange(len(kept), dtype=np.int64), sizes)
+        table: dict[str, np.ndarray] = {
+            "point": point,
+            "run": np.concatenate([np.arange(n, dtype=np.int64) for n in sizes])
+            if sizes
+            else np.zeros(0, np.int64),
+            "seed": np.full(len(point), self.sweep.seed, dtype=np.int64),
+        }
+        for param in self.design.params:
+            values = [p[param.key] for p in self.design.points]
+            table[param.key] = np.repeat(np.array(values, dtype=_numpy_dtype(values)), sizes)
+        if joined is None:
+            return table
+        for k, stage in enumerate(s.stages):
+            table[f"stage_{stage.id}_day"] = joined.stage_days[:, k]
+        endings = np.array(["", *(e.id for e in s.endings)], dtype=object)
+        table["ending"] = endings[joined.ending.astype(np.int64) + 1]
+        table["ending_day"] = joined.ending_day
+        for k, deadline in enumerate(s.deadlines):
+            table[f"deadline_{deadline.id}_day"] = joined.deadline_days[:, k]
+        for k, name in enumerate(self.custom_names):
+            table[name] = joined.custom[:, k]
+        return table
 
     def runs_to_pandas(self) -> Any:
-        """Return :meth:`run_records` as a :class:`pandas.DataFrame` (one row per point and run).
+        """Return :meth:`run_table` as a :class:`pandas.DataFrame` (one row per point and run).
 
         Raises
         ------
@@ -679,8 +729,8 @@ class SweepResult:
         ImportError
             If pandas is not installed, saying what to install.
         """
-        pandas = import_pandas(".run_records()")
-        return pandas.DataFrame.from_records(self.run_records(), columns=self.run_columns())
+        pandas = import_pandas(".run_table() or .run_records()")
+        return pandas.DataFrame(self.run_table(), columns=self.run_columns())
 
     def to_numpy(self) -> np.ndarray:
         """Return the records as a numpy structured array, one element per point.
@@ -788,20 +838,33 @@ class SweepResult:
             )
             written.append(out / "sweep_custom.csv")
         if self.kept is not None:
-            atomic_write_text(out / "sweep_runs.csv", _runs_csv(self))
+            _write_runs_csv(self, out / "sweep_runs.csv")
             written.append(out / "sweep_runs.csv")
         atomic_write_json(out / "sweep.json", self.to_json())
         return [*written, out / "sweep.json"]
 
 
-def _runs_csv(result: SweepResult) -> str:
-    """``sweep_runs.csv``: empty cells where a day or a value is undefined."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=result.run_columns(), lineterminator="\n")
-    writer.writeheader()
-    for row in result.run_records():
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-    return buffer.getvalue()
+def _write_runs_csv(result: SweepResult, path: Path) -> None:
+    """Write ``sweep_runs.csv`` row by row (empty cells where a day or a value is undefined).
+
+    Streamed to a temporary file beside ``path``, then renamed over it: the rows never all
+    sit in memory as text, and a reader sees the old file or the whole new one.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=result.run_columns(), lineterminator="\n")
+            writer.writeheader()
+            for row in result.iter_run_records():
+                writer.writerow({k: _cell(v) for k, v in row.items()})
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def _cell(value: Any) -> Any:

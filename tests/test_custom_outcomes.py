@@ -304,3 +304,30 @@ def test_an_unknown_key_in_a_design_table_names_the_key(tmp_path: Path) -> None:
     path.write_text("actors.russia.tempo_dayz\n3\n")
     with pytest.raises(PointError, match=r"actors.russia.tempo_dayz: unknown key"):
         Sweep.from_table(path, runs=1).validate()
+
+
+# -- figures and files --------------------------------------------------------------------------
+
+
+def test_custom_outcome_figures_and_files(baseline: Scenario, tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    from sim.output.custom_tables import custom_table, write_custom_outcomes
+    from sim.output.discovery_figures import custom_outcomes_figure, sweep_custom_figure
+
+    mc = run_monte_carlo(
+        baseline, 10, 1, executor=SERIAL, outcomes=["reached:convened", "days:announced:convened"]
+    )
+    written = write_custom_outcomes(mc.custom(), tmp_path, "ten runs")
+    assert [p.name for p in written] == ["custom_outcomes.csv", "custom_outcomes.png"]
+    header = (tmp_path / "custom_outcomes.csv").read_text().splitlines()[0]
+    assert header == "outcome,kind,estimate,ci_low,ci_high,interval,n,runs,count,sd,median"
+    assert "95% Wilson" in custom_table(mc.custom())
+    fig = custom_outcomes_figure(mc.custom())
+    texts = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert texts == ["reached:convened", "days:announced:convened"]
+    result = Sweep([f"{TEMPO}=2:10"], points=3, runs=4, outcomes=["readiness"]).run(SERIAL)
+    mine = Figure()
+    ax = mine.add_subplot()
+    assert sweep_custom_figure(result, "readiness", ax=ax) is mine
+    assert ax.get_xlabel() == TEMPO

@@ -163,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
         from sim.output.sweep_figures import write_sweep_figures
 
         write_sweep_figures(result, out)
+        if result.custom_names:
+            from sim.output.discovery_figures import write_sweep_custom_figures
+
+            write_sweep_custom_figures(result, out)
         result.save(out)  # sweep.json last: a folder with it is complete
         sys.stdout.write(f"Results written to {out}/\n")
     return 0

@@ -6,7 +6,10 @@
 * :func:`box_figure` (``discovery_box.png``): the chosen box's limits on each parameter it
   restricts, within the parameter's swept range, with the quasi-p value of each limit;
 * :func:`custom_outcomes_figure` (``custom_outcomes.png``): custom outcomes of a Monte Carlo
-  result with their 95% intervals, one panel per outcome.
+  result with their 95% intervals, one panel per outcome;
+* :func:`sweep_custom_figure` (``sweep_custom_<k>.png``): one custom outcome over a sweep's
+  points, against its parameter with 95% interval bars (one parameter) or as coloured points
+  over the first two parameters (cividis, readable in grey too).
 
 Every function draws on ``ax`` when given one (a figure of the caller's) and otherwise on a new
 figure, and returns the figure. Colours are from the Okabe-Ito palette (safe for the common
@@ -30,13 +33,16 @@ if TYPE_CHECKING:
 
     from sim.experiments.custom import CustomEstimate
     from sim.experiments.discovery import Discovery
+    from sim.experiments.sweep import SweepResult
 
 __all__ = [
     "OKABE_ITO",
     "box_figure",
     "custom_outcomes_figure",
+    "sweep_custom_figure",
     "tradeoff_figure",
     "write_discovery_figures",
+    "write_sweep_custom_figures",
 ]
 
 OKABE_ITO = (
@@ -326,3 +332,104 @@ def _interval(ax: Axes, row: int, e: CustomEstimate, colour: str) -> None:
         ha="center",
         fontsize=8,
     )
+
+
+def _numeric(values: Sequence[object]) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def sweep_custom_figure(result: SweepResult, name: str, ax: Axes | None = None) -> Figure:
+    """One custom outcome over a sweep's points.
+
+    With one numeric parameter: the estimate at each point against the parameter, with its
+    95% interval as a bar. Otherwise: the points over the first two parameters, coloured by
+    the estimate (a parameter that is not numeric is drawn at the index of its value).
+
+    Parameters
+    ----------
+    result : SweepResult
+        A sweep with custom outcomes.
+    name : str
+        The custom outcome.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Raises
+    ------
+    KeyError
+        If the sweep has no such custom outcome.
+    """
+    estimates = [result.custom_estimate(i, name) for i in range(len(result.design.points))]
+    ax = _axes(ax)
+    keys = [p.key for p in result.design.params]
+    columns = [[point[k] for point in result.design.points] for k in keys]
+    axes_values = [
+        [float(v) for v in c]
+        if _numeric(c)
+        else [float(list(dict.fromkeys(c)).index(v)) for v in c]
+        for c in columns
+    ]
+    kind = estimates[0].kind if estimates else "number"
+    what = "share of runs" if kind == "boolean" else "mean"
+    method = "95% Wilson" if kind == "boolean" else "95% t"
+    if len(keys) == 1:
+        order = sorted(range(len(estimates)), key=lambda i: axes_values[0][i])
+        x = [axes_values[0][i] for i in order]
+        y = [estimates[i].estimate for i in order]
+        low = [estimates[i].estimate - estimates[i].low for i in order]
+        high = [estimates[i].high - estimates[i].estimate for i in order]
+        ax.errorbar(
+            x,
+            y,
+            yerr=[low, high],
+            fmt="o-",
+            color=OKABE_ITO[0],
+            ecolor="#999999",
+            capsize=2,
+            markersize=4,
+        )
+        ax.set_xlabel(keys[0], parse_math=False)
+        ax.set_ylabel(f"{what} ({method} interval)")
+    else:
+        second = axes_values[1]
+        points = ax.scatter(
+            axes_values[0],
+            second,
+            c=[e.estimate for e in estimates],
+            cmap="cividis",
+            s=40,
+            edgecolors="#333333",
+            linewidths=0.4,
+        )
+        colourbar = _figure_of(ax).colorbar(points, ax=ax)
+        colourbar.set_label(what)
+        ax.set_xlabel(keys[0], parse_math=False)
+        ax.set_ylabel(keys[1], parse_math=False)
+    ax.set_title(
+        f"{name} over {len(estimates)} points, {result.runs} runs each",
+        fontsize=9,
+        parse_math=False,
+    )
+    ax.grid(alpha=0.3)
+    return _figure_of(ax)
+
+
+def write_sweep_custom_figures(result: SweepResult, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write ``sweep_custom_<k>.png`` for the ``k``-th custom outcome (from 1), if any.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    out = Path(folder)
+    written = []
+    for k, name in enumerate(result.custom_names, start=1):
+        written.append(out / f"sweep_custom_{k}.png")
+        save_figure(sweep_custom_figure(result, name), written[-1])
+    return written

@@ -172,6 +172,11 @@ def test_discover_from_a_sweep_folder(tiny_file: Path, tmp_path: Path) -> None:
     # The folder's data are those of the sweep run in memory.
     data = load_sweep(sweep_dir)
     assert data.counts.shape == (64, 1, 1)
+    from sim.experiments.ema import ema_results
+
+    experiments, outcomes, _ = ema_results(data)
+    assert experiments.shape == (64, 2)
+    assert sorted(outcomes["soon__agreed"]) == [0.0] * 32 + [1.0] * 32
     done = negsim_in_process("discover", str(sweep_dir), "--deadline", "soon", "--format", "json")
     assert json.loads(done.stdout)["cases_of_interest"] == 32
 

@@ -6,9 +6,10 @@ scenario discovery, feature scoring, dimensional stacking, regional sensitivity.
 presents negsim in its terms, so that all of them can be used:
 
 * :func:`ema_results` turns a finished sweep (a :class:`~sim.experiments.sweep.SweepResult`,
-  or its folder) into EMA's ``(experiments, outcomes)`` pair: one row per point with the swept
-  parameters, and per deadline and stage or ending the share of runs that reached it by the
-  deadline (plus each custom outcome's estimate);
+  or its folder read with :func:`~sim.experiments.discovery.load_sweep`) into EMA's
+  ``(experiments, outcomes)`` pair: one row per point with the swept parameters, and per
+  deadline and stage or ending the share of runs that reached it by the deadline (plus each
+  custom outcome's estimate);
 * :func:`ema_model` makes an EMA ``Model`` whose uncertainties are the parameters to vary and
   whose outcomes are the same shares, estimated by ``runs`` Monte Carlo runs at each point, so
   that EMA's own samplers and evaluators drive negsim.
@@ -52,6 +53,7 @@ from sim.experiments.points import ParamsLike, ScenarioLike, base_scenario, norm
 from sim.scenario import Scenario, with_overrides
 
 if TYPE_CHECKING:
+    from sim.experiments.discovery import SweepData
     from sim.experiments.sweep import SweepResult
 
 __all__ = [
@@ -109,22 +111,16 @@ def ema_name(key: str) -> str:
     return _NON_WORD.sub("_", key.replace(".", "__"))
 
 
-def _outcome_names(result: SweepResult) -> list[tuple[str, int, int]]:
-    return [
-        (f"{d.id}.{name}", j, k)
-        for j, d in enumerate(result.deadlines)
-        for k, name in enumerate(result.outcomes)
-    ]
-
-
-def ema_results(result: SweepResult) -> tuple[Any, dict[str, np.ndarray], dict[str, str]]:
+def ema_results(
+    result: SweepResult | SweepData,
+) -> tuple[Any, dict[str, np.ndarray], dict[str, str]]:
     """A sweep as EMA Workbench's results: ``(experiments, outcomes, names)``.
 
     Parameters
     ----------
-    result : SweepResult
-        A finished sweep (:meth:`SweepResult.load <sim.experiments.discovery.load_sweep>`
-        reads one from its folder).
+    result : SweepResult or SweepData
+        A finished sweep, run here or read from its folder with
+        :func:`~sim.experiments.discovery.load_sweep`.
 
     Returns
     -------
@@ -132,31 +128,34 @@ def ema_results(result: SweepResult) -> tuple[Any, dict[str, np.ndarray], dict[s
         One row per point; a column per parameter (named by :func:`ema_name`).
     outcomes : dict of str to ndarray
         Per ``<deadline>__<stage or ending>``, the share of runs that reached it (or ended so)
-        by the deadline, one value per point; per custom outcome, its estimate.
+        by the deadline, one value per point; per custom outcome (of a sweep run here), its
+        estimate.
     names : dict of str to str
         The dotted key (or ``deadline.outcome``) each EMA name stands for.
     """
+    from sim.experiments.discovery import SweepData
+
+    data = result if isinstance(result, SweepData) else SweepData.of(result)
     pandas = import_pandas("SweepResult.records()")
     names: dict[str, str] = {}
     columns: dict[str, list[Any]] = {}
-    for param in result.design.params:
-        name = ema_name(param.key)
-        names[name] = param.key
-        columns[name] = [point[param.key] for point in result.design.points]
+    for key in data.keys:
+        name = ema_name(key)
+        names[name] = key
+        columns[name] = [point[key] for point in data.values]
     experiments = pandas.DataFrame(columns)
     outcomes: dict[str, np.ndarray] = {}
-    for label, j, k in _outcome_names(result):
-        name = ema_name(label)
-        names[name] = label
-        outcomes[name] = result.counts[:, j, k] / result.runs
-    for j, custom in enumerate(result.custom_names):
-        name = ema_name(custom)
-        names[name] = custom
-        outcomes[name] = np.array(
-            [summaries[j].estimate().estimate for summaries in result.custom_summaries]
-        )
-    if len(names) != len(set(names)):  # pragma: no cover - ids are distinct words
-        raise InputError("two keys have the same EMA Workbench name")
+    for j, (deadline, _) in enumerate(data.deadlines):
+        for k, outcome in enumerate(data.outcomes):
+            label = f"{deadline}.{outcome}"
+            names[ema_name(label)] = label
+            outcomes[ema_name(label)] = data.counts[:, j, k] / data.runs
+    if not isinstance(result, SweepData):
+        for j, custom in enumerate(result.custom_names):
+            names[ema_name(custom)] = custom
+            outcomes[ema_name(custom)] = np.array(
+                [summaries[j].estimate().estimate for summaries in result.custom_summaries]
+            )
     return experiments, outcomes, names
 
 

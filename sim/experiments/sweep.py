@@ -23,9 +23,11 @@ every run's outcomes (:meth:`SweepResult.run_records`, ``sweep_runs.csv``), as M
 
 Memory of kept runs
 -------------------
-A kept run costs ``8 * (stages + 2 + custom outcomes) + 4 * deadlines`` bytes in memory (about
-60 bytes for the baseline with two custom outcomes), plus about 60 bytes of JSON per run in the
-results log; :data:`MAX_KEPT_RUNS` (points x runs) bounds it to about 120 MB of arrays.
+A kept run costs ``8 * stages + 4 * deadlines + 9 * custom outcomes + 10`` bytes of arrays in
+memory (80 bytes for the baseline with two custom outcomes), plus about 75 bytes of JSON per
+run in the results log; :data:`MAX_KEPT_RUNS` (points x runs) bounds the arrays to about 160 MB
+for the baseline. ``sweep_runs.csv`` is written row by row; :meth:`SweepResult.run_records`
+makes a dictionary of about 1 KB per run, so prefer :meth:`SweepResult.runs_to_pandas`.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ def test_a_bad_outcome_is_one_line_and_status_2(command: str, outcome: str, mess
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # draws a figure per deadline
 def test_sweep_with_a_design_file_outcomes_and_kept_runs(tmp_path: Path) -> None:
     design = tmp_path / "design.csv"
     design.write_text(f"{TEMPO},convening.announce_threshold\n3,0.5\n8,0.6\n")

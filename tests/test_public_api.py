@@ -47,32 +47,28 @@ def test_import_negsim_is_import_sim_and_loads_nothing_heavy() -> None:
 
 
 def test_negsim_submodules_are_the_sim_modules() -> None:
-    out = python(
-        """
-        from negsim.experiments.sweep import Sweep
-        import negsim.experiments.designs as designs
-        import sim.experiments.sweep
-        import sim.experiments.designs
-        print(Sweep is sim.experiments.sweep.Sweep, designs is sim.experiments.designs)
-        print(sorted(m for m in __import__("sys").modules if m.startswith("negsim")))
-        """
-    )
-    first, second = out.strip().splitlines()
-    assert first == "True True"
-    assert "negsim.experiments.sweep" in second
+    import negsim.experiments.designs as designs
+    from negsim.experiments.sweep import Sweep
+
+    import negsim
+    import sim.experiments.designs
+    import sim.experiments.sweep
+
+    assert negsim is sim
+    assert Sweep is sim.experiments.sweep.Sweep
+    assert designs is sim.experiments.designs
+    assert sys.modules["negsim.experiments.sweep"] is sim.experiments.sweep
 
 
 def test_tab_completion_offers_the_lazy_names() -> None:
-    out = python(
-        """
-        import rlcompleter
-        import negsim
-        completer = rlcompleter.Completer({"negsim": negsim})
-        found, state = [], 0
-        while (match := completer.complete("negsim.Sw", state)) is not None:
-            found.append(match)
-            state += 1
-        print(found)
-        """
-    )
-    assert "negsim.Sweep" in out
+    import rlcompleter
+
+    import negsim
+
+    completer = rlcompleter.Completer({"negsim": negsim})
+    found, state = [], 0
+    while (match := completer.complete("negsim.Sw", state)) is not None:
+        found.append(match)
+        state += 1
+    assert "negsim.Sweep(" in found
+    assert "negsim.SweepResult(" in found

@@ -85,6 +85,12 @@ def test_results_are_identical_for_any_number_of_workers(baseline: Scenario) -> 
     two = run_monte_carlo(baseline, 60, 7, executor=ExecutorSpec(workers=2), outcomes=outcomes)
     assert one.outcomes.custom.tobytes() == two.outcomes.custom.tobytes()
     assert one.custom() == two.custom()
+    sweep = Sweep([f"{TEMPO}=2:10"], points=3, runs=20, seed=4, outcomes=outcomes, keep_runs=True)
+    serial, parallel = sweep.run(SERIAL), sweep.run(ExecutorSpec(workers=2))
+    assert serial.custom_summaries == parallel.custom_summaries
+    assert serial.custom_records() == parallel.custom_records()
+    for a, b in zip(serial.kept or (), parallel.kept or (), strict=True):
+        assert a.custom.tobytes() == b.custom.tobytes()
 
 
 def test_a_lambda_or_a_nested_function_is_refused_with_a_clear_line(baseline: Scenario) -> None:

@@ -30,6 +30,7 @@ def build_parser() -> Parser:
     commands.required = True
     from sim.cli import (
         compare_cmd,
+        discover_cmd,
         params_cmd,
         play,
         report_cmd,
@@ -48,6 +49,7 @@ def build_parser() -> Parser:
         params_cmd,
         sweep_cmd,
         sensitivity_cmd,
+        discover_cmd,
         play,
         report_cmd,
     ):

@@ -58,6 +58,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME",
         help="report only this deadline (repeatable); with --precision, only these count",
     )
+    p.add_argument(
+        "--outcome",
+        action="append",
+        default=[],
+        metavar="NAME:ARGS",
+        help="a named custom outcome estimated over the runs, e.g. count:russia:arms_shipment, "
+        "took:russia:arms_shipment, days:announced:convened, day:STAGE, reached:STAGE, "
+        "ending:ENDING, gate:GATE, announcements, postponements, readiness (repeatable)",
+    )
     add_seed(p)
     add_executor_options(p)
     add_set(p)
@@ -80,6 +89,12 @@ def run(args: argparse.Namespace) -> int:
                 f"--deadline: no deadline '{name}' in {scenario.source} "
                 f"(deadlines: {', '.join(known)})"
             )
+    from sim.experiments.custom import OutcomeError, normalise_outcomes
+
+    try:
+        custom = normalise_outcomes(args.outcome, scenario)
+    except OutcomeError as exc:
+        raise UsageError(f"--{exc}") from None
     out = prepare_out(args.out)
     spec = executor_spec(args)
     runs = args.runs if args.runs is not None else 1000
@@ -94,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 max_runs=args.max_runs,
                 precision_deadlines=args.deadline or None,
                 on_progress=bar,
+                outcomes=custom,
             )
         except Interrupted as exc:
             bar.close()
@@ -107,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
         from sim.output.results import write_run
 
         write_run(result, out, {"command": "run", "deadline_filter": args.deadline or None})
+        if custom:
+            from sim.output.custom_tables import write_custom_outcomes
+
+            write_custom_outcomes(result.custom(), out, f"{scenario.name}: {result.runs} runs")
     if args.format == "json":
         obj = result.to_json()
         if args.deadline:
@@ -116,6 +136,10 @@ def run(args: argparse.Namespace) -> int:
         from sim.output.tables import deadline_table
 
         sys.stdout.write(deadline_table(result, args.deadline or None))
+        if custom:
+            from sim.output.custom_tables import custom_table
+
+            sys.stdout.write("\n" + custom_table(result.custom()))
         if (
             args.precision is not None
             and result.max_half_width(args.deadline or None) > args.precision

@@ -46,10 +46,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--param",
         action="append",
         default=[],
-        required=True,
         metavar="KEY=LOW:HIGH|KEY=A,B,C",
         help="a parameter to vary, by dotted scenario key as for --set: a range LOW:HIGH "
         "(integers if both bounds are written as integers) or a list of values (repeatable)",
+    )
+    p.add_argument(
+        "--design-file",
+        metavar="CSV",
+        help="run the points of a design made elsewhere (SALib, a spreadsheet) instead of "
+        "--param: a CSV file whose header names dotted scenario keys and whose rows are points "
+        "(numbers); --design and --points do not apply",
+    )
+    p.add_argument(
+        "--outcome",
+        action="append",
+        default=[],
+        metavar="NAME:ARGS",
+        help="a named custom outcome estimated at every point, e.g. count:russia:arms_shipment, "
+        "took:russia:arms_shipment, days:announced:convened, day:STAGE, reached:STAGE, "
+        "ending:ENDING, gate:GATE, announcements, postponements, readiness (repeatable; "
+        "written to sweep_custom.csv)",
+    )
+    p.add_argument(
+        "--keep-runs",
+        action="store_true",
+        help="also keep every run's outcomes: sweep_runs.csv, one row per point and run "
+        "(at most 2,000,000 runs in all)",
     )
     p.add_argument(
         "--design",
@@ -107,19 +129,44 @@ def _table(result: SweepResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``sweep`` command."""
+    from sim.cli.common import UsageError
+    from sim.experiments.custom import OutcomeError
     from sim.experiments.sweep import Sweep
 
+    if bool(args.param) == bool(args.design_file):
+        raise UsageError(
+            "sweep: give --param KEY=... (repeatable) or --design-file CSV, one of them"
+        )
+
     def build() -> Sweep:
-        return Sweep(args.param, args.scenario, args.design, args.points, args.runs, args.seed)
+        extra = {"outcomes": args.outcome or None, "keep_runs": args.keep_runs}
+        try:
+            if args.design_file:
+                return Sweep.from_table(
+                    args.design_file, args.scenario, args.runs, args.seed, **extra
+                )
+            return Sweep(
+                args.param, args.scenario, args.design, args.points, args.runs, args.seed, **extra
+            )
+        except OutcomeError as exc:
+            raise UsageError(f"--{exc}") from None
 
     result, out, status = run_points(args, build, "sweep")
     if result is None:
         return status
     sys.stdout.write(_table(result))
+    if result.custom_names:
+        from sim.output.custom_tables import sweep_custom_table
+
+        sys.stdout.write("\n" + sweep_custom_table(result))
     if out is not None:
         from sim.output.sweep_figures import write_sweep_figures
 
         write_sweep_figures(result, out)
+        if result.custom_names:
+            from sim.output.discovery_figures import write_sweep_custom_figures
+
+            write_sweep_custom_figures(result, out)
         result.save(out)  # sweep.json last: a folder with it is complete
         sys.stdout.write(f"Results written to {out}/\n")
     return 0

@@ -28,13 +28,20 @@ equally often.
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import itertools
+import json
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +51,7 @@ from sim.errors import InputError
 
 __all__ = [
     "KINDS",
+    "MAX_DESIGN_FILE_BYTES",
     "MAX_GRID_POINTS",
     "Choice",
     "Design",
@@ -52,22 +60,28 @@ __all__ = [
     "Param",
     "Range",
     "Scalar",
+    "design_from_table",
     "make_design",
     "parse_param",
     "parse_params",
+    "read_design_csv",
 ]
 
 Scalar = bool | int | float | str
 """A value a parameter can take."""
 
-DesignKind = Literal["grid", "lhs", "sobol"]
-"""The kinds of design :func:`make_design` can build."""
+DesignKind = Literal["grid", "lhs", "sobol", "table"]
+"""The kinds of design: those :func:`make_design` builds, and ``table`` (given point by point)."""
 
 KINDS: tuple[DesignKind, ...] = ("grid", "lhs", "sobol")
-"""The kinds of design, in the order they are listed in error messages."""
+"""The kinds of design :func:`make_design` builds, in the order they are listed in messages."""
 
 MAX_GRID_POINTS = 1_000_000
-"""The largest full-factorial grid :func:`make_design` agrees to enumerate."""
+"""The largest full-factorial grid :func:`make_design` agrees to enumerate (and the most rows
+a design table may have)."""
+
+MAX_DESIGN_FILE_BYTES = 64 * 1024 * 1024
+"""The largest design file :func:`read_design_csv` reads."""
 
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 _INT_RE = re.compile(r"[+-]?[0-9]+")
@@ -427,12 +441,17 @@ class Design:
             ``kind``, ``seed``, ``points`` (the number of points) and ``params`` (a list of
             ``{"key", "low", "high", "integer"}`` or ``{"key", "values"}`` dictionaries).
         """
-        return {
+        described: dict[str, object] = {
             "kind": self.kind,
             "seed": self.seed,
             "points": len(self.points),
             "params": [param.to_json() for param in self.params],
         }
+        if self.kind == "table":
+            # A table's points are not derived from the rest: its digest stands for them.
+            text = json.dumps([list(p.values()) for p in self.points], separators=(",", ":"))
+            described["points_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return described
 
 
 def _grid_axis(param: Param, points: int) -> list[Scalar]:
@@ -559,3 +578,203 @@ def _grid_points(params: tuple[Param, ...], points: int) -> tuple[dict[str, Scal
         )
     keys = [param.key for param in params]
     return tuple(dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes))
+
+
+# -- designs made elsewhere (SALib, a spreadsheet, by hand) ------------------------------------
+
+
+def _cell(text: str, where: str) -> int | float:
+    """Parse one number of a design table (an int if written as one)."""
+    number = _parse_number(text)
+    if number is None or (isinstance(number, float) and not math.isfinite(number)):
+        raise DesignError(f"{where}: {text.strip()!r} is not a finite number")
+    return number
+
+
+def _table_params(keys: Sequence[str], rows: Sequence[Sequence[int | float]]) -> tuple[Param, ...]:
+    """Describe each column as a range over its values (a one-value choice if constant)."""
+    params: list[Param] = []
+    for j, key in enumerate(keys):
+        column = [row[j] for row in rows]
+        low, high = min(column), max(column)
+        integer = all(isinstance(v, int) for v in column)
+        if low < high:
+            params.append(Range(key, float(low), float(high), integer))
+        else:
+            params.append(Choice(key, (column[0],)))
+    return tuple(params)
+
+
+def _checked_keys(keys: Sequence[str], source: str) -> list[str]:
+    if not keys:
+        raise DesignError(f"{source}: no columns; the first row must name the scenario keys")
+    cleaned = [str(k).strip() for k in keys]
+    for key in cleaned:
+        problem = _key_problem(key)
+        if problem is not None:
+            raise DesignError(f"{source}: column {key!r}: {problem}")
+    seen: set[str] = set()
+    for key in cleaned:
+        if key in seen:
+            raise DesignError(f"{source}: column {key!r} is given twice")
+        seen.add(key)
+    return cleaned
+
+
+def _table_design(
+    keys: Sequence[str], rows: Sequence[Sequence[int | float]], source: str
+) -> Design:
+    if not rows:
+        raise DesignError(f"{source}: no rows; each row below the header is a point")
+    if len(rows) > MAX_GRID_POINTS:
+        raise DesignError(f"{source}: {len(rows)} rows, more than {MAX_GRID_POINTS} points")
+    points: tuple[dict[str, Scalar], ...] = tuple(dict(zip(keys, row, strict=True)) for row in rows)
+    return Design("table", _table_params(keys, rows), points, 0)
+
+
+def read_design_csv(path: str | os.PathLike[str]) -> Design:
+    """Read a design from a CSV file: the header names dotted scenario keys, each row is a point.
+
+    Cells are numbers (written as integers, they stay integers). A design made with SALib or in
+    a spreadsheet can be saved so and run as a sweep (``negsim sweep --design-file FILE``).
+
+    Parameters
+    ----------
+    path : path-like
+        A regular UTF-8 text file of at most :data:`MAX_DESIGN_FILE_BYTES` bytes and at most
+        :data:`MAX_GRID_POINTS` rows.
+
+    Returns
+    -------
+    Design
+        Of kind ``table``; its parameters are ranges over each column's values.
+
+    Raises
+    ------
+    DesignError
+        One line naming the file (and the row and column) for a missing, unreadable, special
+        (a FIFO, a folder), huge or empty file, a bad key, a short or long row, or a cell that
+        is not a number. Whether each key is a key of the scenario is checked with the points.
+    """
+    file = Path(path)
+    source = f"--design-file {file}"
+    try:
+        info = os.stat(file)
+    except FileNotFoundError:
+        raise DesignError(f"{source}: no such file") from None
+    except OSError as exc:
+        raise DesignError(f"{source}: cannot read it ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DesignError(f"{source}: is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or a device would block or never end: only regular files are read.
+        raise DesignError(f"{source}: not a regular file (a pipe or a device)")
+    if info.st_size > MAX_DESIGN_FILE_BYTES:
+        raise DesignError(
+            f"{source}: too large ({info.st_size} bytes, at most {MAX_DESIGN_FILE_BYTES})"
+        )
+    try:
+        with open(file, "rb") as f:
+            data = f.read(MAX_DESIGN_FILE_BYTES + 1)
+    except OSError as exc:
+        raise DesignError(f"{source}: cannot read it ({exc.strerror})") from None
+    if len(data) > MAX_DESIGN_FILE_BYTES:
+        raise DesignError(f"{source}: too large (more than {MAX_DESIGN_FILE_BYTES} bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DesignError(f"{source}: not UTF-8 text") from None
+    if not text.strip():
+        raise DesignError(f"{source}: the file is empty")
+    try:
+        table = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise DesignError(f"{source}: not a CSV table ({exc})") from None
+    table = [row for row in table if any(cell.strip() for cell in row)]
+    keys = _checked_keys(table[0], source)
+    rows: list[list[int | float]] = []
+    for r, row in enumerate(table[1:], start=2):
+        if len(row) != len(keys):
+            raise DesignError(
+                f"{source}: row {r} has {len(row)} cells, the header {len(keys)} columns"
+            )
+        rows.append(
+            [
+                _cell(cell, f"{source}: row {r}, column {k!r}")
+                for k, cell in zip(keys, row, strict=True)
+            ]
+        )
+    return _table_design(keys, rows, source)
+
+
+def _python_number(value: Any, where: str) -> int | float:
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise DesignError(f"{where}: {value!r} is not a number")
+    if isinstance(value, int | np.integer):
+        return int(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise DesignError(f"{where}: {value!r} is not a finite number")
+    return number
+
+
+def design_from_table(table: Any, columns: Sequence[str] | None = None) -> Design:
+    """Make a design from a table of points: a pandas DataFrame, a numpy array, or a CSV file.
+
+    Parameters
+    ----------
+    table : DataFrame, ndarray, Design or path-like
+        A :class:`pandas.DataFrame` whose columns are dotted scenario keys; a numpy structured
+        array whose field names are; a 2-D numpy array (or nested lists) with ``columns``; a
+        :class:`Design` (returned as it is); or a CSV file (:func:`read_design_csv`). Each row
+        is a point.
+    columns : sequence of str, optional
+        The keys of a plain 2-D array's columns.
+
+    Returns
+    -------
+    Design
+        Of kind ``table``, with ranges over each column's values as its parameters.
+
+    Raises
+    ------
+    DesignError
+        For a bad key, an empty table, too many rows, or a value that is not a finite number.
+    """
+    if isinstance(table, Design):
+        return table
+    if isinstance(table, str | os.PathLike):
+        return read_design_csv(table)
+    source = "the design table"
+    if hasattr(table, "columns") and hasattr(table, "to_numpy"):  # a pandas DataFrame
+        if columns is not None:
+            raise DesignError(f"{source}: a DataFrame names its own columns; leave columns out")
+        keys = _checked_keys([str(c) for c in table.columns], source)
+        raw = table.to_numpy(dtype=object).tolist()
+    else:
+        array = np.asarray(table)
+        if array.dtype.names:
+            if columns is not None:
+                raise DesignError(f"{source}: a structured array names its own fields")
+            keys = _checked_keys(list(array.dtype.names), source)
+            raw = [list(row) for row in array.tolist()]
+        else:
+            if columns is None:
+                raise DesignError(f"{source}: give columns= (the dotted key of each column)")
+            if array.ndim != 2 or array.shape[1] != len(columns):
+                raise DesignError(
+                    f"{source}: expected a 2-D array of {len(columns)} columns, "
+                    f"got shape {array.shape}"
+                )
+            keys = _checked_keys(list(columns), source)
+            raw = array.tolist()
+    rows = [
+        [
+            _python_number(v, f"{source}: row {i}, column {k!r}")
+            for k, v in zip(keys, row, strict=True)
+        ]
+        for i, row in enumerate(raw)
+    ]
+    return _table_design(keys, rows, source)

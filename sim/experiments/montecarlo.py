@@ -29,6 +29,13 @@ import numpy as np
 
 from sim._version import __version__
 from sim.errors import Interrupted
+from sim.experiments.custom import (
+    CustomEstimate,
+    CustomOutcome,
+    CustomSummary,
+    OutcomesLike,
+    normalise_outcomes,
+)
 from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.frames import import_pandas, run_columns
 from sim.experiments.scheduler import MAX_CHUNK, ProgressCallback, Scheduler, Tally, Task
@@ -170,6 +177,8 @@ class MonteCarloResult:
         Seconds from start to finish.
     precision
         The target half-width when runs were added until it was reached.
+    custom_outcomes
+        The custom outcomes evaluated on every run (their values are ``outcomes.custom``).
     """
 
     scenario: Scenario
@@ -178,6 +187,7 @@ class MonteCarloResult:
     backend: str = "1 local process"
     wall_time: float = 0.0
     precision: float | None = None
+    custom_outcomes: tuple[CustomOutcome, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -303,6 +313,18 @@ class MonteCarloResult:
         still_open = np.isnan(o.convened_day) & (o.ending < 0)
         return tuple(found), wilson(int(np.count_nonzero(still_open)), n)
 
+    def custom(self) -> tuple[CustomEstimate, ...]:
+        """Every custom outcome estimated over the runs, with its 95% interval.
+
+        Booleans: the share of runs where it held (Wilson interval); numbers: the mean (Student
+        t interval) and the median; both over the runs where the outcome is defined.
+        """
+        o = self.outcomes
+        return tuple(
+            CustomSummary.of(c.name, o.custom[:, j], o.custom_boolean[:, j]).estimate()
+            for j, c in enumerate(self.custom_outcomes)
+        )
+
     def not_convened(self) -> Proportion:
         """P(the last stage not reached by the horizon: an ending, or still open)."""
         return wilson(int(np.isnan(self.outcomes.convened_day).sum()), self.runs)
@@ -327,8 +349,16 @@ class MonteCarloResult:
         """
         pandas = import_pandas(".outcomes, or .to_json() for the estimates")
         return pandas.DataFrame(
-            {"run": self.outcomes.run, **run_columns(self.outcomes, self.scenario)}
+            {
+                "run": self.outcomes.run,
+                **run_columns(self.outcomes, self.scenario),
+                **self.custom_columns(),
+            }
         )
+
+    def custom_columns(self) -> dict[str, np.ndarray]:
+        """Each custom outcome's per-run values, by name (booleans as 0/1, NaN undefined)."""
+        return {c.name: self.outcomes.custom[:, j] for j, c in enumerate(self.custom_outcomes)}
 
     def to_json(self) -> dict[str, Any]:
         """The result as the JSON object ``negsim run --format json`` prints."""
@@ -338,6 +368,11 @@ class MonteCarloResult:
         def date(day: float | None) -> str | None:
             return s.date_of(day).isoformat() if day is not None else None
 
+        custom = (
+            {"custom_outcomes": [e.to_json() for e in self.custom()]}
+            if self.custom_outcomes
+            else {}
+        )
         return {
             "scenario": s.name,
             "title": s.title,
@@ -368,6 +403,7 @@ class MonteCarloResult:
                     "count": still_open.successes,
                 },
             },
+            **custom,
             "max_half_width": self.max_half_width(),
             "precision": self.precision,
             "backend": self.backend,
@@ -391,6 +427,7 @@ def run_range(
     stop: int,
     tally: Tally,
     task: MonteCarloTask | None = None,
+    custom: tuple[CustomOutcome, ...] = (),
 ) -> Outcomes:
     """Simulate runs ``start .. stop - 1`` through an open scheduler, in chunks.
 
@@ -408,6 +445,8 @@ def run_range(
         Counts the runs as they finish.
     task : callable, optional
         The function sent to workers (default :func:`~sim.experiments.tasks.simulate_runs`).
+    custom : tuple of CustomOutcome, optional
+        Custom outcomes, sent with every chunk and evaluated in the workers.
 
     Returns
     -------
@@ -423,7 +462,12 @@ def run_range(
     parts: list[Outcomes] = []
     scheduler.run(
         (
-            Task(fn, (scenario, seed, a, b), b - a, f"runs {a}..{b - 1}")
+            Task(
+                fn,
+                (scenario, seed, a, b, *((custom,) if custom else ())),
+                b - a,
+                f"runs {a}..{b - 1}",
+            )
             for a, b in _chunks(start, stop, scheduler.parallelism)
         ),
         parts.append,
@@ -443,6 +487,7 @@ def run_monte_carlo(
     precision_deadlines: Sequence[str] | None = None,
     on_progress: ProgressCallback | None = None,
     task: MonteCarloTask | None = None,
+    outcomes: OutcomesLike | None = None,
 ) -> MonteCarloResult:
     """Run a scenario many times and estimate its deadline probabilities.
 
@@ -471,6 +516,11 @@ def run_monte_carlo(
         The function sent to workers, for instrumentation and tests (default
         :func:`~sim.experiments.tasks.simulate_runs`); it must pickle by
         reference and return what ``simulate_runs`` returns.
+    outcomes
+        Custom outcomes (see :mod:`sim.experiments.custom`): functions of a run's
+        :class:`~sim.engine.result.RunResult` returning a bool, a number or ``None``, or
+        named built-in outcomes such as ``"days:announced:convened"``; evaluated in the
+        workers and estimated by :meth:`MonteCarloResult.custom`.
 
     Returns
     -------
@@ -485,7 +535,10 @@ def run_monte_carlo(
         On Ctrl-C, saying how many runs had finished.
     WorkersLost
         If a chunk's worker died twice (a chunk whose worker dies once is run again).
+    OutcomeError
+        For a custom outcome that cannot be used (see :mod:`sim.experiments.custom`).
     """
+    custom = normalise_outcomes(outcomes, scenario)
     if seed < 0:
         raise ValueError(f"the seed must be a non-negative integer, got {seed}")
     if precision is not None:
@@ -505,9 +558,9 @@ def run_monte_carlo(
         if precision is None:
             assert runs is not None
             tally = Tally(runs, "runs", on_progress)
-            outcomes = run_range(scheduler, scenario, seed, 0, runs, tally, task)
+            found = run_range(scheduler, scenario, seed, 0, runs, tally, task, custom)
         else:
-            outcomes = _run_to_precision(
+            found = _run_to_precision(
                 scheduler,
                 scenario,
                 seed,
@@ -516,14 +569,16 @@ def run_monte_carlo(
                 precision_deadlines,
                 on_progress,
                 task,
+                custom,
             )
     return MonteCarloResult(
         scenario=scenario,
         seed=seed,
-        outcomes=outcomes,
+        outcomes=found,
         backend=scheduler.label,
         wall_time=time.perf_counter() - began,
         precision=precision,
+        custom_outcomes=custom,
     )
 
 
@@ -536,13 +591,14 @@ def _run_to_precision(
     names: Sequence[str] | None,
     on_progress: ProgressCallback | None,
     task: MonteCarloTask | None,
+    custom: tuple[CustomOutcome, ...] = (),
 ) -> Outcomes:
     """Add batches of runs until the widest interval is narrow enough, or ``max_runs``."""
     parts: list[Outcomes] = []
     target = min(PRECISION_BATCH, max_runs)
     tally = Tally(target, "runs", on_progress)
     while True:
-        parts.append(run_range(scheduler, scenario, seed, tally.done, target, tally, task))
+        parts.append(run_range(scheduler, scenario, seed, tally.done, target, tally, task, custom))
         outcomes = Outcomes.concat(parts)
         widest = MonteCarloResult(scenario, seed, outcomes).max_half_width(names)
         if widest <= precision or target >= max_runs:

@@ -67,6 +67,7 @@ import numpy as np
 
 from sim._version import __version__
 from sim.errors import InputError, Interrupted
+from sim.experiments.custom import CustomOutcome, CustomSummary
 from sim.experiments.designs import Choice, Design, DesignError, Param, Range, Scalar, parse_param
 from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.scheduler import (
@@ -130,12 +131,15 @@ class Plan:
         Each point's validated scenario.
     design : Design, optional
         A sweep's design.
+    custom : tuple of CustomOutcome
+        The custom outcomes to evaluate on every run.
     """
 
     base: Scenario
     points: tuple[dict[str, Scalar], ...]
     scenarios: tuple[Scenario, ...]
     design: Design | None = None
+    custom: tuple[CustomOutcome, ...] = ()
 
 
 # -- parameters and the points' scenarios ------------------------------------------------
@@ -309,12 +313,16 @@ def _check_records(
     runs: int,
     deadline_ids: Sequence[str],
     where: str,
+    custom: Sequence[str] = (),
+    keep_runs: bool = False,
 ) -> None:
     for index, record in records.items():
         if (
             record.values != dict(points[index])
             or record.runs != runs
             or sorted(record.counts) != sorted(deadline_ids)
+            or list(record.custom) != list(custom)
+            or (keep_runs and record.kept is None)
         ):
             raise StoreError(
                 f"{where}: the record of point {index} does not match the experiment; "
@@ -346,6 +354,8 @@ def run_points(
     store: PointStore | None,
     on_progress: ProgressCallback | None,
     task: TaskFunction,
+    custom: Sequence[CustomOutcome] = (),
+    keep_runs: bool = False,
 ) -> tuple[dict[int, PointRecord], str, int]:
     """Run every point not yet in ``store``.
 
@@ -367,6 +377,11 @@ def run_points(
         Called with (runs done, runs in all), resumed points included.
     task : callable
         The function sent to workers.
+    custom : sequence of CustomOutcome, optional
+        Custom outcomes, sent with every task and evaluated in the workers; each point's
+        record holds their summaries.
+    keep_runs : bool, default False
+        Keep every run's stage days, ending, deadline days and custom values in the records.
 
     Returns
     -------
@@ -387,7 +402,9 @@ def run_points(
     done: dict[int, PointRecord] = {}
     if store is not None:
         done.update(store.records)
-        _check_records(done, points, runs, deadline_ids, str(store.path))
+        _check_records(
+            done, points, runs, deadline_ids, str(store.path), [c.name for c in custom], keep_runs
+        )
     resumed = len(done)
     todo = [i for i in range(total) if i not in done]
     tally = Tally(total * runs, "runs", on_progress, done=resumed * runs)
@@ -409,13 +426,20 @@ def run_points(
             joined = Ends.concat(parts)
             parts.clear()
             counts = count_outcomes(joined, scenarios[point], deadline_ids)
-            record = PointRecord(point, dict(points[point]), runs, counts)
+            summaries = {
+                c.name: CustomSummary.of(c.name, joined.custom[:, j], joined.custom_boolean[:, j])
+                for j, c in enumerate(custom)
+            }
+            record = PointRecord(
+                point, dict(points[point]), runs, counts, summaries, joined if keep_runs else None
+            )
             if store is not None:
                 store.append(record)
             done[point] = record
 
+        extra = (tuple(custom),) if custom else ()
         tasks = (
-            Task(task, (scenarios[i], seed, a, b), b - a, f"point {i}")
+            Task(task, (scenarios[i], seed, a, b, *extra), b - a, f"point {i}")
             for i in todo
             for a, b in chunks
         )

@@ -35,6 +35,12 @@ File format
   deadline id). Only integer counts are stored: estimates and intervals are recomputed from
   them, so they do not depend on float formatting.
 
+  With custom outcomes the record also holds ``"custom": {name: summary}`` (see
+  :class:`~sim.experiments.custom.CustomSummary`: kind, runs, n, count, mean, sd, median;
+  floats are written with ``repr``, which reads back exactly). A sweep that keeps its runs
+  adds ``"kept"``: the point's per-run columns (``stage_days``, ``ending``, ``ending_day``,
+  ``deadline_days``, ``custom``; ``null`` for an undefined day or value).
+
 Reading
 -------
 :func:`read_log` keeps the first record of each point index and skips a torn or unparsable line
@@ -48,14 +54,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.errors import InputError
+from sim.experiments.custom import CustomSummary
 from sim.experiments.designs import Scalar
+from sim.experiments.tasks import Ends
 from sim.files import append_line_durably, atomic_write_text
 
 __all__ = [
@@ -118,26 +129,32 @@ class PointRecord:
     counts : dict of str to dict of str to int
         Per deadline id, per stage or ending id: how many replications reached the stage (or
         ended so) on or before the deadline.
+    custom : dict of str to CustomSummary
+        The custom outcomes' summaries, by name (empty when there are none).
+    kept : Ends, optional
+        The point's runs, when the experiment keeps them (``custom_boolean`` is not kept).
     """
 
     point: int
     values: dict[str, Scalar]
     runs: int
     counts: dict[str, dict[str, int]]
+    custom: dict[str, CustomSummary] = field(default_factory=dict)
+    kept: Ends | None = None
 
     def to_line(self) -> str:
         """Return the record as one line of JSON (no newline)."""
-        return json.dumps(
-            {
-                "point": self.point,
-                "values": self.values,
-                "runs": self.runs,
-                "counts": self.counts,
-            },
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-        )
+        obj: dict[str, Any] = {
+            "point": self.point,
+            "values": self.values,
+            "runs": self.runs,
+            "counts": self.counts,
+        }
+        if self.custom:
+            obj["custom"] = {name: c.to_json() for name, c in self.custom.items()}
+        if self.kept is not None:
+            obj["kept"] = _kept_json(self.kept)
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
     @classmethod
     def from_json(cls, obj: object) -> PointRecord | None:
@@ -164,7 +181,83 @@ class PointRecord:
         if not all(isinstance(v, bool | int | float | str) for v in values.values()):
             return None
         table = {str(d): {str(k): int(v) for k, v in c.items()} for d, c in counts.items()}
-        return cls(point, dict(values), runs, table)
+        custom: dict[str, CustomSummary] = {}
+        raw_custom = obj.get("custom", {})
+        if not isinstance(raw_custom, dict):
+            return None
+        for name, summary in raw_custom.items():
+            parsed = CustomSummary.from_json(str(name), summary)
+            if parsed is None or parsed.runs != runs:
+                return None
+            custom[str(name)] = parsed
+        kept = None
+        if "kept" in obj:
+            kept = _kept_from_json(obj["kept"], runs, len(custom))
+            if kept is None:
+                return None
+        return cls(point, dict(values), runs, table, custom, kept)
+
+
+def _column(values: np.ndarray) -> list[Any]:
+    """A float column as JSON: NaN as ``null``."""
+    return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+def _kept_json(ends: Ends) -> dict[str, Any]:
+    return {
+        "stage_days": [_column(row) for row in ends.stage_days],
+        "ending": ends.ending.tolist(),
+        "ending_day": _column(ends.ending_day),
+        "deadline_days": ends.deadline_days.tolist(),
+        "custom": [_column(row) for row in ends.custom],
+    }
+
+
+def _floats(rows: object, runs: int, width: int | None) -> np.ndarray | None:
+    """A JSON table of numbers and nulls as a float array of ``runs`` rows, or ``None``."""
+    if not isinstance(rows, list) or len(rows) != runs:
+        return None
+    try:
+        array = np.array(
+            [
+                [math.nan if v is None else float(v) for v in row]
+                if width is not None
+                else (math.nan if row is None else float(row))
+                for row in rows
+            ],
+            dtype=np.float64,
+        )
+    except (TypeError, ValueError):
+        return None
+    if width is not None:
+        array = array.reshape(runs, width) if array.size == runs * width else None  # type: ignore[assignment]
+    return array
+
+
+def _kept_from_json(obj: object, runs: int, custom: int) -> Ends | None:
+    if not isinstance(obj, dict):
+        return None
+    stage_rows = obj.get("stage_days")
+    stages = len(stage_rows[0]) if isinstance(stage_rows, list) and stage_rows else 0
+    deadline_rows = obj.get("deadline_days")
+    deadlines = len(deadline_rows[0]) if isinstance(deadline_rows, list) and deadline_rows else 0
+    stage_days = _floats(stage_rows, runs, stages)
+    ending_day = _floats(obj.get("ending_day"), runs, None)
+    deadline_days = _floats(deadline_rows, runs, deadlines)
+    values = _floats(obj.get("custom"), runs, custom)
+    ending = _floats(obj.get("ending"), runs, None)
+    if stage_days is None or ending_day is None or deadline_days is None or values is None:
+        return None
+    if ending is None or np.isnan(deadline_days).any() or np.isnan(ending).any():
+        return None
+    return Ends(
+        stage_days=stage_days,
+        ending=ending.astype(np.int16),
+        ending_day=ending_day,
+        deadline_days=deadline_days.astype(np.int32),
+        custom=values,
+        custom_boolean=np.zeros(values.shape, np.bool_),
+    )
 
 
 def _is_count(value: object) -> bool:

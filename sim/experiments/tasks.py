@@ -21,6 +21,7 @@ import numpy.typing as npt
 from sim.engine.compiled import compile_scenario
 from sim.engine.result import RunResult
 from sim.engine.run import simulate
+from sim.experiments.custom import CustomOutcome, evaluate
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -70,6 +71,11 @@ class Outcomes:
         Readiness when each run ended.
     events
         SimPy events processed per run.
+    custom
+        The custom outcomes' values (see :mod:`sim.experiments.custom`), shape
+        ``(runs, outcomes)``; ``nan`` where undefined.
+    custom_boolean
+        Whether each value was a boolean, shape ``(runs, outcomes)``.
     """
 
     run: np.ndarray
@@ -86,6 +92,8 @@ class Outcomes:
     readiness: np.ndarray
     final_readiness: np.ndarray
     events: np.ndarray
+    custom: np.ndarray
+    custom_boolean: np.ndarray
 
     def __len__(self) -> int:
         return len(self.run)
@@ -116,7 +124,7 @@ class Ends:
 
     Attributes
     ----------
-    stage_days, ending, ending_day, deadline_days
+    stage_days, ending, ending_day, deadline_days, custom, custom_boolean
         As in :class:`Outcomes`.
     """
 
@@ -124,6 +132,8 @@ class Ends:
     ending: np.ndarray
     ending_day: np.ndarray
     deadline_days: np.ndarray
+    custom: np.ndarray
+    custom_boolean: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ending)
@@ -139,14 +149,23 @@ class Ends:
         )
 
 
-MonteCarloTask = Callable[[Scenario, int, int, int], Outcomes]
-"""``task(scenario, seed, start, stop)`` -> the outcomes of runs ``start .. stop - 1``."""
+MonteCarloTask = Callable[..., Outcomes]
+"""``task(scenario, seed, start, stop[, custom])`` -> the outcomes of runs ``start .. stop - 1``.
 
-TaskFunction = Callable[[Scenario, int, int, int], "Ends"]
-"""``task(scenario, seed, start, stop)`` -> how runs ``start .. stop - 1`` ended."""
+``custom`` (the custom outcomes) is passed only when there are some.
+"""
+
+TaskFunction = Callable[..., "Ends"]
+"""``task(scenario, seed, start, stop[, custom])`` -> how runs ``start .. stop - 1`` ended."""
 
 
-def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outcomes:
+def simulate_runs(
+    scenario: Scenario,
+    seed: int,
+    start: int,
+    stop: int,
+    custom: Sequence[CustomOutcome] = (),
+) -> Outcomes:
     """Simulate runs ``start .. stop - 1`` of ``seed`` and collect their outcomes.
 
     Parameters
@@ -157,6 +176,8 @@ def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outco
         The master seed.
     start, stop : int
         The range of run indices.
+    custom : sequence of CustomOutcome, optional
+        Custom outcomes, evaluated here on each run.
 
     Returns
     -------
@@ -168,7 +189,7 @@ def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outco
     n_gates = len(model.gate_ids)
     n_actors = len(model.actor_ids)
     n_kinds = len(model.kinds)
-    ends = _empty_ends(n, len(model.stage_ids), len(model.deadline_ids))
+    ends = _empty_ends(n, len(model.stage_ids), len(model.deadline_ids), len(custom))
     announcements = np.zeros(n, np.int32)
     postponements = np.zeros(n, np.int32)
     first = np.full(n, np.nan)
@@ -180,7 +201,7 @@ def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outco
     events = np.zeros(n, np.int64)
     for k in range(n):
         r = simulate(model, seed, start + k)
-        _record_end(ends, k, r)
+        _record_end(ends, k, r, custom)
         announcements[k] = len(r.announcements)
         postponements[k] = len(r.postponements)
         if r.announcements:
@@ -206,27 +227,39 @@ def simulate_runs(scenario: Scenario, seed: int, start: int, stop: int) -> Outco
         readiness=readiness,
         final_readiness=final,
         events=events,
+        custom=ends.custom,
+        custom_boolean=ends.custom_boolean,
     )
 
 
-def _empty_ends(n: int, stages: int, deadlines: int) -> Ends:
+def _empty_ends(n: int, stages: int, deadlines: int, custom: int = 0) -> Ends:
     return Ends(
         stage_days=np.full((n, stages), np.nan),
         ending=np.full(n, -1, np.int16),
         ending_day=np.full(n, np.nan),
         deadline_days=np.zeros((n, deadlines), np.int32),
+        custom=np.full((n, custom), np.nan),
+        custom_boolean=np.zeros((n, custom), np.bool_),
     )
 
 
-def _record_end(ends: Ends, k: int, r: RunResult) -> None:
+def _record_end(ends: Ends, k: int, r: RunResult, custom: Sequence[CustomOutcome] = ()) -> None:
     ends.stage_days[k] = [math.nan if d is None else d for d in r.stage_days]
     ends.ending[k] = r.ending
     if r.ending_day is not None:
         ends.ending_day[k] = r.ending_day
     ends.deadline_days[k] = r.deadline_days
+    if custom:
+        evaluate(custom, r, ends.custom[k], ends.custom_boolean[k])
 
 
-def simulate_ends(scenario: Scenario, seed: int, start: int, stop: int) -> Ends:
+def simulate_ends(
+    scenario: Scenario,
+    seed: int,
+    start: int,
+    stop: int,
+    custom: Sequence[CustomOutcome] = (),
+) -> Ends:
     """Return how runs ``start .. stop - 1`` of ``seed`` ended.
 
     The task of sweeps and sensitivity analyses, which need no more than this.
@@ -239,14 +272,16 @@ def simulate_ends(scenario: Scenario, seed: int, start: int, stop: int) -> Ends:
         The master seed.
     start, stop : int
         The range of run indices.
+    custom : sequence of CustomOutcome, optional
+        Custom outcomes, evaluated here on each run.
 
     Returns
     -------
     Ends
-        Each run's stage days, ending and final deadline days, in order.
+        Each run's stage days, ending, final deadline days and custom outcomes, in order.
     """
     model = compile_scenario(scenario)
-    ends = _empty_ends(stop - start, len(model.stage_ids), len(model.deadline_ids))
+    ends = _empty_ends(stop - start, len(model.stage_ids), len(model.deadline_ids), len(custom))
     for k in range(stop - start):
-        _record_end(ends, k, simulate(model, seed, start + k))
+        _record_end(ends, k, simulate(model, seed, start + k), custom)
     return ends

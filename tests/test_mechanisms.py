@@ -247,12 +247,14 @@ FOCAL = (24.0, 41.0)
         (13.9, False),
         (14.0, True),  # the window's far edge is inclusive
         (20.0, True),
-        (24.0, True),  # a focal date today counts
-        (24.001, False),  # and a passed one does not
+        (24.0, True),  # a focal date today counts, all day
+        (24.999, True),
+        (25.0, False),  # and a passed one does not
         (30.9, False),
         (31.0, True),
         (41.0, True),
-        (41.5, False),
+        (41.5, True),
+        (42.0, False),
     ],
 )
 def test_near_focal_date_at_the_window_edges(now: float, expected: bool) -> None:
@@ -266,7 +268,8 @@ def test_near_focal_date_at_the_window_edges(now: float, expected: bool) -> None
         (0.0, 10.0, True),
         (0.0, 10.5, False),
         (5.0, 5.0, True),
-        (5.5, 5.0, False),
+        (5.5, 5.0, True),
+        (6.0, 5.0, False),
         (100.0, 104.0, True),
         (100.0, math.inf, False),
     ],
@@ -279,7 +282,9 @@ def test_near_focal_date_counts_the_target_day(now: float, target: float, expect
 
 def test_near_focal_date_with_a_zero_window_only_on_the_day() -> None:
     assert near_focal_date(24.0, FOCAL, math.inf, 0.0)
+    assert near_focal_date(24.5, FOCAL, math.inf, 0.0)
     assert not near_focal_date(23.5, FOCAL, math.inf, 0.0)
+    assert not near_focal_date(25.0, FOCAL, math.inf, 0.0)
     assert near_focal_date(7.0, (), 7.0, 0.0)
 
 

@@ -89,7 +89,14 @@ from sim.engine.result import RunResult, Source, Step, TraceRecord
 from sim.engine.rng import Purpose, Streams, Uniforms, stream_id
 from sim.model.actions import KINDS, Action, apply, success_chance
 from sim.model.choice import PASS, Repertoire, weights
-from sim.model.mechanisms import crossing_time, readiness_drift, relax, rest_logit, war_step
+from sim.model.mechanisms import (
+    crossing_time,
+    near_focal_date,
+    readiness_drift,
+    relax,
+    rest_logit,
+    war_step,
+)
 from sim.model.stages import Transition, due, end, postpone, reach, take
 from sim.model.state import NO_DAY, NOT_ENDED, State, logistic
 from sim.scenario.schema import Move, Scenario
@@ -340,11 +347,13 @@ class _Run:
 
     def _near(self, now: float, state: State) -> bool:
         """Whether a focal date (a focal deadline where it now stands, a target date) is near."""
-        window = self.model.mechanisms.focal_dates.window_days
-        if now <= state.target_day <= now + window:
-            return True
         days = state.deadline_days
-        return any(now <= days[d] <= now + window for d in self.model.focal_deadlines)
+        return near_focal_date(
+            now,
+            (days[d] for d in self.model.focal_deadlines),
+            state.target_day,
+            self.model.mechanisms.focal_dates.window_days,
+        )
 
     def _actor(self, actor: CompiledActor) -> Generator[Event, Any, None]:
         """An actor's decision loop, from the forecast origin on.

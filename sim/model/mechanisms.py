@@ -20,8 +20,7 @@ the war's periodic random step, :func:`war_step` (Ornstein–Uhlenbeck).
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from sim.model.params import Mechanisms, World
 from sim.model.state import State, logistic
@@ -185,22 +184,24 @@ def war_step(state: State, world: World, dt: float, z_violence: float, z_balance
 
 
 def near_focal_date(
-    now: float, focal_days: Sequence[float], target_day: float, window: float
+    now: float, focal_days: Iterable[float], target_day: float, window: float
 ) -> bool:
-    """Whether a focal date falls within ``window`` days from ``now`` (inclusive).
+    """Whether a focal date is near: within ``window`` days ahead of ``now``, or today.
+
+    A focal date counts from ``window`` days before it to the end of its own
+    day (a summit's own day draws effort too): ``now - 1 < day <= now + window``.
 
     Parameters
     ----------
     now
         The current time, in days.
     focal_days
-        The scenario's focal dates, in days, sorted ascending.
+        The focal dates, in days (a focal deadline where it stands now).
     target_day
         The latest target date set by an actor (``math.inf`` for none).
     window
         How many days ahead a focal date draws effort.
     """
-    if now <= target_day <= now + window:
+    if now - 1.0 < target_day <= now + window:
         return True
-    i = bisect_left(focal_days, now)
-    return i < len(focal_days) and focal_days[i] <= now + window
+    return any(now - 1.0 < day <= now + window for day in focal_days)

@@ -460,6 +460,49 @@ def test_a_window_opens_before_the_days_events_and_is_the_scenarios(tiny_scenari
     assert "[scenario]" in timeline_line(join, scenario, added_events(scenario))
 
 
+@pytest.mark.parametrize(("known", "kept"), [(5, True), (10, True), (15, False)])
+def test_a_forecast_knows_a_scheduled_event_only_from_its_known_from(
+    tiny_scenario: Tiny, known: int, kept: bool
+) -> None:
+    scenario = tiny_scenario(
+        {
+            "as_of": day(10),
+            "events": {
+                "early": {"date": day(1), "actor": "alpha", "kind": "target_date"},
+                "vote": {
+                    "date": day(20),
+                    "actor": "alpha",
+                    "kind": "target_date",
+                    "scheduled": True,
+                    "known_from": day(known),
+                },
+            },
+        }
+    )
+    labels = [e.action.label for e in compile_scenario(scenario).events]
+    assert labels == (["early", "vote"] if kept else ["early"])
+
+
+def test_a_deadline_set_after_the_origin_is_measured_but_unknown_to_the_actors(
+    tiny_scenario: Tiny,
+) -> None:
+    """A forecast before its known_from: still a reporting point, but not focal and no cliff."""
+    deadline = {"date": day(5), "focal": True, "default_ending": "no_deal", "known_from": day(3)}
+    extra = {
+        **SETTLED,
+        "stages": {"signed": {"lead_days": [9, 9]}},
+        "endings": {"no_deal": {}},
+        "deadlines": {"soon": deadline},
+        "events": {"first": {"date": day(0), "actor": "alpha", "kind": "target_date"}},
+    }
+    before = tiny_scenario({**extra, "as_of": day(1)})
+    after = tiny_scenario({**extra, "as_of": day(3)})
+    assert compile_scenario(before).focal_deadlines == ()
+    assert compile_scenario(after).focal_deadlines == (0,)
+    assert checked(before).ending == -1
+    assert checked(after).ending == 0
+
+
 # -- votes and elections from the record ------------------------------------------------------
 
 VOTES: dict[str, Any] = {

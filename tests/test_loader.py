@@ -600,6 +600,17 @@ BAD_VALUES = [
         "actors.russia.actions.bad id",
         r'"bad id" is not a valid id .*',
     ),
+    (
+        "[deadlines.g8_summit]\nknown_from = 2013-06-18",
+        "deadlines.g8_summit.known_from",
+        r"2013-06-18 is after the date itself \(2013-06-17\)",
+    ),
+    (
+        '[events.extra]\ndate = 2013-07-01\nactor = "russia"\nkind = "target_date"\n'
+        "known_from = 2013-06-01",
+        "events.extra.known_from",
+        r"only a scheduled event \(scheduled = true\) has a known_from date",
+    ),
 ]
 
 

@@ -13,6 +13,7 @@ provoked it, and rapport is held only for the pairs whose rapport can change
 
 from __future__ import annotations
 
+import datetime as dt
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
@@ -537,6 +538,11 @@ def _record_outcome(event: DatedEvent, known: bool) -> tuple[bool, bool, bool]:
     return False, False, True
 
 
+def _known_by(scenario: Scenario, known_from: dt.date | None, origin: int) -> bool:
+    """Whether something set on ``known_from`` (None: always known) is known at the origin."""
+    return known_from is None or scenario.day_of(known_from) <= origin
+
+
 def window_label(actor_id: str) -> str:
     """The label of the join and leave events an actor's windows become (not the record's)."""
     return f"{actor_id}-window"
@@ -561,7 +567,7 @@ def _events(scenario: Scenario, index: _Index, origin: int) -> tuple[ReplayEvent
                 replay.append(ReplayEvent(d, action, False, "", False, False))
     for e in scenario.events:
         known = e.day <= origin or not e.record
-        if not known and not e.scheduled:
+        if not known and not (e.scheduled and _known_by(scenario, e.known_from, origin)):
             continue
         certain, fails, drawn = _record_outcome(e, known)
         to_day = scenario.day_of(e.to) if e.to is not None else -1
@@ -719,7 +725,11 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         events=_events(scenario, index, origin),
         initial=initial,
         context=context,
-        focal_deadlines=tuple(i for i, d in enumerate(scenario.deadlines) if d.focal),
+        focal_deadlines=tuple(
+            i
+            for i, d in enumerate(scenario.deadlines)
+            if d.focal and _known_by(scenario, d.known_from, origin)
+        ),
         horizon_end=horizon + 1.0,
         grid=tuple(float(d) for d in range(0, horizon + 1, int(SAMPLE_DAYS))),
         readiness_dynamic=_readiness_dynamic(scenario),
@@ -733,7 +743,10 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         stage_by=tuple(s.by or "" for s in scenario.stages),
         deadline_stage=tuple(index.stages[d.stage] for d in scenario.deadlines),
         deadline_ending=tuple(
-            index.endings[d.default_ending] if d.default_ending else -1 for d in scenario.deadlines
+            index.endings[d.default_ending]
+            if d.default_ending and _known_by(scenario, d.known_from, origin)
+            else -1
+            for d in scenario.deadlines
         ),
         sessions=tuple(
             (float(scenario.day_of(a)), float(scenario.day_of(b) + 1)) for a, b in scenario.sessions

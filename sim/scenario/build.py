@@ -689,6 +689,7 @@ def _events(
         effect = _effect(et, kind, defaults[kind])
         values = read_declared(et, DatedEvent, skip=("date", "to"))
         _result(et, kind, values, targets)
+        _known_from(et, values, date, scheduled=values["scheduled"])
         to = _event_to(et, kind, date, start, horizon)
         events.append(
             DatedEvent(
@@ -706,6 +707,21 @@ def _events(
         et.finish()
     events.sort(key=lambda e: e.day)  # stable: same-day events keep their file order
     return events
+
+
+def _known_from(
+    t: Table, values: dict[str, Any], date: dt.date | None, *, scheduled: bool = True
+) -> None:
+    """A ``known_from`` date: only for what is scheduled, and not after the date itself."""
+    known = values.get("known_from")
+    if known is None:
+        return
+    if not scheduled:
+        t.fail("known_from", "only a scheduled event (scheduled = true) has a known_from date")
+        values["known_from"] = None
+    elif date is not None and known > date:
+        t.fail("known_from", f"{known.isoformat()} is after the date itself ({date.isoformat()})")
+        values["known_from"] = None
 
 
 def _event_to(
@@ -745,6 +761,7 @@ def _deadlines(
     for did, dtab in root.tables("deadlines"):
         date = _date_in_window(dtab, "date", start, horizon)
         values = read_declared(dtab, Deadline, {"label": _label(did)}, skip=("date",))
+        _known_from(dtab, values, date)
         stage = dtab.identifier("stage", "") or last_stage
         if stage and names.stages and stage not in names.stages:
             dtab.fail("stage", unknown("stage", stage, names.stages))

@@ -377,6 +377,12 @@ class DatedEvent:
         "known in advance (a vote or an election set for that date): a forecast made before "
         "its date keeps it, without its result, instead of leaving it out",
     )
+    known_from: dt.date | None = calendar_date(
+        None,
+        "for a scheduled event: the date it was scheduled; a forecast made before then leaves "
+        "it out",
+        default_text="always known",
+    )
     provokes_reactions: bool = flag(
         True,
         "whether reaction rules may answer it; false when the answer is itself a dated event, "
@@ -418,6 +424,12 @@ class Deadline:
     )
     focal: bool = flag(
         False, "a focal date (a summit, a declared target) that concentrates effort beforehand"
+    )
+    known_from: dt.date | None = calendar_date(
+        None,
+        "the date it was set (announced): a forecast made before then is still measured "
+        "against it, but its actors do not know it (not focal, no default ending)",
+        default_text="always known",
     )
 
 

@@ -7,6 +7,7 @@ found say so in their docstrings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from conftest import day, tiny_dict
 
 from sim.engine import RunResult, Source, Step, compile_scenario, simulate
 from sim.model.actions import ActionKind
+from sim.model.effects import vote_chance
 from sim.output.narrative import added_events, timeline_line
 from sim.scenario import Scenario, ScenarioError, scenario_from_dict
 from sim.testing import EventCheck, check_run
@@ -501,6 +503,73 @@ def test_a_deadline_set_after_the_origin_is_measured_but_unknown_to_the_actors(
     assert compile_scenario(after).focal_deadlines == (0,)
     assert checked(before).ending == -1
     assert checked(after).ending == 0
+
+
+def test_entering_a_regime_sets_its_stance_then_the_changes_shift(tiny_scenario: Tiny) -> None:
+    scenario = tiny_scenario(
+        {
+            "actors": {
+                "alpha": {
+                    "stance": -0.5,
+                    "regimes": {"new": {"stance": 0.6}, "same": {}},
+                }
+            },
+            "events": {
+                "turn": {
+                    "date": day(3),
+                    "actor": "alpha",
+                    "kind": "change",
+                    "regime": "new",
+                    "stance_self": 0.1,
+                },
+                "again": {"date": day(6), "actor": "alpha", "kind": "change", "regime": "same"},
+            },
+        }
+    )
+    states: list[tuple[float, float]] = []
+    simulate(scenario, 0, 0, check=lambda now, s: states.append((now, s.stance(0))))
+    at = dict(states)
+    assert at[3.0] == pytest.approx(math.tanh(math.atanh(0.6) + 0.1))
+    assert at[6.0] == pytest.approx(at[3.0])  # a regime without a stance keeps it
+
+
+def test_a_regime_changes_its_seats_in_a_body(tiny_scenario: Tiny) -> None:
+    """An election that gives the friendly party more seats: the seats held by no actor
+    shrink, the chance of passing rises, as the documented formula says."""
+    scenario = tiny_scenario(
+        {
+            "bodies": {"house": {"seats": {"alpha": 40, "beta": 50}, "size": 100}},
+            "actors": {
+                "alpha": {"stance": 0.8, "regimes": {"landslide": {"seats": {"house": 48}}}},
+                "beta": {"tempo_days": 50.0, "stance": -0.2},
+            },
+            "events": {"v": {"date": day(5), "actor": "alpha", "kind": "vote", "body": "house"}},
+        }
+    )
+    model = compile_scenario(scenario)
+    [vote] = [e.action for e in model.events]
+    before = model.initial
+    after = before._replace(regime=(1, 0))
+
+    def expected(alpha: float, others: float) -> float:
+        favour = alpha * 0.9 + 50 * 0.4 + others * 0.5  # (1 + stance) / 2; others at stance 0
+        return 1.0 / (1.0 + math.exp(-12.0 * (favour / (alpha + 50 + others) - 0.5)))
+
+    assert vote_chance(before, vote, model.context) == pytest.approx(expected(40, 10))
+    assert vote_chance(after, vote, model.context) == pytest.approx(expected(48, 2))
+
+
+def test_a_regime_may_hold_seats_only_where_its_actor_is_a_member(tiny_scenario: Tiny) -> None:
+    with pytest.raises(ScenarioError, match=r"regimes\.x\.seats\.house: alpha is not a member"):
+        tiny_scenario(
+            {
+                "bodies": {"house": {"seats": {"beta": 50}}},
+                "actors": {
+                    "alpha": {"regimes": {"x": {"seats": {"house": 48}}}},
+                    "beta": {"tempo_days": 50.0},
+                },
+            }
+        )
 
 
 # -- votes and elections from the record ------------------------------------------------------

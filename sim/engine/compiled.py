@@ -13,8 +13,8 @@ provoked it, and rapport is held only for the pairs whose rapport can change
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +37,7 @@ from sim.model.state import (
 )
 from sim.scenario.build import INITIAL_REGIME
 from sim.scenario.refs import PROVOKER
-from sim.scenario.schema import DatedEvent, Move, Scenario, Targets
+from sim.scenario.schema import BodySpec, DatedEvent, Move, Scenario, Targets
 
 __all__ = [
     "CompiledActor",
@@ -347,7 +347,7 @@ class _Index:
             a.id: {"": 0, INITIAL_REGIME: 0, **{r.id: k + 1 for k, r in enumerate(a.regimes)}}
             for a in scenario.actors
         }
-        self.bodies = {b.id: _vote_rule(b, self.actors) for b in scenario.bodies}
+        self.bodies = {b.id: _vote_rule(b, scenario, self.actors) for b in scenario.bodies}
 
     def action(
         self,
@@ -399,12 +399,14 @@ class _Index:
         )
 
 
-def _vote_rule(body: object, actors: Mapping[str, int]) -> VoteRule:
-    from sim.scenario.schema import BodySpec
-
-    assert isinstance(body, BodySpec)
+def _vote_rule(body: BodySpec, scenario: Scenario, actors: Mapping[str, int]) -> VoteRule:
     held = math.fsum(w for _, w in body.seats)
     size = body.size if body.size is not None else held
+    specs = {a.id: a for a in scenario.actors}
+    by_regime = tuple(
+        (w, *(dict(r.seats).get(body.id, w) for r in specs[a].regimes)) for a, w in body.seats
+    )
+    changes = any(len(set(shares)) > 1 for shares in by_regime)
     return VoteRule(
         members=tuple(actors[a] for a, _ in body.seats),
         weights=tuple(w for _, w in body.seats),
@@ -412,6 +414,8 @@ def _vote_rule(body: object, actors: Mapping[str, int]) -> VoteRule:
         others_stance=body.others_stance,
         threshold=body.threshold,
         sharpness=body.sharpness,
+        regime_weights=by_regime if changes else (),
+        size=body.size or 0.0 if changes else 0.0,
     )
 
 
@@ -707,6 +711,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         coalitions=tuple(tuple(index.actors[m] for m in c.members) for c in scenario.coalitions),
         slots=MappingProxyType(slots),
         default_rapport_logit=logit(init.rapport),
+        regime_stance=_regime_stances(scenario),
     )
     return CompiledModel(
         name=scenario.name,
@@ -752,6 +757,15 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
             (float(scenario.day_of(a)), float(scenario.day_of(b) + 1)) for a, b in scenario.sessions
         ),
     )
+
+
+def _regime_stances(scenario: Scenario) -> tuple[tuple[float, ...], ...]:
+    """Per actor, per regime, the stance (atanh) entering it sets; NaN: none. Empty if none does."""
+    table = tuple(
+        (math.nan, *(math.nan if r.stance is None else atanh_stance(r.stance) for r in a.regimes))
+        for a in scenario.actors
+    )
+    return table if any(not math.isnan(x) for row in table for x in row) else ()
 
 
 def _readiness_dynamic(scenario: Scenario) -> bool:

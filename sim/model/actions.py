@@ -173,6 +173,13 @@ class VoteRule:
         The share of the body's weight in favour that carries the vote.
     sharpness
         How sharply the chance of passing turns around the threshold.
+    regime_weights
+        Per member, its share in each of its regimes, where a regime changes
+        it (an election that changes a party's seats); empty: ``weights``
+        always.
+    size
+        With ``regime_weights``: the body's whole size, the seats held by
+        no member counting as ``others`` (0: none are).
     """
 
     members: tuple[int, ...]
@@ -181,6 +188,8 @@ class VoteRule:
     others_stance: float
     threshold: float
     sharpness: float
+    regime_weights: tuple[tuple[float, ...], ...] = ()
+    size: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +204,9 @@ class ActionContext:
         The rapport mechanism (amplification of meetings).
     influence
         Per actor, per regime, its weight in the mean stance.
+    regime_stance
+        Per actor, per regime, the stance (``atanh``) entering the regime
+        sets, or NaN where it keeps the stance it has (empty: none sets one).
     requires
         Per gate, the mask of the gates that must be settled before it
         (empty: no gate requires another).
@@ -214,6 +226,7 @@ class ActionContext:
     coalitions: tuple[tuple[int, ...], ...] = ()
     slots: Mapping[int, int] = field(default_factory=dict)
     default_rapport_logit: float = 0.0
+    regime_stance: tuple[tuple[float, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.influence:

@@ -336,11 +336,20 @@ def vote_chance(state: State, action: Action, context: ActionContext) -> float:
         gates and (state.resolved & gates == gates or not _requires_met(state, action, context))
     ):
         return 0.0
-    favour = rule.others_weight * (1.0 + rule.others_stance) / 2.0
-    weight = rule.others_weight
+    shares = rule.weights
+    others = rule.others_weight
+    if rule.regime_weights:  # seats that change with the members' regimes
+        regimes = state.regime
+        shares = tuple(
+            by_regime[regimes[m]]
+            for m, by_regime in zip(rule.members, rule.regime_weights, strict=True)
+        )
+        others = max(rule.size - math.fsum(shares), 0.0) if rule.size > 0.0 else 0.0
+    favour = others * (1.0 + rule.others_stance) / 2.0
+    weight = others
     active = state.active
     stances = state.stance_latent
-    for member, share in zip(rule.members, rule.weights, strict=True):
+    for member, share in zip(rule.members, shares, strict=True):
         if active >> member & 1:
             favour += share * (1.0 + math.tanh(stances[member])) / 2.0
             weight += share
@@ -492,17 +501,36 @@ def _set_regime(
         s[INFLUENCE_TOTAL] = s[INFLUENCE_TOTAL] + (after - before)  # type: ignore[operator]
 
 
+def _enter(state: State, action: Action, context: ActionContext, regime: int) -> State:
+    """The action's actor enters ``regime``.
+
+    Readiness moves, the regime changes (and the stance it sets, if it sets
+    one), then the action's own ``stance_self`` shift applies.
+    """
+    s: list[object] = list(state)
+    s[READINESS] = state.readiness_logit + action.effect.readiness
+    _set_regime(s, state, context, action.actor, regime)
+    after = _finish(s)
+    s = list(after)
+    actor = action.actor
+    entered = (
+        context.regime_stance[actor][regime]
+        if context.regime_stance and regime != state.regime[actor]
+        else math.nan
+    )
+    if not math.isnan(entered):
+        _shift(s, after, context, actor, entered - after.stance_latent[actor])
+        after = _finish(s)
+        s = list(after)
+    _shift(s, after, context, actor, action.effect.stance_self)
+    return _finish(s)
+
+
 def change(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
     """An actor changes: a new leader or government (its regime), and its stance as given."""
-    s: list[object] = list(state)
-    s[READINESS] = state.readiness_logit + action.effect.readiness
-    _set_regime(s, state, context, action.actor, action.regime)
-    after = _new(State, s)
-    s = list(after)
-    _shift(s, after, context, action.actor, action.effect.stance_self)
-    return _finish(s), 0
+    return _enter(state, action, context, action.regime), 0
 
 
 def election(
@@ -519,10 +547,7 @@ def election(
             regime = candidate
             if u < cumulative:
                 break
-    s: list[object] = list(state)
-    s[READINESS] = state.readiness_logit + action.effect.readiness
-    _set_regime(s, state, context, action.actor, regime)
-    return _new(State, s), 0
+    return _enter(state, action, context, regime), 0
 
 
 def _activate(s: list[object], state: State, context: ActionContext, actor: int, on: bool) -> None:

@@ -579,9 +579,13 @@ def _reactions(
     return reactions
 
 
-def _regimes(at: Table, moves: Sequence[Move]) -> list[RegimeSpec]:
+def _regimes(
+    at: Table, actor: str, moves: Sequence[Move], bodies: Sequence[BodySpec]
+) -> list[RegimeSpec]:
     regimes = []
     move_ids = [m.id for m in moves]
+    body_ids = [b.id for b in bodies]
+    members = {b.id: {a for a, _ in b.seats} for b in bodies}
     for rid, rt in at.tables("regimes"):
         if rid == INITIAL_REGIME:
             rt.doc.fail(
@@ -590,8 +594,16 @@ def _regimes(at: Table, moves: Sequence[Move]) -> list[RegimeSpec]:
             rt.skip()
             continue
         weights = _weights_table(rt, "weights", move_ids, "move")
+        seats = _weights_table(rt, "seats", body_ids, "body")
+        for body, _ in seats:
+            if actor not in members[body]:
+                rt.fail(
+                    f"seats.{body}",
+                    f"{actor} is not a member of {body}: give it seats in bodies.{body}.seats "
+                    "(0 if it holds none before)",
+                )
         values = read_declared(rt, RegimeSpec, {"label": _label(rid)})
-        regimes.append(RegimeSpec(id=rid, weights=weights, **values))
+        regimes.append(RegimeSpec(id=rid, weights=weights, seats=seats, **values))
         rt.finish()
     return regimes
 
@@ -600,6 +612,7 @@ def _actors(
     actor_tables: Sequence[tuple[str, Table]],
     names: Names,
     defaults: Mapping[ActionKind, Effect],
+    bodies: Sequence[BodySpec],
     start: dt.date | None,
     horizon: dt.date | None,
 ) -> list[ActorSpec]:
@@ -607,7 +620,7 @@ def _actors(
     for aid, at in actor_tables:
         moves = _moves(at, aid, names, defaults)
         reactions = _reactions(at, aid, names, defaults)
-        regimes = _regimes(at, moves)
+        regimes = _regimes(at, aid, moves, bodies)
         windows = _date_pairs(at, "windows", start, horizon)
         values = read_declared(at, ActorSpec, {"name": _label(aid)})
         actors.append(
@@ -947,7 +960,7 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
     bodies = _bodies(root, names)
     coalitions = _coalitions(root, names)
     defaults = _effect_defaults(doc, root)
-    actors = _actors(list(root.tables("actors")), names, defaults, start, horizon)
+    actors = _actors(list(root.tables("actors")), names, defaults, bodies, start, horizon)
     rapport = _rapport(root, names)
     events = _events(root, names, defaults, start, horizon)
     deadlines = _deadlines(doc, root, names, start, horizon)

@@ -273,6 +273,25 @@ class RegimeSpec:
         what="a weight",
         optional=True,
     )
+    stance: float | None = number(
+        None,
+        "the stance it takes on entering this regime (then the change's own stance_self "
+        "shift); none: it keeps the stance it has",
+        unit="level",
+        low=-1.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        what="a stance",
+        optional=True,
+    )
+    seats: tuple[tuple[str, float], ...] = weights(
+        "body",
+        "its seats in bodies while in this regime (an election that changes a party's seats); "
+        "it must be a member of each body named (seats there, 0 if none before)",
+        default=(),
+        default_text="its seats in each body's table",
+    )
     weights: tuple[tuple[str, float], ...] = weights(
         "move",
         "new base weights of some of its moves",

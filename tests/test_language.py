@@ -572,6 +572,47 @@ def test_a_regime_may_hold_seats_only_where_its_actor_is_a_member(tiny_scenario:
         )
 
 
+@pytest.mark.parametrize("when", ["any", "succeeded", "failed"])
+def test_a_reaction_may_answer_only_failures_or_successes(tiny_scenario: Tiny, when: str) -> None:
+    """Votes that pass and fail (from the record); beta answers those its rule names."""
+    vote = {"actor": "alpha", "kind": "vote", "body": "house", "record": False}
+    scenario = tiny_scenario(
+        {
+            **VOTES,
+            "actors": {
+                "beta": {
+                    "tempo_days": 500.0,
+                    "reactions": {
+                        "answer": {
+                            "on": ["vote"],
+                            "respond": "blame_statement",
+                            "target": "provoker",
+                            "probability": 1.0,
+                            "when": when,
+                        }
+                    },
+                }
+            },
+            "mechanisms": {"reactions": {"enabled": True}},
+            "events": {
+                "yes": {**vote, "date": day(5), "result": "passed"},
+                "no": {**vote, "date": day(10), "result": "failed"},
+            },
+        }
+    )
+    result = checked(scenario)
+    assert result.trace is not None
+    answered = [t.time for t in result.trace if t.source is Source.REACTION]
+    expected = {"any": [6.0, 11.0], "succeeded": [6.0], "failed": [11.0]}[when]
+    assert answered == expected
+
+
+def test_only_what_can_fail_has_failures_to_answer(tiny_scenario: Tiny) -> None:
+    rule = {"on": ["meeting"], "respond": "blame_statement", "probability": 1.0, "when": "failed"}
+    with pytest.raises(ScenarioError, match="answers only attempts and votes.*meeting cannot"):
+        tiny_scenario({"actors": {"alpha": {"reactions": {"r": rule}}}})
+
+
 # -- votes and elections from the record ------------------------------------------------------
 
 VOTES: dict[str, Any] = {

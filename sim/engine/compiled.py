@@ -37,7 +37,7 @@ from sim.model.state import (
 )
 from sim.scenario.build import INITIAL_REGIME
 from sim.scenario.refs import PROVOKER
-from sim.scenario.schema import BodySpec, DatedEvent, Move, Scenario, Targets
+from sim.scenario.schema import REACTION_WHEN, BodySpec, DatedEvent, Move, Scenario, Targets
 
 __all__ = [
     "CompiledActor",
@@ -209,6 +209,9 @@ class Listener:
     responses
         The response, prebuilt for each possible provoker (``None`` where the
         provoker is the reactor itself).
+    when
+        Which provocations it answers: 0 any, else only those whose outcome
+        (:func:`outcome`) is this code.
     """
 
     reactor: int
@@ -217,6 +220,7 @@ class Listener:
     delay_min_days: float
     delay_span_days: float
     responses: tuple[Action | None, ...]
+    when: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +525,7 @@ def _listeners(
                 rule.delay_min_days,
                 rule.delay_max_days - rule.delay_min_days,
                 tuple(responses),
+                REACTION_WHEN.index(rule.when),
             )
             for kind in rule.on:
                 by_provoker = table.setdefault(kind, [[] for _ in range(n)])

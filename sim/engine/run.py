@@ -87,7 +87,7 @@ from sim.engine.compiled import (
 )
 from sim.engine.result import RunResult, Source, Step, TraceRecord
 from sim.engine.rng import Purpose, Streams, Uniforms, stream_id
-from sim.model.actions import KINDS, Action, apply, success_chance
+from sim.model.actions import KINDS, Action, ActionContext, apply, success_chance
 from sim.model.choice import PASS, Repertoire, weights
 from sim.model.mechanisms import (
     crossing_time,
@@ -99,7 +99,7 @@ from sim.model.mechanisms import (
 )
 from sim.model.stages import Transition, due, end, postpone, reach, take
 from sim.model.state import NO_DAY, NOT_ENDED, State, logistic
-from sim.scenario.schema import Move, Scenario
+from sim.scenario.schema import REACTION_WHEN, Move, Scenario
 
 __all__ = ["Check", "CheckingEnvironment", "Chooser", "Decision", "simulate"]
 
@@ -206,6 +206,27 @@ class _Urgent(Event):
         self._ok = True
         self._value = None
         env.schedule(self, priority, delay)
+
+
+#: Outcome codes of an action (:func:`_outcome`), as :data:`REACTION_WHEN` numbers them.
+_MOOT, _SUCCEEDED, _FAILED = 0, REACTION_WHEN.index("succeeded"), REACTION_WHEN.index("failed")
+
+
+def _outcome(before: State, action: Action, context: ActionContext, u: float) -> int:
+    """How an action went: succeeded, failed or moot.
+
+    Every action without a chance of failing succeeds; an attempt or a vote
+    fails if it did not pass, and is moot if its questions were all settled.
+    """
+    if KINDS[action.kind].chance is None:
+        return _SUCCEEDED
+    if action.fails:
+        return _FAILED
+    if action.gates and before.resolved & action.gates == action.gates:
+        return _MOOT
+    if action.certain or u < success_chance(before, action, context):
+        return _SUCCEEDED
+    return _FAILED
 
 
 def _names(ids: tuple[str, ...], mask: int) -> str:
@@ -686,16 +707,7 @@ class _Run:
                     self.reopenings[g] += 1
         if self.trace is not None:
             ids = model.actor_ids
-            info = KINDS[action.kind]
-            moot = bool(action.gates) and before.resolved & action.gates == action.gates
-            failed = (
-                info.chance is not None
-                and not (moot and not action.fails)
-                and not (
-                    action.certain
-                    or (not action.fails and u < success_chance(before, action, model.context))
-                )
-            )
+            failed = _outcome(before, action, model.context, u) == _FAILED
             self.trace.append(
                 TraceRecord(
                     now,
@@ -738,8 +750,11 @@ class _Run:
         if provokes and depth < self.max_depth and now >= self.origin_time:
             by_provoker = self.listeners.get(action.kind)
             if by_provoker:
+                outcome = -1
                 for listener in by_provoker[action.actor]:
-                    self._send(listener, action.actor, depth + 1)
+                    if listener.when and outcome < 0:
+                        outcome = _outcome(before, action, model.context, u)
+                    self._send(listener, action.actor, depth + 1, outcome)
         self._settle(now)
 
     def _record_stages(self, before: State, after: State, now: float) -> None:
@@ -755,11 +770,12 @@ class _Run:
         if after.stage >= len(self.model.stages):
             self._finish()
 
-    def _send(self, listener: Listener, provoker: int, depth: int) -> None:
+    def _send(self, listener: Listener, provoker: int, depth: int, outcome: int) -> None:
         """News of an action travels to a reactor, which draws whether and when it answers.
 
         Three draws per message from the reactor's reaction stream, whatever
-        happens, so the stream stays aligned.
+        happens (a rule that answers only failures included), so the stream
+        stays aligned.
         """
         key = (listener.reactor, provoker)
         stream = self.reaction_streams.get(key)
@@ -774,7 +790,7 @@ class _Run:
         u_delay = draw()
         u_fire = draw()
         u_outcome = draw()
-        if u_fire >= listener.probability:
+        if u_fire >= listener.probability or (listener.when and listener.when != outcome):
             return
         if not self.state.active >> listener.reactor & 1:
             return  # an actor not taking part does not answer

@@ -564,6 +564,14 @@ def _reactions(
             continue
         targets = read_targets(rt, respond, names, aid, provoker=True)
         values = read_declared(rt, ReactionRule)
+        if values["when"] != "any":
+            certain = [k.value for k in on if KINDS[k].chance is None]
+            if certain:
+                rt.fail(
+                    "when",
+                    f'"{values["when"]}" answers only attempts and votes, which can fail; '
+                    f"{', '.join(certain)} cannot",
+                )
         reactions.append(
             ReactionRule(
                 id=rid,

@@ -30,7 +30,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.source}: {self.key}" if self.key else self.source
-        return f"{where}: {self.message}"
+        return one_line(f"{where}: {self.message}")
 
 
 class ScenarioError(InputError):

@@ -175,6 +175,10 @@ class Move:
         return self.targets.gate
 
 
+#: What a reaction rule may answer (:attr:`ReactionRule.when`): the index is the outcome code.
+REACTION_WHEN = ("any", "succeeded", "failed")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReactionRule:
     """An actor's reaction to what another actor does.
@@ -207,6 +211,12 @@ class ReactionRule:
     )
     delay_days: tuple[float, float] = span(
         (1.0, 1.0), "days until the answer, drawn uniformly between min and max"
+    )
+    when: str = choice(
+        "any",
+        REACTION_WHEN,
+        "which provocations it answers: any, or only those that succeeded (an action without "
+        "a chance of failing always does) or failed (an attempt to settle, a vote)",
     )
     effect: Effect
     note: str = text("", "where the numbers come from")

@@ -609,8 +609,22 @@ def test_a_reaction_may_answer_only_failures_or_successes(tiny_scenario: Tiny, w
 
 def test_only_what_can_fail_has_failures_to_answer(tiny_scenario: Tiny) -> None:
     rule = {"on": ["meeting"], "respond": "blame_statement", "probability": 1.0, "when": "failed"}
-    with pytest.raises(ScenarioError, match="answers only attempts and votes.*meeting cannot"):
+    with pytest.raises(ScenarioError, match=r"answers only attempts and votes.*meeting cannot"):
         tiny_scenario({"actors": {"alpha": {"reactions": {"r": rule}}}})
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"stages": {"done": {}}, "endings": {"done": {}}}, r"endings\.done: .* a stage's id too"),
+        ({"stages": {"done": {}}, "outcome": "x"}, r"outcome: is for the \[convening\] shorthand"),
+    ],
+)
+def test_stage_and_ending_words_are_not_mixed(
+    tiny_scenario: Tiny, extra: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        tiny_scenario({"convening": None, **extra})
 
 
 # -- votes and elections from the record ------------------------------------------------------

@@ -344,6 +344,11 @@ def _stages(
     """The stages: from ``[stages]``, or the ``[convening]`` shorthand for two of them."""
     if root.has("stages") and root.has("convening"):
         root.fail("convening", "give [stages] or the [convening] shorthand, not both")
+    if root.has("stages") and root.has("outcome"):
+        root.fail(
+            "outcome",
+            "is for the [convening] shorthand; with [stages], each stage's label and said say it",
+        )
     if root.has("stages"):
         stages: list[StageSpec] = []
         for sid, st in root.tables("stages"):
@@ -451,9 +456,12 @@ def _check_postponement(
         )
 
 
-def _endings(root: Table) -> list[EndingSpec]:
+def _endings(root: Table, stages: Sequence[StageSpec]) -> list[EndingSpec]:
     endings = []
+    stage_ids = {s.id for s in stages}
     for eid, et in root.tables("endings"):
+        if eid in stage_ids:
+            et.doc.fail(et.path, f'"{eid}" is a stage\'s id too: an ending needs an id of its own')
         endings.append(EndingSpec(id=eid, **read_declared(et, EndingSpec, {"label": _label(eid)})))
         et.finish()
     return endings
@@ -964,7 +972,7 @@ def build(doc: Document, source: str, default_name: str) -> Scenario | None:
     initial = _initial(root)
     gates = _gates(doc, root, names)
     stages, convening, convener = _stages(doc, root, names, top["outcome"])
-    endings = _endings(root)
+    endings = _endings(root, stages)
     bodies = _bodies(root, names)
     coalitions = _coalitions(root, names)
     defaults = _effect_defaults(doc, root)

@@ -116,8 +116,8 @@ def test_piped_session_end_to_end() -> None:
     # Screens: turn 1; turn 2 and its history (h); turn 3 shown again after x and after 99;
     # turn 4, which meets the end of the input.
     assert out.count("— turn ") == 7
-    assert "6 June 2013 (day 30) — turn 1 as Russia" in out
-    assert "Readiness 0.33. Next: a date announced at readiness 0.55" in out
+    assert "6 June 2013 (day 100) — turn 1 as Russia" in out
+    assert "Readiness 0.36. Next: a date announced at readiness 0.55" in out
     assert "[open]*   who represents the opposition — contention 0.59" in out
     assert "  0. Pass\n  1. Meet the United States\n" in out
     assert "== What happened ==" in out
@@ -644,9 +644,9 @@ def test_turns_never_exceed_the_number_asked_for_in_any_exercise() -> None:
 
 def _monte_carlo(scenario: Scenario, days: list[float]) -> MonteCarloResult:
     outcomes = simulate_runs(scenario, SEED, 0, len(days))
-    return MonteCarloResult(
-        scenario, SEED, dataclasses.replace(outcomes, convened_day=np.array(days, dtype=float))
-    )
+    stage_days = outcomes.stage_days.copy()
+    stage_days[:, -1] = days  # the last stage: the conference convened
+    return MonteCarloResult(scenario, SEED, dataclasses.replace(outcomes, stage_days=stage_days))
 
 
 def test_compare_places_the_played_day_among_simulated_runs(scenario: Scenario) -> None:
@@ -671,12 +671,12 @@ def test_compare_places_the_played_day_among_simulated_runs(scenario: Scenario) 
 
 
 def test_end_says_the_stages_first_and_the_date_set(game: Scenario) -> None:
-    """Seed 12: the model's Russia sees a date announced on 15 August, for after the game."""
+    """Seed 12: the model's Russia sees a date announced on 14 August, for after the game."""
     s, result, _ = session(game, "a\n", seed=12)
     text = outcome_text(result, game, "russia", s.choices)
     lines = text.splitlines()
-    assert lines[3] == "A date announced: reached on 15 August 2013."
-    assert lines[4] == "Convened: not yet; on 15 August 2013 its date was set for 6 September 2013"
+    assert lines[3] == "A date announced: reached on 14 August 2013."
+    assert lines[4] == "Convened: not yet; on 14 August 2013 its date was set for 5 September 2013"
     assert lines[5] == "  (after the end of the game)."
     assert "You made none of Russia's decisions yourself." in text
     assert "The model chose at " in text

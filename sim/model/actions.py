@@ -470,18 +470,20 @@ KINDS: Mapping[ActionKind, Kind] = {
     ),
     ActionKind.DELEGATION_AGREEMENT: _kind(
         +1,
-        "none",
+        "optional",
         "some",
         "readiness settle_probability contention stance_self fail_readiness",
-        "an attempt to settle a gate (or several at once: a package); succeeds with "
-        "probability settle_probability x readiness x (1 - contention)",
+        "an attempt to settle a gate (or several at once: a package), alone or with partners "
+        "(all taking part); succeeds with probability settle_probability x readiness x "
+        "(1 - contention)",
         effects.agreement,
         Words(
-            "{actor} {settles|settle} {gate}",
-            "Try to settle: {gate}",
-            failed="{actor} {tries|try} to settle {gate}, without success",
+            "{parties} {settles|settle} {gate}",
+            "Try to settle: {gate}[ (with {other})]",
+            failed="{parties} {tries|try} to settle {gate}, without success",
         ),
         chance=effects.agreement_chance,
+        joint=True,
     ),
     ActionKind.MILITARY_OFFENSIVE: _kind(
         -1,

@@ -149,6 +149,8 @@ def _action_sentence(r: TraceRecord, names: Names) -> str:
             names.actor(o, r.other_regimes[i] if i < len(r.other_regimes) else 0)
             for i, o in enumerate(o for o in r.other.split("+") if o)
         ]
+        if others and KINDS[r.action].joint:
+            plural = True  # the subject is {parties}: the actor and its partners
         text = render(
             names.template(r.action, r.failed),
             plural=plural,

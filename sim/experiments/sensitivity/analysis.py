@@ -257,7 +257,11 @@ class Sensitivity:
         )
         values = probability[where]
         notes = list(indices.warnings)
-        variances = tuple(float(np.var(values[:, j])) for j in range(len(names)))
+        # Exactly 0 for an output that did not vary (the variance of equal floats may not be).
+        variances = tuple(
+            float(np.var(values[:, j])) if np.ptp(values[:, j]) > 0 else 0.0
+            for j in range(len(names))
+        )
         for j, deadline in enumerate(names):
             variance = variances[j]
             noise = float(np.mean(values[:, j] * (1 - values[:, j]))) / self.runs

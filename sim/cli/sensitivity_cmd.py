@@ -98,18 +98,25 @@ def _table(result: SensitivityResult) -> str:
         "total",
         "95% interval",
     ]
-    rows = [
-        [
+    outputs = result.indices.outputs
+    flat = {o for o, v in zip(outputs, result.variances, strict=True) if v == 0.0}
+    rows = []
+    for r in result.records():
+        cells = [
             one_line(labels.get(r["deadline"], r["deadline"]))[:28],
             one_line(outcomes.get(r["outcome"], r["outcome"]))[:24],
             r["param"],
-            f"{r['first']:.3f}",
-            f"[{r['first_low']:.3f}, {r['first_high']:.3f}]",
-            f"{r['total']:.3f}",
-            f"[{r['total_low']:.3f}, {r['total_high']:.3f}]",
         ]
-        for r in result.records()
-    ]
+        if f"{r['deadline']}/{r['outcome']}" in flat:
+            cells += ["—", "(did not vary:", "—", "undefined)"]
+        else:
+            cells += [
+                f"{r['first']:.3f}",
+                f"[{r['first_low']:.3f}, {r['first_high']:.3f}]",
+                f"{r['total']:.3f}",
+                f"[{r['total_low']:.3f}, {r['total_high']:.3f}]",
+            ]
+        rows.append(cells)
     s = result.sensitivity
     lines = [
         format_table(header, rows, {3, 4, 5, 6}),

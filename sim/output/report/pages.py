@@ -173,7 +173,10 @@ def _outcomes_table(e: Estimates) -> str:
     if not e.deadlines:
         return ""
     outcomes = e.deadlines[0].outcomes
-    header = ["deadline", *(escape(o.label) for o in outcomes)]
+    header = [
+        "deadline",
+        *(f'{escape(o.label)}<br><span class="date">{escape(o.kind)}</span>' for o in outcomes),
+    ]
     rows = [
         [deadline_cell(d.label, d.date), *(pct(o.probability) for o in d.outcomes)]
         for d in e.deadlines
@@ -185,12 +188,10 @@ def _outcomes_table(e: Estimates) -> str:
             *(pct(o.probability) for o in by.outcomes),
         ]
     )
-    kinds = " ".join(
-        f"{escape(o.label)}: {'a stage' if o.kind == 'stage' else 'an ending'}." for o in outcomes
-    )
     return table(header, rows, set(range(1, len(header)))) + (
-        f'<p class="note">{kinds} Still open by the horizon: {pct(by.still_open.probability)}. '
-        "Intervals for every cell are in deadlines.csv.</p>"
+        '<p class="note">The share of runs that had reached each stage, or ended so, by each '
+        f"deadline. Still open by the horizon: {pct(by.still_open.probability)}. Intervals "
+        "for every cell are in deadlines.csv.</p>"
     )
 
 

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         page = build_report(folder)
     except ResultsError as exc:
-        raise UsageError(f"report: {exc}") from None
+        raise UsageError("\n".join(f"report: {line}" for line in exc.lines())) from None
     out = Path(args.output) if args.output else folder / "report.html"
     if out.is_dir():
         raise UsageError(f"-o {out}: is a folder; give a file name such as report.html")

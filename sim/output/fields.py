@@ -257,9 +257,10 @@ class _FileName(Kind[str]):
 
 
 class _OneOf(Kind[str]):
-    def __init__(self, values: Sequence[str]) -> None:
+    def __init__(self, values: Sequence[str], expected: str = "") -> None:
         self._values = tuple(values)
-        self.expected = " or ".join(json.dumps(v) for v in values)
+        self.expected = expected or " or ".join(json.dumps(v) for v in values) or "nothing"
+        self._in_csv = expected or " or ".join(values) or "nothing"
 
     def from_json(self, node: JsonNode) -> str:
         if isinstance(node.value, str) and node.value in self._values:
@@ -268,7 +269,7 @@ class _OneOf(Kind[str]):
 
     @property
     def expected_in_csv(self) -> str:
-        return " or ".join(self._values)
+        return self._in_csv
 
     def from_text(self, text: str) -> str:
         if text not in self._values:
@@ -440,9 +441,9 @@ def object_of(record: Callable[..., R]) -> Kind[R]:
     return _ObjectOf(record)
 
 
-def one_of(*values: str) -> Kind[str]:
-    """One of the strings ``values``."""
-    return _OneOf(values)
+def one_of(*values: str, expected: str = "") -> Kind[str]:
+    """One of the strings ``values``; ``expected`` says so in an error message (default: them)."""
+    return _OneOf(values, expected)
 
 
 def file_name() -> Kind[str]:

@@ -371,11 +371,13 @@ def _check_comparison_summary(file: Path, s: ComparisonSummary, problems: Proble
     c = _Checks(file, problems)
     r = s.result
     for side, e in (("base", r.base), ("alt", r.alt)):
+        # The runs and seed first: estimates of another number of runs fail every other check.
+        for name, mine, theirs in (("runs", e.runs, r.runs), ("seed", e.seed, r.seed)):
+            c.expect(mine == theirs, f"result.{side}.{name}", f"{theirs}, as 'result.{name}'", mine)
+    for side, e in (("base", r.base), ("alt", r.alt)):
         _check_estimates(c, f"result.{side}", e)
         p = getattr(s.provenance, side)
         _check_provenance(c, f"provenance.{side}", p, e, f"result.{side}")
-        for name, mine, theirs in (("runs", e.runs, r.runs), ("seed", e.seed, r.seed)):
-            c.expect(mine == theirs, f"result.{side}.{name}", f"{theirs}, as 'result.{name}'", mine)
     _check_files(c, s.files)
     same = c.expect(
         r.base.outcome_names == r.alt.outcome_names,
@@ -537,7 +539,7 @@ def read_deadlines(
         If the file is missing or unreadable, cells are bad, or its rows are
         not those of ``summary``.
     """
-    found = problems if problems is not None else Problems()
+    found = Problems()
     table = read_csv(Path(folder) / "deadlines.csv")
     table.require(DEADLINE_COLUMNS)
     rows = _rows(table, DeadlineRow, found)
@@ -545,6 +547,8 @@ def read_deadlines(
         _compare_rows(table.path, rows, deadline_rows(summary.result), found)
     if problems is None:
         found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
     return tuple(rows)
 
 
@@ -558,7 +562,7 @@ def read_differences(
     ResultsError
         As :func:`read_deadlines`.
     """
-    found = problems if problems is not None else Problems()
+    found = Problems()
     table = read_csv(Path(folder) / "deadlines.csv")
     table.require(DIFFERENCE_COLUMNS)
     rows = _rows(table, DifferenceRow, found)
@@ -566,6 +570,8 @@ def read_differences(
         _compare_rows(table.path, rows, difference_rows(summary), found)
     if problems is None:
         found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
     return tuple(rows)
 
 
@@ -605,7 +611,9 @@ def _kind(column: RunColumn, e: Estimates) -> Kind[Any]:
     if column.holds == "readiness":
         return PROBABILITY
     if column.holds == "ending":
-        return or_none(one_of(*(x.name for x in e.endings)))
+        names = [x.name for x in e.endings]
+        what = f"an ending's id ({', '.join(names)})" if names else "nothing (no endings)"
+        return or_none(one_of(*names, expected=what))
     if column is DEADLINE_DAY:
         return number(0.0, math.inf, "a day number, 0 or more")
     # A run ends at the end of its horizon day: nothing happens from day horizon_day + 1 on.
@@ -614,7 +622,7 @@ def _kind(column: RunColumn, e: Estimates) -> Kind[Any]:
         number(
             0.0,
             math.nextafter(float(horizon), 0.0),
-            "a day from 0 to the horizon's end, or an empty cell",
+            "a day from 0 to the horizon's end",
         )
     )
 
@@ -645,6 +653,7 @@ def _family(name: str) -> tuple[RunColumn, str] | None:
 
 def _read_side(table: CsvTable, prefix: str, e: Estimates, problems: Problems) -> RunsTable | None:
     """The columns of one scenario (those starting with ``prefix``), every cell checked."""
+    before = len(problems.lines)
     needed, optional = _expected_columns(e)
     own = [
         c.removeprefix(prefix) for c in table.columns if c.startswith(prefix) and c != RUN_COLUMN
@@ -670,7 +679,7 @@ def _read_side(table: CsvTable, prefix: str, e: Estimates, problems: Problems) -
             )
             continue
         kinds[name] = _kind(found[0], e)
-    if problems:
+    if len(problems.lines) > before:
         return None
     columns: dict[str, list[Any]] = {name: [] for name in kinds}
     for i in range(len(table.rows)):
@@ -768,7 +777,7 @@ def read_runs(
         If the file is missing or unreadable, cells are bad, or the runs are
         not those the estimates were made of (when ``problems`` is not given).
     """
-    found = problems if problems is not None else Problems()
+    found = Problems()
     table = read_csv(Path(folder) / "runs.csv")
     e = summary.result
     runs = None
@@ -778,6 +787,8 @@ def read_runs(
             _check_runs(table.path, runs, e, found)
     if problems is None:
         found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
     return runs if not found else None
 
 
@@ -798,7 +809,7 @@ def read_paired_runs(
         As :func:`read_runs`, and if the pairs do not give the paired counts
         of ``summary``'s differences.
     """
-    found = problems if problems is not None else Problems()
+    found = Problems()
     table = read_csv(Path(folder) / "runs.csv")
     r = summary.result
     sides = None
@@ -814,6 +825,8 @@ def read_paired_runs(
             sides = base, alt
     if problems is None:
         found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
     return sides if not found else None
 
 

@@ -52,6 +52,7 @@ from sim.output.plotting import (
     new_figure,
     plain,
     save_figure,
+    without_tex,
     wrap,
 )
 
@@ -245,7 +246,7 @@ def plot_stages(
         texts.append(f"the record, up to the forecast origin ({s.as_of.isoformat()})")
     ax.set_ylim(0.0, 1.0)
     ax.yaxis.set_major_formatter(_percent())
-    ax.set_ylabel("share of runs that reached the stage")
+    plain(ax.set_ylabel("share of runs that reached the stage"))
     ax.grid(alpha=0.3)
     mark_deadlines(ax, deadline_marks(many[0]), numbers)
     legend(
@@ -340,7 +341,7 @@ def plot_outcome_stack(result: MonteCarloResult, *, ax: Axes | None = None) -> A
         bottom = top
     ax.set_ylim(0.0, 1.0)
     ax.yaxis.set_major_formatter(_percent())
-    ax.set_ylabel("share of runs")
+    plain(ax.set_ylabel("share of runs"))
     ax.grid(alpha=0.3, axis="y")
     mark_deadlines(ax, deadline_marks(result), numbers=False)
     legend(
@@ -357,6 +358,7 @@ def plot_outcome_stack(result: MonteCarloResult, *, ax: Axes | None = None) -> A
     return ax
 
 
+@without_tex
 def outcomes_figure(
     results: Sequence[MonteCarloResult], names: Sequence[str] | None = None
 ) -> Figure:
@@ -464,7 +466,7 @@ def plot_readiness_fan(result: MonteCarloResult, *, ax: Axes | None = None) -> A
                 f"({x[stop].astype('datetime64[D]')})"
             )
     ax.set_ylim(0.0, 1.0)
-    ax.set_ylabel("readiness (runs still going)")
+    plain(ax.set_ylabel("readiness (runs still going)"))
     ax.grid(alpha=0.3)
     mark_deadlines(ax, deadline_marks(result))
     legend(
@@ -496,12 +498,13 @@ def plot_runs_going(result: MonteCarloResult, *, ax: Axes | None = None) -> Axes
     ax.step(_dates(s, grid), going, where="post", color="0.25", linewidth=1.3)
     ax.set_ylim(0.0, 1.0)
     ax.yaxis.set_major_formatter(_percent())
-    ax.set_ylabel(f"still going\n(of {result.runs})", fontsize=8)
+    plain(ax.set_ylabel(f"still going\n(of {result.runs})", fontsize=8))
     ax.grid(alpha=0.3)
     mark_deadlines(ax, deadline_marks(result), numbers=False)
     return ax
 
 
+@without_tex
 def readiness_fan_figure(result: MonteCarloResult) -> Figure:
     """The readiness fan over the share of runs still going, with the deadline key.
 
@@ -575,7 +578,7 @@ def plot_comparison_probabilities(comparison: Comparison, *, ax: Axes | None = N
     ax.set_yticks(y, _deadline_names(comparison), fontsize=7.5)
     for t in ax.get_yticklabels():
         plain(t)
-    ax.set_xlabel("P(the deadline's stage reached by it)")
+    plain(ax.set_xlabel("P(the deadline's stage reached by it)"))
     ax.grid(alpha=0.3, axis="x")
     legend(
         ax,
@@ -623,7 +626,7 @@ def plot_comparison_differences(comparison: Comparison, *, ax: Axes | None = Non
     ax.set_yticks(y, _deadline_names(comparison), fontsize=7.5)
     for t in ax.get_yticklabels():
         plain(t)
-    ax.set_xlabel("alternative − baseline (percentage points)")
+    plain(ax.set_xlabel("alternative − baseline (percentage points)"))
     ax.grid(alpha=0.3, axis="x")
     legend(
         ax,
@@ -638,6 +641,7 @@ def plot_comparison_differences(comparison: Comparison, *, ax: Axes | None = Non
     return ax
 
 
+@without_tex
 def comparison_figure(comparison: Comparison) -> Figure:
     """Both scenarios at each deadline (left) and the paired difference (right).
 

@@ -21,12 +21,13 @@ matplotlib users expect (pyplot is imported only then).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -64,6 +65,7 @@ __all__ = [
     "save_figure",
     "series_style",
     "text_colour_on",
+    "without_tex",
     "wrap",
 ]
 
@@ -97,6 +99,27 @@ def series_style(index: int, count: int) -> dict[str, Any]:
         "marker": MARKERS[index % len(MARKERS)],
         "linewidth": 1.2 + 1.4 * (count - 1 - index) / max(count - 1, 1),
     }
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def without_tex(make: F) -> F:
+    """Make a figure with TeX off, whatever ``rcParams`` say (for the ``*_figure`` functions).
+
+    Every text a figure function sets is plain already (:func:`plain`); this
+    covers the texts matplotlib makes itself, tick labels among them, so that
+    a user's ``text.usetex = True`` needs no LaTeX to draw a negsim figure.
+    """
+
+    @functools.wraps(make)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from matplotlib import rc_context
+
+        with rc_context({"text.usetex": False}):
+            return make(*args, **kwargs)
+
+    return cast(F, wrapper)
 
 
 def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
@@ -325,16 +348,39 @@ def deadline_key(ax: Axes, marks: Sequence[DeadlineMark], width: int = 44) -> li
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 150) -> None:
-    """Write a figure as PNG, atomically (through :func:`sim.files.atomic_write_bytes`)."""
+    """Write a figure as PNG, atomically (through :func:`sim.files.atomic_write_bytes`).
+
+    Drawn without TeX whatever ``rcParams`` say: the tick labels made while
+    drawing need no LaTeX installation, like every text the figures set.
+    """
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    with rc_context({"text.usetex": False}):
+        fig.savefig(buffer, format="png", dpi=dpi)
     atomic_write_bytes(path, buffer.getvalue())
 
 
 def all_texts(fig: Figure) -> Iterable[Text]:
-    """Every text artist of a figure that is drawn (not empty, visible)."""
+    """Every text artist of a figure that is drawn.
+
+    Not empty, visible, and for a tick label, of axes that are on and at a tick
+    inside the axis's limits (matplotlib keeps labels of ticks outside them, undrawn).
+    """
     from matplotlib.text import Text
 
+    undrawn: set[int] = set()
+    for ax in fig.axes:
+        for labels, limits, at in (
+            (ax.get_xticklabels(), ax.get_xlim(), 0),
+            (ax.get_yticklabels(), ax.get_ylim(), 1),
+        ):
+            low, high = sorted(limits)
+            slack = (high - low) * 1e-9
+            for label in labels:
+                where = label.get_position()[at]
+                if not ax.axison or not low - slack <= where <= high + slack:
+                    undrawn.add(id(label))
     for t in fig.findobj(Text):
-        if t.get_visible() and t.get_text().strip():
+        if t.get_visible() and t.get_text().strip() and id(t) not in undrawn:
             yield t

@@ -45,6 +45,7 @@ from sim.output.plotting import (
     save_figure,
     series_style,
     text_colour_on,
+    without_tex,
     wrap,
 )
 
@@ -199,7 +200,7 @@ def plot_sweep(result: SweepResult, *, ax: Axes | None = None) -> Axes:
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(_percent())
     plain(ax.set_xlabel(param.key))
-    ax.set_ylabel("P(the deadline's stage reached by it)")
+    plain(ax.set_ylabel("P(the deadline's stage reached by it)"))
     ax.grid(alpha=0.3)
     legend(
         ax,
@@ -215,6 +216,7 @@ def plot_sweep(result: SweepResult, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+@without_tex
 def sweep_line_figure(result: SweepResult) -> Figure:
     """``sweep.png``: :func:`plot_sweep` with the scenario and the design in the title."""
     fig = new_figure(10.0, 5.0)
@@ -290,7 +292,7 @@ def plot_sweep_heatmap(result: SweepResult, deadline: str, *, ax: Axes | None = 
         size = 7 if max(len(x_axis), len(y_axis)) <= 10 else 5.5
         for (r, c), p in np.ndenumerate(grid):
             if np.isfinite(p):
-                ax.text(
+                cell = ax.text(
                     c + 0.5,
                     r + 0.5,
                     _pct(p),
@@ -299,6 +301,7 @@ def plot_sweep_heatmap(result: SweepResult, deadline: str, *, ax: Axes | None = 
                     fontsize=size,
                     color=text_colour_on(mesh.to_rgba(p)),
                 )
+                plain(cell)
     else:
 
         def coordinate(param: Range | Choice, values: list[Scalar]) -> np.ndarray:
@@ -322,14 +325,16 @@ def plot_sweep_heatmap(result: SweepResult, deadline: str, *, ax: Axes | None = 
         )
         if len(share) <= MAX_WRITTEN_POINTS:
             for x, y, p in zip(cx, cy, share, strict=True):
-                ax.annotate(
-                    _pct(p),
-                    (x, y),
-                    xytext=(6, 0),
-                    textcoords="offset points",
-                    fontsize=6.5,
-                    va="center",
-                    color="0.15",
+                plain(
+                    ax.annotate(
+                        _pct(p),
+                        (x, y),
+                        xytext=(6, 0),
+                        textcoords="offset points",
+                        fontsize=6.5,
+                        va="center",
+                        color="0.15",
+                    )
                 )
         for param, set_ticks in ((first, ax.set_xticks), (second, ax.set_yticks)):
             if isinstance(param, Choice):
@@ -345,6 +350,7 @@ def plot_sweep_heatmap(result: SweepResult, deadline: str, *, ax: Axes | None = 
     return ax
 
 
+@without_tex
 def sweep_heatmap_figure(result: SweepResult, deadline: str) -> Figure:
     """``sweep_<deadline>.png``: :func:`plot_sweep_heatmap` with its colour bar and title."""
     fig = new_figure(7.5, 5.8)
@@ -457,13 +463,14 @@ def plot_sobol(
     lowest = min(float(np.min(ix.first_low[i])), float(np.min(ix.total_low[i])))
     highest = max(float(np.max(ix.first_high[i])), float(np.max(ix.total_high[i])))
     ax.set_ylim(min(-0.05, lowest - 0.05), max(1.05, highest + 0.05))
-    ax.set_ylabel("Sobol' index", fontsize=8)
+    plain(ax.set_ylabel("Sobol' index", fontsize=8))
     ax.grid(alpha=0.3, axis="y")
     if key:
         legend(ax, handles, ["first-order", "total"], fontsize=7, loc="best")
     return ax
 
 
+@without_tex
 def sobol_figure(result: SensitivityResult, deadline: str) -> Figure:
     """``sobol_<deadline>.png``: a panel per stage and ending by the deadline, and the notes.
 

@@ -378,7 +378,8 @@ def outcomes_figure(
     """
     labels = list(names) if names is not None else [r.scenario.name for r in results]
     marks = deadline_marks(results[0])
-    heights = [3.0] + [1.9] * len(results) + [_key_height(marks)]
+    heights = [3.0 if len(results) == 1 else 2.7]
+    heights += [1.9 if len(results) == 1 else 1.5] * len(results) + [_key_height(marks)]
     fig = new_figure(11.0, sum(heights) + 0.9)
     grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
     top = fig.add_subplot(grid[0])
@@ -395,15 +396,14 @@ def outcomes_figure(
         ax.tick_params(labelbottom=False)
     deadline_key(fig.add_subplot(grid[-1]), marks, KEY_WIDTH)
     s = results[0].scenario
-    title = s.title if len(results) == 1 else f"{results[1].scenario.title} against {s.title}"
-    plain(
-        fig.suptitle(
-            wrap(
-                f"{title}: how the runs end ({results[0].runs} runs, seed {results[0].seed})", 120
-            ),
-            fontsize=10,
-        )
-    )
+    if len(results) == 1:
+        title = wrap(s.title, 120)
+    else:
+        title = wrap(f"{labels[1]}: {results[1].scenario.title}", 120)
+        title += "\n" + wrap(f"{labels[0]}: {s.title}", 120)
+    what = "paired runs" if len(results) > 1 else "runs"
+    title += f"\nHow the runs end: {results[0].runs} {what}, seed {results[0].seed}"
+    plain(fig.suptitle(title, fontsize=10))
     return fig
 
 

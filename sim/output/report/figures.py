@@ -209,7 +209,7 @@ def load_figures(
 
 
 #: File name prefixes of figures drawn once per deadline.
-_FAMILIES = ("sweep_", "sobol_")
+_FAMILIES = ("sweep_", "sobol_", "readiness_fan_")
 
 
 def figures_section(figures: Sequence[Figure]) -> str:

@@ -258,9 +258,9 @@ footer { margin-top: 2.5rem; border-top: 1px solid #d0d7de; padding-top: .5rem; 
   td:first-child { min-width: 0; }
   .bar { width: 4.5rem; }
   figure { break-inside: avoid; page-break-inside: avoid; margin: .6rem 0; }
-  figure img { max-height: 10.6cm; width: auto; max-width: 100%; border: none;
+  figure img { max-height: 10.2cm; width: auto; max-width: 100%; border: none;
     margin: 0 auto; }
-  figcaption { font-size: 8.5pt; }
+  figcaption { font-size: 8pt; line-height: 1.3; }
   footer { margin-top: .8rem; break-before: avoid; page-break-before: avoid; }
 }
 """

@@ -52,6 +52,7 @@ from sim.output.plotting import (
     new_figure,
     plain,
     save_figure,
+    scenario_title,
     without_tex,
     wrap,
 )
@@ -389,7 +390,7 @@ def outcomes_figure(
         ax = fig.add_subplot(grid[i + 1], sharex=top)
         plot_outcome_stack(r, ax=ax)
         if len(results) > 1:
-            heading = f"{labels[i]}: {r.scenario.title}"
+            heading = f"{labels[i]}: {scenario_title(r.scenario)}"
             plain(ax.set_title(wrap(heading, 110), fontsize=8.5, loc="left"))
         stacks.append(ax)
     for ax in (top, *stacks[:-1]):
@@ -397,10 +398,10 @@ def outcomes_figure(
     deadline_key(fig.add_subplot(grid[-1]), marks, KEY_WIDTH)
     s = results[0].scenario
     if len(results) == 1:
-        title = wrap(s.title, 120)
+        title = wrap(scenario_title(s), 120)
     else:
-        title = wrap(f"{labels[1]}: {results[1].scenario.title}", 120)
-        title += "\n" + wrap(f"{labels[0]}: {s.title}", 120)
+        title = wrap(f"{labels[1]}: {scenario_title(results[1].scenario)}", 120)
+        title += "\n" + wrap(f"{labels[0]}: {scenario_title(s)}", 120)
     what = "paired runs" if len(results) > 1 else "runs"
     title += f"\nHow the runs end: {results[0].runs} {what}, seed {results[0].seed}"
     plain(fig.suptitle(title, fontsize=10))
@@ -523,7 +524,7 @@ def readiness_fan_figure(result: MonteCarloResult) -> Figure:
     plot_runs_going(result, ax=bottom)
     top.tick_params(labelbottom=False)
     deadline_key(fig.add_subplot(grid[2]), marks, KEY_WIDTH)
-    title = wrap(result.scenario.title, 120)
+    title = wrap(scenario_title(result.scenario), 120)
     title += f"\nReadiness of the runs still going: {result.runs} runs, seed {result.seed}"
     plain(fig.suptitle(title, fontsize=10))
     return fig
@@ -661,9 +662,9 @@ def comparison_figure(comparison: Comparison) -> Figure:
     base, alt = comparison.base.scenario, comparison.alt.scenario
     plain(
         fig.suptitle(
-            wrap(f"Alternative: {alt.title}", 110)
+            wrap(f"Alternative: {scenario_title(alt)}", 110)
             + "\n"
-            + wrap(f"Baseline: {base.title}", 110)
+            + wrap(f"Baseline: {scenario_title(base)}", 110)
             + f"\n{comparison.base.runs} paired runs, seed {comparison.base.seed}",
             fontsize=9.5,
         )

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from matplotlib.legend import Legend
     from matplotlib.text import Text
 
+    from sim.scenario.schema import Scenario
+
 __all__ = [
     "BLACK",
     "BLUE",
@@ -63,6 +65,7 @@ __all__ = [
     "new_figure",
     "plain",
     "save_figure",
+    "scenario_title",
     "series_style",
     "text_colour_on",
     "without_tex",
@@ -145,6 +148,27 @@ def plain(*texts: Text | None) -> None:
         if t is not None:
             t.set_parse_math(False)
             t.set_usetex(False)
+
+
+def scenario_title(scenario: Scenario) -> str:
+    """A scenario's title, with the values set on the command line (``--set``) after it.
+
+    Two sides of a comparison of one file differ only by those values: the
+    figures' titles must tell them apart.
+    """
+    from sim.experiments.points import scenario_origin
+
+    overrides = {
+        k: v
+        for k, v in scenario_origin(scenario)["overrides"].items()
+        if k not in ("title", "description", "name")
+    }
+    if not overrides:
+        return scenario.title
+    values = ", ".join(
+        f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in overrides.items()
+    )
+    return f"{scenario.title} (with {values})"
 
 
 def wrap(text: str, width: int) -> str:

@@ -7,7 +7,8 @@ so the differences come with paired 95% intervals and exact McNemar p-values.
 
 Writes to experiments/output/counterfactuals/: probabilities.csv (every scenario and
 deadline), differences.csv (every counterfactual and deadline), differences.png (a forest
-plot of the paired differences) and convening_cdf.png (every scenario's Kaplan-Meier curve).
+plot of the paired differences) and last_stage.png (every scenario's Kaplan-Meier curve of its
+last stage).
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from _common import Timer, arguments, executor, output_dir
 
 from sim.experiments.compare import compare
 from sim.files import atomic_write_text, csv_text
-from sim.output.figures import convening_cdf_figure, save_figure
+from sim.output.plotting import (
+    date_axis,
+    date_number,
+    legend,
+    new_figure,
+    plain,
+    save_figure,
+    series_style,
+)
 from sim.scenario import find_scenario, load_scenario, packaged_scenarios
 
 
@@ -49,9 +58,35 @@ def main() -> None:
                 )
     atomic_write_text(out / "probabilities.csv", csv_text(probabilities, list(probabilities[0])))
     atomic_write_text(out / "differences.csv", csv_text(differences, list(differences[0])))
-    save_figure(convening_cdf_figure(results), out / "convening_cdf.png")
+    save_figure(last_stage_figure(results), out / "last_stage.png")
     save_figure(forest_plot(differences, base), out / "differences.png")
     print(f"wrote {out}")
+
+
+def last_stage_figure(results):  # type: ignore[no-untyped-def]
+    """P(the last stage by date) of every scenario: Kaplan-Meier step curves."""
+    import numpy as np
+
+    fig = new_figure(10.0, 5.0)
+    ax = fig.subplots()
+    s = results[0].scenario
+    lines = []
+    for i, r in enumerate(results):
+        curve = r.survival()
+        style = series_style(i, len(results))
+        days = np.concatenate([[0.0], curve.days, [float(r.scenario.horizon_day)]])
+        cdf = np.concatenate([[0.0], curve.cdf, [curve.cdf[-1] if len(curve.cdf) else 0.0]])
+        x = [date_number(r.scenario.date_of(d)) for d in days]
+        style.pop("marker")
+        lines.append(ax.step(x, cdf, where="post", **style)[0])
+    ax.set_xlim(date_number(s.start), date_number(s.horizon))
+    date_axis(ax)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(f"P({s.stages[-1].label} by date)")
+    ax.grid(alpha=0.3)
+    legend(ax, lines, [r.scenario.name for r in results], loc="upper left", fontsize=8)
+    plain(ax.set_title("The baseline and every counterfactual", fontsize=10))
+    return fig
 
 
 def forest_plot(differences: list[dict[str, object]], base: object):  # type: ignore[no-untyped-def]

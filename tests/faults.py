@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.experiments.tasks import simulate_convened
+from sim.experiments.tasks import simulate_ends
 from sim.scenario import Scenario
 
 
@@ -29,7 +29,7 @@ class DieOnce:
     """
 
     def __init__(
-        self, marker: Path, task: Callable[[Scenario, int, int, int], Any] = simulate_convened
+        self, marker: Path, task: Callable[[Scenario, int, int, int], Any] = simulate_ends
     ) -> None:
         self.marker = str(marker)
         self.task = task
@@ -54,7 +54,7 @@ class DieOn:
     def __call__(self, scenario: Scenario, seed: int, start: int, stop: int) -> Any:
         if scenario.actor("russia").tempo_days == self.tempo:
             die()
-        return simulate_convened(scenario, seed, start, stop)
+        return simulate_ends(scenario, seed, start, stop)
 
 
 class DieAlways:

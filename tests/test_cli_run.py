@@ -28,7 +28,7 @@ from sim.scenario import find_scenario, load_scenario
 
 PYTHON_M_SIM = [sys.executable, "-m", "sim"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-RUN_FILES = {"summary.json", "deadlines.csv", "runs.csv", "convening_cdf.png", "readiness_fan.png"}
+RUN_FILES = {"summary.json", "deadlines.csv", "runs.csv", "outcomes.png", "readiness_fan.png"}
 BASELINE_DEADLINES = [
     "end_of_may",
     "g8_summit",
@@ -127,26 +127,28 @@ def test_run_json_object_field_by_field(
             assert math.isfinite(d[key]), key
         assert 0.0 <= d["ci_low"] <= d["probability"] <= d["ci_high"] <= 1.0
         assert d["ci_low"] < d["ci_high"]
-        assert d["probability"] == d["convened"] / 200
+        assert d["probability"] == d["reached"] / 200
         assert d["runs"] == 200
+        assert d["stage"] == "convened"
+        assert [o["name"] for o in d["outcomes"]] == ["announced", "convened"]
         assert d["probability"] >= previous
         previous = d["probability"]
     # The baseline is not trivial at this size: something convenes, not everything.
     assert 0.0 < deadlines[-1]["probability"] < 1.0
 
-    never = obj["not_convened_by_horizon"]
-    assert never["ci_low"] <= never["probability"] <= never["ci_high"]
-    assert never["probability"] <= 1.0 - deadlines[-1]["probability"] + 1e-12
+    by = obj["by_horizon"]
+    still = by["still_open"]
+    assert still["ci_low"] <= still["probability"] <= still["ci_high"]
+    assert by["outcomes"][-1]["count"] + still["count"] == 200
     assert obj["max_half_width"] == pytest.approx(
         max((d["ci_high"] - d["ci_low"]) / 2 for d in deadlines), abs=1e-15
     )
-    median = obj["median_convening_day"]
-    if median is None:
-        assert obj["median_convening_date"] is None
-        assert deadlines[-1]["probability"] < 0.5
-    else:
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", obj["median_convening_date"])
-        assert obj["median_convening_date"] == baseline.date_of(median).isoformat()
+    for stage in obj["stages"]:
+        median = stage["median_day"]
+        if median is None:
+            assert stage["median_date"] is None
+        else:
+            assert stage["median_date"] == baseline.date_of(median).isoformat()
 
 
 def test_run_json_is_identical_with_two_workers(
@@ -221,25 +223,41 @@ def test_run_out_writes_the_results_folder(tmp_path: Path) -> None:
     assert result["scenario_sha256"] == resolved.sha256
     assert set(summary["files"]) == RUN_FILES
 
+    assert prov["overrides"] == {"actors.russia.tempo_days": 5}
+    assert prov["scenario_file"] == "geneva2_2013.toml"
+    assert prov["packaged"] is True
+
     with (out / "deadlines.csv").open(newline="", encoding="utf-8") as f:
         deadline_rows = list(csv.DictReader(f))
-    assert [r["name"] for r in deadline_rows] == BASELINE_DEADLINES
-    for row, entry in zip(deadline_rows, result["deadlines"], strict=True):
+    # Tidy: one row per deadline and outcome, the deadline's own stage flagged.
+    outcomes = ["announced", "convened"]
+    assert [(r["deadline"], r["outcome"]) for r in deadline_rows] == [
+        (d, o) for d in BASELINE_DEADLINES for o in outcomes
+    ]
+    for row in deadline_rows:
+        entry = next(d for d in result["deadlines"] if d["name"] == row["deadline"])
+        outcome = next(o for o in entry["outcomes"] if o["name"] == row["outcome"])
         assert row["date"] == entry["date"]
-        assert float(row["probability"]) == entry["probability"]
-        assert float(row["ci_low"]) == entry["ci_low"]
-        assert float(row["ci_high"]) == entry["ci_high"]
-        assert int(row["convened"]) == entry["convened"]
+        assert float(row["probability"]) == outcome["probability"]
+        assert float(row["ci_low"]) == outcome["ci_low"]
+        assert float(row["ci_high"]) == outcome["ci_high"]
+        assert int(row["count"]) == outcome["count"]
+        assert row["is_deadline_stage"] == ("true" if row["outcome"] == "convened" else "false")
+        assert row["from_record"] == ("true" if entry["from_record"] else "false")
 
     with (out / "runs.csv").open(newline="", encoding="utf-8") as f:
         run_rows = list(csv.DictReader(f))
     assert len(run_rows) == 40
     assert [int(r["run"]) for r in run_rows] == list(range(40))
-    days = [int(r["convened_day"]) for r in run_rows if r["convened_day"] != ""]
     for entry in result["deadlines"]:
-        assert sum(d <= entry["day"] for d in days) == entry["convened"]
+        by = [
+            r["stage_convened_day"] != ""
+            and float(r["stage_convened_day"]) <= float(r[f"deadline_{entry['name']}_day"])
+            for r in run_rows
+        ]
+        assert sum(by) == entry["reached"]
 
-    for name in ("convening_cdf.png", "readiness_fan.png"):
+    for name in ("outcomes.png", "readiness_fan.png"):
         data = (out / name).read_bytes()
         assert data.startswith(PNG_SIGNATURE), name
         assert len(data) > 1000, name
@@ -280,6 +298,59 @@ def test_compare_baseline_with_itself_gives_zero_differences(tmp_path: Path) -> 
     )
 
 
+def test_compare_sets_values_on_either_side_of_one_file(tmp_path: Path) -> None:
+    """A parameter changed by 10% needs no second file: --set-alt on BASE alone."""
+    common = ["--runs", "30", "--seed", "2", "--workers", "1", "--format", "json"]
+    p = negsim(
+        "compare", "geneva2_2013", "--set-alt", "actors.russia.tempo_days=11", *common, cwd=tmp_path
+    )
+    assert_ok(p)
+    obj = json.loads(p.stdout)
+    base = load_scenario()
+    alt = load_scenario(None, ["actors.russia.tempo_days=11"])
+    assert obj["base"]["scenario_sha256"] == base.sha256
+    assert obj["alt"]["scenario_sha256"] == alt.sha256
+    # --set changes both, then --set-base and --set-alt each side; the same file twice is fine.
+    p = negsim(
+        "compare",
+        "geneva2_2013",
+        "geneva2_2013",
+        "--set",
+        "actors.russia.tempo_days=11",
+        "--set-base",
+        "world.stance_pull=0.4",
+        "--set-alt",
+        "world.stance_pull=0.6",
+        *common,
+        cwd=tmp_path,
+    )
+    assert_ok(p)
+    obj = json.loads(p.stdout)
+    sides = {
+        "base": ["actors.russia.tempo_days=11", "world.stance_pull=0.4"],
+        "alt": ["actors.russia.tempo_days=11", "world.stance_pull=0.6"],
+    }
+    for side, values in sides.items():
+        assert obj[side]["scenario_sha256"] == load_scenario(None, values).sha256
+    table = negsim(
+        "compare",
+        "geneva2_2013",
+        "--set-alt",
+        "actors.russia.tempo_days=11",
+        *common[:-2],
+        cwd=tmp_path,
+    )
+    assert_ok(table)
+    lines = table.stdout.splitlines()
+    assert lines[1].endswith("(with actors.russia.tempo_days=11)")
+    # Newcombe's interval in words, and a width ratio of "—" where both sides are at 0%.
+    words = " ".join(table.stdout.split())
+    assert "Newcombe's method 10 for paired proportions: it starts from each scenario's" in words
+    first = next(line for line in lines if line.startswith("end of May 2013"))
+    assert first.endswith("—")
+    assert "width ratio —: every pair agrees and all the same way" in words
+
+
 # -- bad input ----------------------------------------------------------------------------------
 
 BAD_INPUT: dict[str, tuple[list[str], list[str]]] = {
@@ -298,6 +369,14 @@ BAD_INPUT: dict[str, tuple[list[str], list[str]]] = {
     "set-negative-tempo": (
         ["run", "--runs", "5", "--set", "actors.russia.tempo_days=-1"],
         ["actors.russia.tempo_days", "-1"],
+    ),
+    "compare-nothing-to-compare": (
+        ["compare", "geneva2_2013", "--runs", "5"],
+        ["give ALT, or --set-alt KEY=VALUE"],
+    ),
+    "compare-bad-set-alt": (
+        ["compare", "geneva2_2013", "--set-alt", "actors.nobody.tempo_days=3", "--runs", "5"],
+        ["actors.nobody", "--set"],
     ),
     "compare-different-deadlines": (
         ["compare", "geneva2_2013", "{tmp}/later_g8.toml", "--runs", "5"],

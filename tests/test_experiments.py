@@ -17,7 +17,7 @@ EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 CASES = {
     "counterfactuals.py": (
         ["--runs", "8"],
-        ["probabilities.csv", "differences.csv", "differences.png", "convening_cdf.png"],
+        ["probabilities.csv", "differences.csv", "differences.png", "last_stage.png"],
     ),
     "iran_seat_embargo_sweep.py": (["--runs", "8"], ["sweep.csv", "sweep.json"]),
     "g8_sensitivity.py": (

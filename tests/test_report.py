@@ -1,12 +1,15 @@
 """Tests of ``negsim report`` and :mod:`sim.output.report` (reading: ``test_readers.py``).
 
 Two small results folders (a run and a comparison, a few dozen runs each, one worker) are
-written once per module with the real writers, with scenario titles and a deadline label
-that carry HTML, so escaping is tested on the real path. The report must parse with every
-opened tag closed, embed every PNG of the folder as a data URI, reference nothing outside
-the page, and show the folder's numbers. Bad folders must end in exit status 2 with one
-line on stderr. A last test opens the report in headless Chromium (screenshot and PDF)
-and is skipped where no Chromium is installed.
+written once per module with the real writers, with scenario titles, descriptions and a
+deadline label that carry HTML and ``$...$``, so escaping is tested on the real path; the
+sweep, sensitivity and Brexit folders of ``tests/data/report`` are used as they are. The
+report must parse with every opened tag closed, embed every PNG of the folder as a data URI,
+reference nothing outside the page, and show the folder's numbers: every stage and ending,
+the change a comparison makes named from the scenarios, Newcombe's interval in words. Bad
+folders end in exit status 2 with one line per problem on stderr. The last tests open the
+reports in headless Chromium (a screenshot, and print to A4: no page mostly blank or
+holding only the footer) and are skipped where Chromium (or pdftoppm) is not installed.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,16 +36,18 @@ from sim.cli import main
 from sim.experiments.compare import compare
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import run_monte_carlo
-from sim.output.records import DeadlineDifference
-from sim.output.report import ResultsError, build_report
+from sim.output.records import DeadlineDifference, OutcomeDifference
+from sim.output.report import KINDS, FolderKind, ResultsError, build_report, register
 from sim.output.report.sentences import interpret
 from sim.output.results import write_comparison, write_run
 from sim.scenario import find_scenario, load_scenario
 
 RUNS = 48
-XSS_TITLE = "<script>alert(1)</script> & \"quoted\" 'title'"
+DATA = Path(__file__).parent / "data" / "report"
+XSS_TITLE = "<script>alert(1)</script> & \"quoted\" 'title' $\\undefined$"
 XSS_LABEL = "end of 2013 <b onmouseover=alert(3)>"
-ALT_TITLE = "<img src=x onerror=alert(2)> without the HRC resolution"
+ALT_TITLE = "What if <img src=x onerror=alert(2)> the HRC had not voted?"
+ALT_DESCRIPTION = "A <em>test</em> of the description.\n\nIt asks & escapes."
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VOID_TAGS = {
     "area",
@@ -81,6 +88,7 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"extends = {json.dumps(str(find_scenario(None)))}\n"
         'name = "no_hrc"\n'
         f"title = {json.dumps(ALT_TITLE)}\n"
+        f"description = {json.dumps(ALT_DESCRIPTION)}\n"
         'remove = ["events.hrc_qusayr"]\n',
         encoding="utf-8",
     )
@@ -100,6 +108,29 @@ def run_html(run_dir: Path) -> str:
 @pytest.fixture(scope="module")
 def compare_html(compare_dir: Path) -> str:
     return build_report(compare_dir)
+
+
+@pytest.fixture(scope="module")
+def sweep_html() -> str:
+    return build_report(DATA / "sweep")
+
+
+@pytest.fixture(scope="module")
+def sensitivity_html() -> str:
+    return build_report(DATA / "sensitivity")
+
+
+@pytest.fixture(scope="module")
+def endings_html() -> str:
+    return build_report(DATA / "run_endings")
+
+
+@pytest.fixture(scope="module")
+def compare_set_html() -> str:
+    return build_report(DATA / "compare_set")
+
+
+ALL_PAGES = ["run_html", "compare_html", "sweep_html", "sensitivity_html", "endings_html"]
 
 
 # -- a strict reading of the HTML --------------------------------------------------------------
@@ -206,10 +237,14 @@ def points(x: float) -> str:
     return "0.0" if abs(value) < 0.05 else f"{value:+.1f}".replace("-", "\u2212")
 
 
+def plain(html_text: str) -> str:
+    return re.sub(r"<[^>]+>", "", html_text)
+
+
 # -- structure, embedding, isolation, escaping ---------------------------------------------------
 
 
-@pytest.mark.parametrize("which", ["run_html", "compare_html"])
+@pytest.mark.parametrize("which", ALL_PAGES)
 def test_every_opened_tag_is_closed(which: str, request: pytest.FixtureRequest) -> None:
     text: str = request.getfixturevalue(which)
     assert text.startswith("<!DOCTYPE html>\n")
@@ -220,14 +255,21 @@ def test_every_opened_tag_is_closed(which: str, request: pytest.FixtureRequest) 
 
 
 @pytest.mark.parametrize(
-    ("which", "folder"), [("run_html", "run_dir"), ("compare_html", "compare_dir")]
+    ("which", "folder", "count"),
+    [
+        ("run_html", "run_dir", 2),
+        ("compare_html", "compare_dir", 4),
+        ("sweep_html", DATA / "sweep", 1),
+        ("sensitivity_html", DATA / "sensitivity", 9),
+    ],
 )
 def test_every_png_of_the_folder_is_embedded(
-    which: str, folder: str, request: pytest.FixtureRequest
+    which: str, folder: str | Path, count: int, request: pytest.FixtureRequest
 ) -> None:
     page = Page(request.getfixturevalue(which))
-    pngs = sorted(Path(request.getfixturevalue(folder)).glob("*.png"))
-    assert len(pngs) == (2 if which == "run_html" else 4)
+    path = folder if isinstance(folder, Path) else Path(request.getfixturevalue(folder))
+    pngs = sorted(path.glob("*.png"))
+    assert len(pngs) == count
     images = page.images()
     assert len(images) == len(pngs)
     for png in pngs:
@@ -239,7 +281,7 @@ def test_every_png_of_the_folder_is_embedded(
         )
 
 
-@pytest.mark.parametrize("which", ["run_html", "compare_html"])
+@pytest.mark.parametrize("which", ALL_PAGES)
 def test_nothing_is_loaded_from_elsewhere(which: str, request: pytest.FixtureRequest) -> None:
     text: str = request.getfixturevalue(which)
     page = Page(text)
@@ -256,13 +298,14 @@ def test_nothing_is_loaded_from_elsewhere(which: str, request: pytest.FixtureReq
     assert "@import" not in text
 
 
-def test_titles_and_labels_from_scenario_files_are_escaped(
+def test_titles_labels_and_descriptions_from_scenario_files_are_escaped(
     run_html: str, compare_html: str
 ) -> None:
     for text in (run_html, compare_html):
         assert "<script" not in text
         assert "<img src=x" not in text
         assert "<b onmouseover" not in text
+        assert "<em>test</em>" not in text
     run_page = Page(run_html)
     assert XSS_TITLE in run_page.text
     assert XSS_LABEL in run_page.text
@@ -270,64 +313,107 @@ def test_titles_and_labels_from_scenario_files_are_escaped(
     assert not any(t == "script" for t, _ in run_page.tags)
     compare_page = Page(compare_html)
     assert ALT_TITLE in compare_page.text
+    assert "A <em>test</em> of the description." in compare_page.text
     assert not any(t == "img" and a.get("src") == "x" for t, a in compare_page.tags)
 
 
-def test_figures_have_captions_and_the_page_prints_cleanly(compare_html: str) -> None:
+def test_figures_have_captions_and_the_page_prints_on_a4(
+    compare_html: str, sensitivity_html: str
+) -> None:
     page = Page(compare_html)
-    captions = [c for c in re.findall(r"<figcaption>(.*?)</figcaption>", compare_html)]
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", compare_html)
     assert len(captions) == len(page.images()) == 4
     for n, caption in enumerate(captions, start=1):
         assert plain(caption).startswith(f"Figure {n}. ")
-        assert len(plain(caption)) > 200
+        # The second fan is read as the first.
+        assert len(plain(caption)) > 200 or "Read as figure 3." in plain(caption)
     assert all(a.get("alt") for t, a in page.tags if t == "img")
+    # A figure per deadline: the first says how to read them, the others point to it.
+    captions = [plain(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", sensitivity_html)]
+    assert len(captions[0]) > 200
+    assert all("Read as figure 1." in c for c in captions[1:])
     style = re.search(r"<style>(.*)</style>", compare_html, re.S)
     assert style is not None
+    assert "@page { size: A4;" in style.group(1)
     printed = style.group(1).split("@media print", 1)[1]
     assert re.search(r"figure \{[^}]*break-inside: avoid", printed)
-    assert re.search(r"body \{[^}]*background: #fff", printed)
-    assert "overflow: visible" in printed
+    assert re.search(r"footer \{[^}]*break-before: avoid", printed)
+    assert "break-before: page" not in printed
 
 
 # -- content -----------------------------------------------------------------------------------
 
 
+def own_rows(folder: Path) -> list[dict[str, str]]:
+    """The rows of ``deadlines.csv`` of each deadline's own stage."""
+    return [r for r in read_csv(folder / "deadlines.csv") if r["is_deadline_stage"] == "true"]
+
+
 def test_run_report_shows_the_deadline_table_of_the_folder(run_dir: Path, run_html: str) -> None:
     page = Page(run_html)
     table = page.table_with("95% interval")
-    rows = read_csv(run_dir / "deadlines.csv")
+    rows = own_rows(run_dir)
     assert len(table) == 1 + len(rows)
     for cells, row in zip(table[1:], rows, strict=True):
-        assert cells[0] == f"{row['label']} {row['date']}"
+        assert cells[0] == f"{row['deadline_label']} {row['date']}"
+        if row["from_record"] == "true":
+            assert cells[1] == "missed (record)"
+            continue
         assert cells[1] == pct(float(row["probability"]))
         assert cells[2] == f"{pct(float(row['ci_low']))} – {pct(float(row['ci_high']))}"
-        assert cells[3] == f"{row['convened']} / {row['runs']}"
+        assert cells[3] == f"{row['count']} / {row['runs']}"
 
 
-def test_run_report_shows_summary_and_provenance(run_dir: Path, run_html: str) -> None:
+def test_every_stage_and_ending_appears(endings_html: str) -> None:
+    summary = json.loads((DATA / "run_endings" / "summary.json").read_text(encoding="utf-8"))
+    result = summary["result"]
+    page = Page(endings_html)
+    table = page.table_with("deadline")
+    text = " ".join(page.text.split())
+    for outcome in (*result["stages"], *result["endings"]):
+        assert outcome["label"] in text
+    matrix = next(t for t in page.tables if t and "a no-deal exit ending" in t[0])
+    assert len(matrix) == 1 + len(result["deadlines"]) + 1  # and the horizon
+    for row, d in zip(matrix[1:], result["deadlines"], strict=False):
+        assert row[1:] == [pct(o["probability"]) for o in d["outcomes"]]
+    assert "the runs stood so" in text
+    assert "these add up to 100%" in text
+    assert "extended in 87.5% of the runs" in text
+    assert table
+
+
+def test_run_report_shows_findings_and_provenance(run_dir: Path, run_html: str) -> None:
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     result = summary["result"]
     prov = summary["provenance"]
     page = Page(run_html)
     text = " ".join(page.text.split())
-    never = result["not_convened_by_horizon"]
+    still = result["by_horizon"]["still_open"]
     assert (
-        f"Not convened by the end of the simulation (31 December 2014): {pct(never['probability'])}"
-        f" of runs (95% interval {pct(never['ci_low'])} to {pct(never['ci_high'])})" in text
+        "By the end of the simulation (31 December 2014), the runs stood so: convened "
+        f"{pct(result['by_horizon']['outcomes'][-1]['probability'])}; still open "
+        f"{pct(still['probability'])}" in text
     )
-    median = result["median_convening_date"]
+    median = result["stages"][-1]["median_date"]
     assert median is not None, "choose a seed whose runs convene in half the cases"
-    assert f"({median}): half of the runs had convened by then" in text
+    assert "Half of the runs had reached convened by" in text
+    assert (
+        "Before the forecast origin (5 June 2013) the record decides: end of May 2013 missed"
+        in text
+    )
     kv = page.key_values("scenario SHA-256 (resolved)")
     assert kv["scenario SHA-256 (resolved)"] == prov["scenario_sha256"]
+    assert kv["scenario file"] == "packaged with negsim: geneva2_2013.toml"
+    assert kv["values set on the command line"].startswith("title=")
     assert kv["seed"] == "7"
     assert kv["runs"] == str(RUNS)
     assert kv["back end"] == prov["backend"]
     assert kv["negsim version"] == prov["negsim_version"]
     assert kv["wall time"].endswith(" s")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d \S+", kv["report generated"])
-    figure_captions = [c for c in page.text.split("Figure ")[1:]]
-    assert len(figure_captions) == 2
+    assert "site-packages" not in run_html
+    assert str(find_scenario(None)) not in run_html
+    assert len(page.text.split("Figure ")[1:]) >= 2
     assert "How the runs went" in text
 
 
@@ -335,11 +421,11 @@ def test_compare_report_shows_the_differences_of_the_folder(
     compare_dir: Path, compare_html: str
 ) -> None:
     page = Page(compare_html)
-    table = page.table_with("McNemar p")
-    rows = read_csv(compare_dir / "deadlines.csv")
+    table = page.table_with("width ratio")
+    rows = own_rows(compare_dir)
     assert len(table) == 1 + len(rows)
     for cells, row in zip(table[1:], rows, strict=True):
-        assert cells[0] == f"{row['label']} {row['date']}"
+        assert cells[0] == f"{row['deadline_label']} {row['date']}"
         assert cells[1] == pct(float(row["base_probability"]))
         assert cells[2] == pct(float(row["alt_probability"]))
         assert cells[3] == points(float(row["difference"]))
@@ -347,14 +433,52 @@ def test_compare_report_shows_the_differences_of_the_folder(
         assert cells[5] == f"{row['only_base']} / {row['only_alt']}"
         p = float(row["mcnemar_p"])
         assert cells[6] == ("< 0.001" if p < 0.001 else f"{p:.3g}")
-        assert cells[7] == f"{float(row['width_ratio']):.2f}"
+        alike = int(row["both"]) == RUNS or int(row["neither"]) == RUNS
+        assert cells[7] == ("—" if alike else f"{float(row['width_ratio']):.2f}")
+    text = " ".join(page.text.split())
+    # Both sides at 0%: no width ratio, and a note saying why.
+    assert table[1][7] == "—"
+    assert "A width ratio of “—”: every pair agrees" in text
+    # Newcombe's method in words.
+    assert "Newcombe’s method 10 for paired proportions: it starts from each scenario’s own" in text
+    # The change is named from the alternative's title; one sentence per forecast deadline.
+    assert f"The change: {ALT_TITLE}" in text
     findings = page.list_items["summary"]
-    assert len(findings) == len(rows)
-    for sentence, row in zip(findings, rows, strict=True):
-        assert sentence.startswith(row["label"] + " (")
-    both = page.table_with("alternative")
-    assert ["name", "geneva2_2013", "no_hrc"] in both
-    assert ["title", load_scenario(None).title, ALT_TITLE] in both
+    forecast = [r for r in rows if r["from_record"] == "false"]
+    assert len(findings) == len(forecast)
+    for sentence, row in zip(findings, forecast, strict=True):
+        assert sentence.startswith(row["deadline_label"] + " (")
+    assert "going from the baseline to the alternative" not in text
+    assert any(["name", "geneva2_2013", "no_hrc"] in t for t in page.tables)
+    assert any(["title", load_scenario(None).title, ALT_TITLE] in t for t in page.tables)
+
+
+def test_a_comparison_of_one_file_with_a_set_value_names_the_value(compare_set_html: str) -> None:
+    page = Page(compare_set_html)
+    text = " ".join(page.text.split())
+    assert "The change: The alternative with actors.russia.tempo_days = 11" in text
+    assert "with actors.russia.tempo_days=11" in page.text  # the title
+    kv = page.tables[-1]
+    assert ["values set on the command line", "none", "actors.russia.tempo_days=11"] in kv
+
+
+def test_sweep_and_sensitivity_reports(sweep_html: str, sensitivity_html: str) -> None:
+    sweep = Page(sweep_html)
+    text = " ".join(sweep.text.split())
+    assert (
+        "A grid design of 3 points over actors.russia.tempo_days: whole numbers from 4 to 12"
+        in (text)
+    )
+    table = sweep.table_with("deadline")
+    assert table[0] == ["deadline", "4", "8", "12"]
+    assert table[-1][0] == "mid-2014 2014-06-30"
+    assert re.fullmatch(r"\d+\.\d% \d+\.\d% – \d+\.\d%", table[-1][1])
+    analysis = Page(sensitivity_html)
+    text = " ".join(analysis.text.split())
+    assert "N=4 is small" in text
+    assert "14 of the 18 outputs did not vary over the evaluations" in text
+    indices = analysis.table_with("first-order")
+    assert all("end of May 2013" not in row[0] for row in indices)
 
 
 def difference(**changes: Any) -> DeadlineDifference:
@@ -362,6 +486,9 @@ def difference(**changes: Any) -> DeadlineDifference:
         "name": "end_of_2013",
         "label": "end of 2013",
         "date": dt.date(2013, 12, 31),
+        "stage": "convened",
+        "stage_label": "convened",
+        "outcomes": (),
         "base_probability": 0.40,
         "alt_probability": 0.42,
         "difference": 0.02,
@@ -380,29 +507,24 @@ def difference(**changes: Any) -> DeadlineDifference:
     return DeadlineDifference(**fields)
 
 
-def plain(html_text: str) -> str:
-    return re.sub(r"<[^>]+>", "", html_text)
-
-
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
         (
             {},
-            "end of 2013 (31 December 2013): going from the baseline to the alternative raised "
-            "the chance of convening by then by 2.0 points, from 40.0% to 42.0% (95% interval "
-            "+0.2 to +2.4 points). The whole interval is above zero: these runs show the change "
-            "clearly.",
+            "end of 2013: convened by then in 42.0% of the runs with the change against 40.0% "
+            "without it: 2.0 points more (95% interval +0.2 to +2.4 points). The whole interval "
+            "is above zero: these runs show the change clearly.",
         ),
         (
             {"alt_probability": 0.37, "difference": -0.03, "ci_low": -0.05, "ci_high": -0.01},
-            "lowered the chance of convening by then by 3.0 points, from 40.0% to 37.0% (95% "
-            "interval \u22125.0 to \u22121.0 points). The whole interval is below zero",
+            "in 37.0% of the runs with the change against 40.0% without it: 3.0 points fewer "
+            "(95% interval \u22125.0 to \u22121.0 points). The whole interval is below zero",
         ),
         (
             {"ci_low": -0.003, "ci_high": 0.043},
             "(95% interval \u22120.3 to +4.3 points). The interval includes zero, so these runs "
-            "cannot tell whether the change is real",
+            "cannot tell whether the change raised or lowered it",
         ),
         (
             {
@@ -412,9 +534,9 @@ def plain(html_text: str) -> str:
                 "ci_high": 0.02,
                 "only_alt": 10,
             },
-            "the change made no difference on balance: 40.0% in both (95% interval \u22122.0 to "
-            "+2.0 points); 10 runs had convened by then only in the baseline and 10 only in the "
-            "alternative.",
+            "convened by then in 40.0% of the runs with the change and without it: no difference "
+            "on balance (10 runs reached it only without the change, 10 only with it; 95% "
+            "interval \u22122.0 to +2.0 points).",
         ),
         (
             {
@@ -428,20 +550,66 @@ def plain(html_text: str) -> str:
                 "only_alt": 0,
                 "neither": 300,
             },
-            "no run of either scenario had convened by then",
+            "no run reached convened by then, with the change or without it",
         ),
     ],
 )
 def test_one_plain_sentence_per_deadline(changes: dict[str, Any], expected: str) -> None:
-    sentence = plain(interpret(difference(**changes), 300))
+    sentence = plain(interpret(difference(**changes), 300, "end of 2013: "))
     assert expected in sentence
     assert "\n" not in sentence
 
 
-def test_a_comparison_sentence_escapes_the_label() -> None:
-    sentence = interpret(difference(label="<i>x</i>"), 300)
+def test_a_comparison_sentence_escapes_the_labels() -> None:
+    sentence = interpret(difference(stage_label="<i>x</i>"), 300, "")
     assert "&lt;i&gt;x&lt;/i&gt;" in sentence
     assert "<i>" not in sentence
+    outcome = OutcomeDifference(
+        name="no_deal",
+        label="a <b>no-deal</b> exit",
+        kind="ending",
+        **{
+            k: getattr(difference(), k)
+            for k in (
+                "base_probability",
+                "alt_probability",
+                "difference",
+                "ci_low",
+                "ci_high",
+                "mcnemar_p",
+                "both",
+                "only_base",
+                "only_alt",
+                "neither",
+                "unpaired_ci_low",
+                "unpaired_ci_high",
+                "width_ratio",
+            )
+        },
+    )
+    assert "a &lt;b&gt;no-deal&lt;/b&gt; exit" in interpret(outcome, 300)
+
+
+# -- the kinds of folder ---------------------------------------------------------------------------
+
+
+def test_a_kind_of_folder_can_be_added(tmp_path: Path) -> None:
+    (tmp_path / "calibration.json").write_text("{}", encoding="utf-8")
+    kind = FolderKind(
+        "calibration",
+        "calibration.json",
+        "negsim calibrate --out",
+        lambda folder, generated: f"<p>{folder.name} {generated}</p>",
+    )
+    known = list(KINDS)
+    try:
+        register(kind)
+        page = build_report(tmp_path, now=dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC))
+        assert page.startswith(f"<p>{tmp_path.name} 2026-01-02")
+    finally:
+        KINDS[:] = known
+    with pytest.raises(ResultsError, match=r"it has none of summary\.json"):
+        build_report(tmp_path)
 
 
 # -- command line ----------------------------------------------------------------------------
@@ -499,7 +667,7 @@ def edit_summary(change: Callable[[dict[str, Any]], None]) -> Callable[[Path], N
 
 
 def traversal(folder: Path) -> None:
-    shutil.copy(folder / "convening_cdf.png", folder.parent / "elsewhere.png")
+    shutil.copy(folder / "outcomes.png", folder.parent / "elsewhere.png")
     edit_summary(lambda s: s["files"].append("../elsewhere.png"))(folder)
 
 
@@ -519,7 +687,8 @@ BAD_RUN_FOLDERS: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "no summary.json",
         lambda f: (f / "summary.json").unlink(),
-        r"results: no summary\.json \(not a folder written by 'negsim run --out'",
+        r"results: not a results folder: it has none of summary\.json \(negsim run --out or "
+        r"negsim compare --out\); sweep\.json",
     ),
     (
         "summary.json not JSON",
@@ -539,12 +708,12 @@ BAD_RUN_FOLDERS: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "figure listed but missing",
         lambda f: (f / "readiness_fan.png").unlink(),
-        r"results/readiness_fan\.png: missing \(summary\.json lists it under 'files'\)",
+        r"results/readiness_fan\.png: missing \(the folder's figures include it\)",
     ),
     (
         "figure not a PNG",
-        lambda f: (f / "convening_cdf.png").write_bytes(b"GIF89a not really"),
-        r"results/convening_cdf\.png: not a PNG image",
+        lambda f: (f / "outcomes.png").write_bytes(b"GIF89a not really"),
+        r"results/outcomes\.png: not a PNG image",
     ),
     (
         "unknown kind",
@@ -581,7 +750,7 @@ BAD_RUN_FOLDERS: list[tuple[str, Callable[[Path], None], str]] = [
     (
         "deadlines.csv bad number",
         bad_csv_number,
-        r"results/deadlines\.csv: line 2, column 'probability': expected a number from 0 to 1, "
+        r"results/deadlines\.csv: line \d+, column '\w+': expected a number from 0 to 1, "
         r"got 'zero'",
     ),
     (
@@ -687,11 +856,65 @@ def test_renders_and_prints_in_headless_chromium(compare_html: str, tmp_path: Pa
     assert png_size(data) == (1200, 2000)
     # A blank or near-blank page compresses to a few kB; text, tables and figures do not.
     assert len(data) > 60_000
+
+
+def grey_png(width: int, height: int) -> bytes:
+    """A mid-grey PNG: a figure the page measurement sees (the fixtures' PNGs are white)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (
+        PNG_SIGNATURE
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+#: A page other than the last is mostly blank if its content ends above this share of it.
+MOSTLY_BLANK = 0.45
+#: The last page holds more than the footer if its content reaches this share of it.
+MORE_THAN_A_FOOTER = 0.15
+
+
+def printed_pages(html: Path, tmp_path: Path) -> list[tuple[float, float]]:
+    """Print ``html`` on A4 with Chromium; per page, (share of rows used, where content ends)."""
+    browser = find_browser()
+    raster = shutil.which("pdftoppm")
+    if raster is None:
+        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils): pages not measured")
     pdf = tmp_path / "report.pdf"
-    headless(browser, page, tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    headless(browser, html, tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
     assert pdf.is_file(), "Chromium wrote no PDF"
-    document = pdf.read_bytes()
-    assert document.startswith(b"%PDF-")
-    pages = len(re.findall(rb"/Type\s*/Page(?!s)", document))
-    # Text, four tables and four figures do not fit on one or two sheets.
-    assert pages >= 3
+    subprocess.run([raster, "-r", "30", "-gray", str(pdf), str(tmp_path / "page")], check=True)
+    from PIL import Image
+
+    found = []
+    for image in sorted(tmp_path.glob("page-*.pgm")):
+        with Image.open(image) as page:
+            width, height = page.size
+            pixels = page.load()
+            assert pixels is not None
+            used = [any(pixels[x, y] < 235 for x in range(0, width, 2)) for y in range(height)]
+        last = max((y for y, u in enumerate(used) if u), default=0)
+        found.append((sum(used) / height, last / height))
+    return found
+
+
+@pytest.mark.parametrize(
+    "name", ["run", "run_endings", "compare", "compare_set", "sweep", "sensitivity"]
+)
+def test_printed_on_a4_no_page_is_mostly_blank_or_only_a_footer(name: str, tmp_path: Path) -> None:
+    folder = shutil.copytree(DATA / name, tmp_path / name)
+    for png in folder.glob("*.png"):
+        png.write_bytes(grey_png(*png_size(png.read_bytes())))
+    html = tmp_path / "report.html"
+    html.write_text(build_report(folder), encoding="utf-8")
+    pages = printed_pages(html, tmp_path)
+    assert pages, "no page printed"
+    for number, (_, end) in enumerate(pages[:-1], start=1):
+        assert end >= MOSTLY_BLANK, f"page {number} of {len(pages)} ends at {end:.0%}: {pages}"
+    assert pages[-1][1] >= MORE_THAN_A_FOOTER, f"the last page holds only the footer: {pages}"

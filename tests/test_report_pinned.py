@@ -1,10 +1,13 @@
 """The HTML of ``negsim report`` pinned byte for byte on fixed results folders.
 
-``tests/data/report/`` holds three folders written by the real commands with
-fixed seeds (see its README): a run (a title and a label carrying HTML, a
-deadline filter), a run with ``--precision``, and a comparison. The expected
-pages beside them were rendered with the report code as it stood before it was
-split into a package; a refactoring of the reader or the page must keep them.
+``tests/data/report/`` holds folders written by the real commands with fixed
+seeds (see its README and ``regenerate.py``): a run (a title and a label
+carrying HTML and a ``$...$``, a deadline filter), a run with ``--precision``,
+a run with endings and extended deadlines (Brexit), a comparison of two files,
+a comparison of one file with a ``--set-alt`` value, a sweep and a sensitivity
+analysis. The expected pages beside them were rendered when the results
+folders gained stages and endings; a refactoring of the readers or the pages
+must keep them.
 
 The page shows when the results were written (the mtime of ``summary.json``)
 and when it was generated, both in local time: the test fixes both instants
@@ -13,6 +16,7 @@ masked, so a version bump does not count as a change of the page.
 
 Regenerate after a deliberate change of the page (and say why in the commit)::
 
+    python tests/data/report/regenerate.py    # only if the folders' format changed
     python tests/test_report_pinned.py
 """
 
@@ -29,7 +33,15 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data" / "report"
-FOLDERS = ("run", "run_precision", "compare")
+FOLDERS = (
+    "run",
+    "run_precision",
+    "run_endings",
+    "compare",
+    "compare_set",
+    "sweep",
+    "sensitivity",
+)
 #: When the results were written and when the report is generated (UTC).
 WRITTEN = dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.UTC)
 GENERATED = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.UTC)
@@ -59,7 +71,8 @@ def render(name: str, work: Path) -> str:
 
     folder = shutil.copytree(DATA / name, work / name)
     stamp = WRITTEN.timestamp()
-    os.utime(folder / "summary.json", (stamp, stamp))
+    for file in folder.glob("*.json"):
+        os.utime(file, (stamp, stamp))
     page = build_report(folder, now=GENERATED)
     return page.replace(f"negsim {__version__}", VERSION_MARK)
 

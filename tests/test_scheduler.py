@@ -14,7 +14,7 @@ import sim.experiments.sweep as sweep
 from sim.errors import Interrupted, NegsimError, WorkFailed
 from sim.experiments.executors import Backend, ExecutorSpec, open_executor
 from sim.experiments.scheduler import Scheduler, Tally, Task, WorkersLost, worker_lost
-from sim.experiments.tasks import simulate_convened
+from sim.experiments.tasks import simulate_ends
 from sim.scenario import load_scenario
 
 
@@ -111,4 +111,4 @@ def test_workers_are_ready_without_importing_scipy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
-    assert simulate_convened.__module__ == "sim.experiments.tasks"
+    assert simulate_ends.__module__ == "sim.experiments.tasks"

@@ -40,14 +40,16 @@ def test_the_indices_are_those_of_the_model_evaluated_at_every_point(
     reference: SensitivityResult,
 ) -> None:
     s = analysis()
-    ids = [d.id for d in load_scenario().deadlines]
+    scenario = load_scenario()
+    outcomes = [*(st.id for st in scenario.stages), *(e.id for e in scenario.endings)]
+    ids = [f"{d.id}/{o}" for d in scenario.deadlines for o in outcomes]
 
     def model(x: np.ndarray) -> np.ndarray:
         columns = []
         for column in x.T:
             values = {RUSSIA: float(column[0]), THRESHOLD: float(column[1])}
             mc = run_monte_carlo(load_scenario(None, values), 3, 2, executor=SERIAL)
-            columns.append([e.proportion.estimate for e in mc.deadlines()])
+            columns.append([o.proportion.estimate for e in mc.deadlines() for o in e.outcomes])
         return np.array(columns).T
 
     direct = sobol(model, s.params, ids, 4, 2, n_resamples=99)
@@ -116,10 +118,16 @@ def test_cli_writes_indices_figures_and_notes(
     meta = json.loads((tmp_path / "sensitivity.json").read_text(encoding="utf-8"))
     assert meta["samples"] == 4
     assert meta["evaluations"] == 16
-    assert set(meta["sobol"]["indices"]) == {d.id for d in load_scenario().deadlines}
+    scenario = load_scenario()
+    outcomes = [*(st.id for st in scenario.stages), *(e.id for e in scenario.endings)]
+    outputs = {f"{d.id}/{o}" for d in scenario.deadlines for o in outcomes}
+    assert set(meta["sobol"]["indices"]) == outputs
+    assert set(meta["output_variance"]) == outputs
     rows = (tmp_path / "sensitivity.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "deadline,param,first,first_low,first_high,total,total_low,total_high"
-    assert len(rows) == 1 + len(load_scenario().deadlines) * 2
+    header = "deadline,outcome,param,first,first_low,first_high,total,total_low,total_high"
+    assert rows[0] == header
+    assert len(rows) == 1 + len(outputs) * 2
+    # The notes printed in the terminal are on the figures, too (see test_figures.py).
 
     # --resume with another seed is refused; with the same arguments it finishes at once.
     status, _, err = sensitivity(capsys, *args, "--seed", "3", "--out", str(tmp_path), "--resume")

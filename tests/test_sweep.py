@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from sim.experiments.montecarlo import run_monte_carlo
 from sim.experiments.scheduler import WorkersLost
 from sim.experiments.store import LOG_NAME, PointRecord, PointStore, read_log
 from sim.experiments.sweep import PointError, Sweep, SweepResult
-from sim.experiments.tasks import simulate_convened
+from sim.experiments.tasks import simulate_ends
 from sim.scenario import Scenario, load_scenario
 
 RUSSIA = "actors.russia.tempo_days"
@@ -82,8 +83,8 @@ def test_tidy_results(reference: SweepResult) -> None:
     array = reference.to_numpy()
     assert array.shape == (5,)
     assert array.dtype[RUSSIA] == np.float64
-    assert array.dtype["mid_2014_convened"] == np.int64
-    np.testing.assert_array_equal(array["mid_2014_convened"], reference.convened[:, -1])
+    assert array.dtype["mid_2014_reached"] == np.int64
+    np.testing.assert_array_equal(array["mid_2014_reached"], reference.convened[:, -1])
     p = reference.estimate(1, "mid_2014")
     assert p.successes == reference.convened[1, -1]
     assert p.n == 3
@@ -110,7 +111,7 @@ def test_all_points_are_validated_before_any_runs(tmp_path: Path) -> None:
 
     def task(scenario: Scenario, seed: int, start: int, stop: int) -> Any:
         calls.append(start)
-        return simulate_convened(scenario, seed, start, stop)
+        return simulate_ends(scenario, seed, start, stop)
 
     sweep = Sweep(["convening.postpone_threshold=0.2,0.3,0.9"], runs=2)
     with pytest.raises(PointError, match=r"postpone_threshold.*at point 2 of 3") as info:
@@ -227,8 +228,11 @@ def test_cli_writes_the_results(tmp_path: Path, capsys: pytest.CaptureFixture[st
         str(tmp_path),
     )
     assert status == 0, err
-    assert "mid_2014" in out
-    for name in ("points.jsonl", "sweep.csv", "sweep.json", "sweep.png"):
+    # The table names the deadlines by their labels, with intervals, and their stage.
+    assert "mid-2014" in out
+    assert "every deadline is for the stage: convened" in out
+    assert re.search(r"\d+\.\d% \(\d+\.\d–\d+\.\d\)", out)
+    for name in ("points.jsonl", "sweep.csv", "sweep_outcomes.csv", "sweep.json", "sweep.png"):
         assert (tmp_path / name).is_file()
     csv_lines = (tmp_path / "sweep.csv").read_text(encoding="utf-8").splitlines()
     assert csv_lines[0].startswith(f"point,{RUSSIA},end_of_may_probability,end_of_may_ci_low")

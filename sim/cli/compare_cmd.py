@@ -25,15 +25,48 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``compare`` command."""
     p = subparsers.add_parser(
         "compare",
-        help="compare two scenarios with paired runs",
+        help="compare two scenarios (or one with changed values) with paired runs",
         description="Run BASE and ALT in pairs: run i of each shares its seed, and each actor has "
         "its own random stream, so the runs differ only where the scenarios do. Per deadline: "
         "both probabilities, the difference with a 95% interval for paired proportions, the "
         "exact McNemar p-value, and how much narrower the paired interval is than an unpaired "
-        "one.",
+        "one. --set, --set-base and --set-alt change values of both or one of them, so one file "
+        "can be compared with itself changed.",
     )
     p.add_argument("base", metavar="BASE", help="the baseline scenario (file or packaged name)")
-    p.add_argument("alt", metavar="ALT", help="the alternative scenario (file or packaged name)")
+    p.add_argument(
+        "alt",
+        metavar="ALT",
+        nargs="?",
+        help="the alternative scenario (file or packaged name); left out, BASE again, "
+        "changed by --set-alt",
+    )
+    sets = p.add_argument_group(
+        "changing a value",
+        "VALUE is a TOML value; KEY a dotted key, as for 'negsim run --set'. A ±10%% change "
+        "of one parameter needs no file: negsim compare BASE --set-alt KEY=VALUE.",
+    )
+    sets.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a value in both scenarios (repeatable)",
+    )
+    sets.add_argument(
+        "--set-base",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a value in the baseline only (repeatable; after --set)",
+    )
+    sets.add_argument(
+        "--set-alt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a value in the alternative only (repeatable; after --set)",
+    )
     p.add_argument(
         "--runs", type=positive_int, default=1000, metavar="N", help="paired runs (default 1000)"
     )
@@ -50,8 +83,13 @@ def run(args: argparse.Namespace) -> int:
     from sim.errors import Interrupted
     from sim.experiments.compare import IncompatibleScenarios, check_comparable, compare
 
-    base = load(args.base)
-    alt = load(args.alt)
+    if args.alt is None and not args.set_alt:
+        raise UsageError(
+            "compare: give ALT, or --set-alt KEY=VALUE to compare BASE with a changed BASE "
+            "(see 'negsim compare --help')"
+        )
+    base = load(args.base, [*args.set, *args.set_base])
+    alt = load(args.alt if args.alt is not None else args.base, [*args.set, *args.set_alt])
     try:
         check_comparable(base, alt)
     except IncompatibleScenarios as exc:

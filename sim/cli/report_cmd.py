@@ -15,11 +15,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "report",
         help="write an HTML report of a results folder",
-        description="Read a folder written by 'negsim run --out' or 'negsim compare --out' and "
-        "write one self-contained HTML page: the scenario's summary, the deadline table with "
-        "95% intervals, the figures (embedded) with captions on how to read them, the "
-        "provenance and, for a comparison, the paired differences. Nothing in the page is "
-        "loaded from the network; it prints well.",
+        description="Read a folder written with --out by 'negsim run', 'compare', 'sweep' or "
+        "'sensitivity' and write one self-contained HTML page: what the results say in brief, "
+        "the tables with 95% intervals (every stage and ending), the figures (embedded) with "
+        "captions on how to read them, and the provenance; for a comparison, the change and "
+        "the paired differences. Nothing in the page is loaded from the network; it prints on "
+        "A4.",
     )
     p.add_argument("results_dir", metavar="RESULTS_DIR", help="the results folder")
     p.add_argument(
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         page = build_report(folder)
     except ResultsError as exc:
-        raise UsageError(f"report: {exc}") from None
+        raise UsageError("\n".join(f"report: {line}" for line in exc.lines())) from None
     out = Path(args.output) if args.output else folder / "report.html"
     if out.is_dir():
         raise UsageError(f"-o {out}: is a folder; give a file name such as report.html")

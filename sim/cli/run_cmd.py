@@ -28,10 +28,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``run`` command."""
     p = subparsers.add_parser(
         "run",
-        help="estimate P(convened by each deadline) by Monte Carlo",
+        help="estimate P(each stage and ending by each deadline) by Monte Carlo",
         description="Run the scenario many times and report, per deadline, the probability that "
-        "the conference is convened by then, with 95% Wilson intervals; the median convening "
-        "date (Kaplan–Meier) and P(not convened by the horizon).",
+        "its stage is reached by then, with 95% Wilson intervals; every stage and ending by "
+        "each deadline; where the runs stand at the horizon; and each stage's median date "
+        "(Kaplan–Meier).",
     )
     add_scenario_argument(p)
     size = p.add_mutually_exclusive_group()
@@ -70,7 +71,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_seed(p)
     add_executor_options(p)
     add_set(p)
-    p.add_argument("--out", metavar="DIR", help="write summary.json, CSV files and figures here")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write summary.json, deadlines.csv, runs.csv and figures here (see the README)",
+    )
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)

@@ -1,4 +1,4 @@
-"""``negsim sensitivity``: Sobol' indices of P(convened by every deadline) at once.
+"""``negsim sensitivity``: Sobol' indices of P(each stage and ending by every deadline) at once.
 
 The model is run at the points of a Saltelli design (``N * (d + 2)`` evaluations for ``d``
 parameters and ``--samples N``), each evaluation being ``--runs R`` runs with the same seeds
@@ -34,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``sensitivity`` command."""
     p = subparsers.add_parser(
         "sensitivity",
-        help="Sobol' indices of P(convened by each deadline), with bootstrap intervals",
-        description="First-order and total Sobol' indices of P(convened by every deadline) "
+        help="Sobol' indices of P(each stage and ending by each deadline), bootstrap intervals",
+        description="First-order and total Sobol' indices of P(each stage and ending by every "
+        "deadline) "
         "with respect to scenario parameter ranges, with 95% bootstrap intervals. Each of the "
         "N*(d+2) evaluations is R runs with the same seeds (common random numbers).",
     )
@@ -70,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out",
         metavar="DIR",
         help="write points.jsonl (as points finish), sensitivity.csv, sensitivity.json and "
-        "one bar chart per deadline here",
+        "one figure per deadline here",
     )
     p.add_argument(
         "--resume",
@@ -82,24 +83,43 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _table(result: SensitivityResult) -> str:
+    from sim.errors import one_line
     from sim.output.tables import format_table
 
     labels = {d.id: d.label for d in result.scenario.deadlines}
-    header = ["deadline", "parameter", "first-order", "95% interval", "total", "95% interval"]
-    rows = [
-        [
-            labels.get(r["deadline"], r["deadline"]),
-            r["param"],
-            f"{r['first']:.3f}",
-            f"[{r['first_low']:.3f}, {r['first_high']:.3f}]",
-            f"{r['total']:.3f}",
-            f"[{r['total_low']:.3f}, {r['total_high']:.3f}]",
-        ]
-        for r in result.records()
+    outcomes = {s.id: s.label for s in result.scenario.stages}
+    outcomes.update({e.id: e.label for e in result.scenario.endings})
+    header = [
+        "deadline",
+        "outcome",
+        "parameter",
+        "first-order",
+        "95% interval",
+        "total",
+        "95% interval",
     ]
+    outputs = result.indices.outputs
+    flat = {o for o, v in zip(outputs, result.variances, strict=True) if v == 0.0}
+    rows = []
+    for r in result.records():
+        cells = [
+            one_line(labels.get(r["deadline"], r["deadline"]))[:28],
+            one_line(outcomes.get(r["outcome"], r["outcome"]))[:24],
+            r["param"],
+        ]
+        if f"{r['deadline']}/{r['outcome']}" in flat:
+            cells += ["—", "(did not vary:", "—", "undefined)"]
+        else:
+            cells += [
+                f"{r['first']:.3f}",
+                f"[{r['first_low']:.3f}, {r['first_high']:.3f}]",
+                f"{r['total']:.3f}",
+                f"[{r['total_low']:.3f}, {r['total_high']:.3f}]",
+            ]
+        rows.append(cells)
     s = result.sensitivity
     lines = [
-        format_table(header, rows, {2, 3, 4, 5}),
+        format_table(header, rows, {3, 4, 5, 6}),
         f"N={s.samples} samples, {result.evaluations} evaluations of {s.runs} runs, seed {s.seed}",
     ]
     lines += [f"Note: {note}" for note in result.notes]
@@ -118,9 +138,8 @@ def run(args: argparse.Namespace) -> int:
         return status
     sys.stdout.write(_table(result))
     if out is not None:
-        from sim.output.sweep_figures import write_sensitivity_figures
+        from sim.output.results import write_sensitivity
 
-        write_sensitivity_figures(result, out)
-        result.save(out)  # sensitivity.json last: a folder with it is complete
+        write_sensitivity(result, out)  # sensitivity.json last: a folder with it is complete
         sys.stdout.write(f"Results written to {out}/\n")
     return 0

@@ -1,4 +1,4 @@
-"""``negsim sweep``: P(convened by each deadline) over a design of scenario parameters.
+"""``negsim sweep``: P(each stage and ending by each deadline) over a design of parameters.
 
 Every point's scenario is validated before anything runs; every point runs the same seeds
 (common random numbers). With ``--out DIR`` each finished point is appended durably to
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from sim.cli.common import (
     add_executor_options,
@@ -25,9 +24,6 @@ from sim.cli.common import (
 )
 from sim.cli.points import run_points
 
-if TYPE_CHECKING:
-    from sim.experiments.sweep import SweepResult
-
 __all__ = ["register"]
 
 
@@ -35,11 +31,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``sweep`` command."""
     p = subparsers.add_parser(
         "sweep",
-        help="P(convened by each deadline) over a grid, LHS or Sobol' design of parameters",
+        help="P(each stage and ending by each deadline) over a grid, LHS or Sobol' design",
         description="Vary scenario parameters over a design and estimate, at every point, "
-        "P(convened by each deadline) with 95% Wilson intervals. Every point runs the same "
-        "seeds (common random numbers). With --out, finished points are saved as they come, "
-        "and --resume finishes an interrupted sweep.",
+        "P(each stage reached, and each ending, by each deadline) with 95% Wilson intervals. "
+        "Every point runs the same seeds (common random numbers). With --out, finished points "
+        "are saved as they come, and --resume finishes an interrupted sweep.",
     )
     add_scenario_argument(p)
     p.add_argument(
@@ -95,7 +91,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="write points.jsonl (as points finish), sweep.csv, sweep.json and figures here",
+        help="write points.jsonl (as points finish), sweep.csv, sweep_outcomes.csv, sweep.json "
+        "and figures here",
     )
     p.add_argument(
         "--resume",
@@ -104,27 +101,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
-
-
-def _table(result: SweepResult) -> str:
-    from sim.output.tables import format_table
-
-    keys = [param.key for param in result.design.params]
-    header = ["point", *keys, *(d.id for d in result.deadlines)]
-    rows = []
-    for record in result.records():
-        cells = [str(record["point"])]
-        for key in keys:
-            value = record[key]
-            if isinstance(value, bool):
-                cells.append("true" if value else "false")
-            else:
-                cells.append(f"{value:.4g}" if isinstance(value, float) else str(value))
-        for d in result.deadlines:
-            cells.append(f"{100 * record[f'{d.id}_probability']:.1f}%")
-        rows.append(cells)
-    right = {0, *range(len(keys) + 1, len(header))}
-    return format_table(header, rows, right) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -154,19 +130,20 @@ def run(args: argparse.Namespace) -> int:
     result, out, status = run_points(args, build, "sweep")
     if result is None:
         return status
-    sys.stdout.write(_table(result))
+    from sim.output.tables import sweep_table
+
+    sys.stdout.write(sweep_table(result))
     if result.custom_names:
         from sim.output.custom_tables import sweep_custom_table
 
         sys.stdout.write("\n" + sweep_custom_table(result))
     if out is not None:
-        from sim.output.sweep_figures import write_sweep_figures
+        from sim.output.results import write_sweep
 
-        write_sweep_figures(result, out)
         if result.custom_names:
             from sim.output.discovery_figures import write_sweep_custom_figures
 
             write_sweep_custom_figures(result, out)
-        result.save(out)  # sweep.json last: a folder with it is complete
+        write_sweep(result, out)  # sweep.json last: a folder with it is complete
         sys.stdout.write(f"Results written to {out}/\n")
     return 0

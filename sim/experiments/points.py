@@ -55,12 +55,14 @@ Any other exception from a task is a fault and propagates.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import os
 import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -80,7 +82,8 @@ from sim.experiments.scheduler import (
 )
 from sim.experiments.store import PointRecord, PointStore, StoreError, read_log
 from sim.experiments.tasks import Ends, TaskFunction
-from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from sim.scenario import Scenario, ScenarioError, find_scenario, load_scenario, with_overrides
+from sim.scenario.loader import SET_SOURCE
 
 __all__ = [
     "ParamsLike",
@@ -96,6 +99,7 @@ __all__ = [
     "point_scenarios",
     "provenance",
     "run_points",
+    "scenario_origin",
 ]
 
 
@@ -452,6 +456,43 @@ def run_points(
     return done, scheduler.label, resumed
 
 
+def scenario_origin(scenario: Scenario) -> dict[str, Any]:
+    """Return where a scenario came from, for a results file's provenance.
+
+    Returns
+    -------
+    dict
+        ``scenario_file``: the file, or for a scenario packaged with negsim its name inside
+        the package (``counterfactuals/no_embargo_lift.toml``, not a path in
+        site-packages); ``packaged``: whether it is one; ``overrides``: the values set on
+        the command line (``--set``), by dotted key.
+    """
+    root = find_scenario(None).parent.resolve()
+    try:
+        file, packaged = Path(scenario.source).resolve().relative_to(root).as_posix(), True
+    except (ValueError, OSError):
+        file, packaged = scenario.source, False
+    overrides: dict[str, Any] = {}
+    for key, origin in scenario.origins.items():
+        if origin == SET_SOURCE:
+            value: Any = scenario.document
+            for part in key:
+                value = value.get(part) if isinstance(value, Mapping) else None
+            overrides[".".join(key)] = _json_value(value)
+    return {"scenario_file": file, "packaged": packaged, "overrides": overrides}
+
+
+def _json_value(value: Any) -> Any:
+    """A TOML value as JSON holds it (dates as ``YYYY-MM-DD``)."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
 def provenance(base: Scenario) -> dict[str, Any]:
     """Return what made a result: versions and the base scenario, for its JSON file."""
     import scipy
@@ -463,6 +504,6 @@ def provenance(base: Scenario) -> dict[str, Any]:
         "scipy": scipy.__version__,
         "scenario": base.name,
         "scenario_title": base.title,
-        "scenario_file": base.source,
+        **scenario_origin(base),
         "scenario_sha256": base.sha256,
     }

@@ -9,6 +9,11 @@ or nothing). :func:`from_json` builds a record from a JSON object and
 :class:`ResultsError` of one line naming the file, the key (or the line and
 the column), what was expected and what was found. So the name, the type and
 the range of each field are said once, where the record is declared.
+
+Every problem is found, not only the first: :func:`from_json` reads every field
+and every element of a list before it fails, and :class:`Problems` gathers the
+problems of a whole file (and of files checked against each other) into one
+:class:`ResultsError` of one line per problem (at most :data:`MAX_PROBLEMS`).
 """
 
 from __future__ import annotations
@@ -23,12 +28,17 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
-from sim.errors import InputError
+import numpy as np
+
+from sim.errors import InputError, one_line
 
 __all__ = [
+    "BOOL",
     "COUNT",
     "DATE",
     "DAY",
+    "JSON_OBJECT",
+    "MAX_PROBLEMS",
     "NON_NEGATIVE",
     "PROBABILITY",
     "RUNS",
@@ -38,9 +48,11 @@ __all__ = [
     "CsvTable",
     "JsonNode",
     "Kind",
+    "Problems",
     "ResultsError",
     "as_cells",
     "as_json",
+    "cell",
     "day_before",
     "field_names",
     "file_name",
@@ -60,12 +72,55 @@ V = TypeVar("V")
 R = TypeVar("R")
 
 
+#: Problems listed in one error at most; the rest are counted.
+MAX_PROBLEMS = 20
+
+
 class ResultsError(InputError):
     """A results folder or file cannot be read, or does not hold what negsim writes there.
 
-    The message is one line: it names the folder or the file and, where it
-    applies, the key (``summary.json``) or the line and column (a CSV file).
+    One line per problem (``problems``): each names the folder or the file and,
+    where it applies, the key (``summary.json``) or the line and column (a CSV
+    file). Past :data:`MAX_PROBLEMS`, a last line counts the others.
     """
+
+    def __init__(self, *problems: str) -> None:
+        if not problems:
+            raise ValueError("a ResultsError needs at least one problem")
+        shown = list(problems[:MAX_PROBLEMS])
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            shown.append(f"... and {more} more problem{'s' if more > 1 else ''}")
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__("\n".join(shown))
+
+    def lines(self) -> list[str]:
+        """One line per problem shown, each escaped so that it stays one line."""
+        return [one_line(line) for line in str(self).splitlines()]
+
+
+class Problems:
+    """The problems found so far in a folder: raised together, one line each.
+
+    Use :meth:`check` around each read or check that may fail; a
+    :class:`ResultsError` raised inside adds its lines and is not propagated.
+    :meth:`raise_any` raises them all at once.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+    def add(self, error: ResultsError) -> None:
+        """Add the problems of ``error``."""
+        self.lines.extend(error.problems)
+
+    def raise_any(self) -> None:
+        """Raise every problem found, as one :class:`ResultsError`, if there is any."""
+        if self.lines:
+            raise ResultsError(*self.lines)
 
 
 def show(value: object) -> str:
@@ -149,6 +204,30 @@ class _Text(Kind[str]):
         return text
 
 
+class _Bool(Kind[bool]):
+    expected = "true or false"
+
+    def from_json(self, node: JsonNode) -> bool:
+        if isinstance(node.value, bool):
+            return node.value
+        raise node.fail(self.expected)
+
+    def from_text(self, text: str) -> bool:
+        text = text.strip()
+        if text not in ("true", "false"):
+            raise _Bad
+        return text == "true"
+
+
+class _JsonObject(Kind[dict[str, Any]]):
+    expected = "an object"
+
+    def from_json(self, node: JsonNode) -> dict[str, Any]:
+        if isinstance(node.value, dict):
+            return dict(node.value)
+        raise node.fail(self.expected)
+
+
 class _Pattern(Kind[str]):
     def __init__(self, pattern: str, expected: str) -> None:
         self._pattern = re.compile(pattern)
@@ -178,14 +257,24 @@ class _FileName(Kind[str]):
 
 
 class _OneOf(Kind[str]):
-    def __init__(self, values: Sequence[str]) -> None:
+    def __init__(self, values: Sequence[str], expected: str = "") -> None:
         self._values = tuple(values)
-        self.expected = " or ".join(json.dumps(v) for v in values)
+        self.expected = expected or " or ".join(json.dumps(v) for v in values) or "nothing"
+        self._in_csv = expected or " or ".join(values) or "nothing"
 
     def from_json(self, node: JsonNode) -> str:
         if isinstance(node.value, str) and node.value in self._values:
             return node.value
         raise node.fail(self.expected)
+
+    @property
+    def expected_in_csv(self) -> str:
+        return self._in_csv
+
+    def from_text(self, text: str) -> str:
+        if text not in self._values:
+            raise _Bad
+        return text
 
 
 class _Date(Kind[dt.date]):
@@ -279,7 +368,15 @@ class _ListOf(Kind[tuple[V, ...]]):
         self.expected = "an array"
 
     def from_json(self, node: JsonNode) -> tuple[V, ...]:
-        return tuple(self._kind.from_json(item) for item in node.items())
+        found: list[V] = []
+        problems = Problems()
+        for item in node.items():
+            try:
+                found.append(self._kind.from_json(item))
+            except ResultsError as exc:
+                problems.add(exc)
+        problems.raise_any()
+        return tuple(found)
 
 
 class _ObjectOf(Kind[R]):
@@ -293,6 +390,10 @@ class _ObjectOf(Kind[R]):
 
 #: Any string.
 TEXT: Kind[str] = _Text()
+#: ``true`` or ``false`` (in CSV too).
+BOOL: Kind[bool] = _Bool()
+#: Any JSON object, its members unchecked (values given on a command line, say).
+JSON_OBJECT: Kind[dict[str, Any]] = _JsonObject()
 #: A calendar date, ``YYYY-MM-DD``.
 DATE: Kind[dt.date] = _Date()
 #: A count: a whole number, 0 or more.
@@ -340,9 +441,9 @@ def object_of(record: Callable[..., R]) -> Kind[R]:
     return _ObjectOf(record)
 
 
-def one_of(*values: str) -> Kind[str]:
-    """One of the strings ``values``."""
-    return _OneOf(values)
+def one_of(*values: str, expected: str = "") -> Kind[str]:
+    """One of the strings ``values``; ``expected`` says so in an error message (default: them)."""
+    return _OneOf(values, expected)
 
 
 def file_name() -> Kind[str]:
@@ -378,9 +479,10 @@ def from_json(record: Callable[..., R], node: JsonNode) -> R:
     Raises
     ------
     ResultsError
-        Naming the first key that is missing or holds a bad value.
+        Naming every key that is missing or holds a bad value, one line each.
     """
     values: dict[str, Any] = {}
+    problems = Problems()
     for f in fields(cast(Any, record)):
         kind: Kind[Any] | None = f.metadata.get("kind")
         if kind is None:
@@ -388,9 +490,13 @@ def from_json(record: Callable[..., R], node: JsonNode) -> R:
         child = node.member(f.name)
         if child is None:
             if f.default is MISSING:
-                raise ResultsError(f"{node.path}: missing key '{node.child_key(f.name)}'")
+                problems.add(ResultsError(f"{node.path}: missing key '{node.child_key(f.name)}'"))
             continue
-        values[f.name] = kind.from_json(child)
+        try:
+            values[f.name] = kind.from_json(child)
+        except ResultsError as exc:
+            problems.add(exc)
+    problems.raise_any()
     return record(**values)
 
 
@@ -448,12 +554,21 @@ class CsvTable:
         """Build ``record`` from row ``index``: each declared field from column ``prefix + name``.
 
         ``extra`` gives the fields that are not read from one column of their own.
+
+        Raises
+        ------
+        ResultsError
+            Naming every bad cell of the row, one line each.
         """
-        values = {
-            f.name: self.value(index, prefix + f.name, f.metadata["kind"])
-            for f in fields(cast(Any, record))
-            if "kind" in f.metadata
-        }
+        values: dict[str, Any] = {}
+        problems = Problems()
+        for f in fields(cast(Any, record)):
+            if "kind" in f.metadata:
+                try:
+                    values[f.name] = self.value(index, prefix + f.name, f.metadata["kind"])
+                except ResultsError as exc:
+                    problems.add(exc)
+        problems.raise_any()
         return record(**values, **extra)
 
 
@@ -492,12 +607,22 @@ def as_cells(record: object, prefix: str = "") -> dict[str, Any]:
     Dates are written ``YYYY-MM-DD``; numbers as Python writes them (``repr``),
     which reads back exactly.
     """
-    cells: dict[str, Any] = {}
-    for name in field_names(type(record)):
-        value = getattr(record, name)
-        if value is None:
-            value = ""
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        cells[prefix + name] = value
-    return cells
+    return {prefix + name: cell(getattr(record, name)) for name in field_names(type(record))}
+
+
+def cell(value: object) -> object:
+    """A value as a CSV cell: nothing (``None``, NaN) is empty, ``true``/``false``, dates ISO.
+
+    Numbers are written as Python writes them (``repr``), which reads back exactly.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return "" if np.isnan(value) else float(value)
+    return value

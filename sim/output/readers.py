@@ -1,14 +1,28 @@
-"""Results folders read back: what ``run --out`` and ``compare --out`` write, typed and checked.
+"""Run and comparison folders read back: what ``--out`` writes, typed and checked together.
 
-:func:`read_results` reads a whole folder into the records of
-:mod:`sim.output.records` and checks that its files agree: the estimates in
-``summary.json`` with themselves (intervals around their estimates, dates
-between the start and the horizon, counts within the runs, the provenance
-naming the same scenario, seed and runs), ``deadlines.csv`` with
-``summary.json``, and ``runs.csv`` with both (as many rows as runs, every day
-before the horizon, and the runs convened by each deadline those counted).
-Every problem is one :class:`~sim.output.fields.ResultsError` line naming the
-file and the key, or the line and the column. Figures are not read here.
+:func:`read_results` reads a folder written by ``negsim run --out`` or
+``negsim compare --out`` into the records of :mod:`sim.output.records` and
+checks that its files agree:
+
+* ``summary.json`` with itself: every stage and ending at every deadline, in
+  the scenario's order; counts within the runs and the probabilities their
+  shares; intervals around their estimates; a later stage never reached more
+  often than an earlier one; the last stage, the endings and "still open"
+  adding up to the runs; the provenance naming the same scenario, seed and
+  runs; for a comparison, each difference the two sides' probabilities and
+  its pairs adding up to the runs;
+* ``deadlines.csv`` with ``summary.json``, row for row;
+* ``runs.csv`` with both: the columns of
+  :data:`sim.experiments.frames.RUN_COLUMNS` (recognised from there, not
+  listed here), a row per run in order, every cell what its column holds, and
+  the runs giving the counts of ``summary.json`` (each stage and ending by each
+  deadline, where the deadline stood in each run; for a comparison, the
+  pairs).
+
+Every problem is one line of a :class:`~sim.output.fields.ResultsError` naming
+the file and the key, or the line and the column; all the problems of a file
+(and of the files checked against it) are reported at once. Figures are not
+read here.
 """
 
 from __future__ import annotations
@@ -16,19 +30,31 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from sim.experiments.frames import (
+    DEADLINE_DAY,
+    ENDING,
+    ENDING_DAY,
+    EVENTS,
+    RUN_COLUMNS,
+    STAGE_DAY,
+    RunColumn,
+)
 from sim.files import JsonFileError, read_json_file
 from sim.output.fields import (
     COUNT,
+    PROBABILITY,
     CsvTable,
+    JsonNode,
+    Kind,
+    Problems,
     ResultsError,
-    day_before,
-    field_names,
     from_json,
+    number,
     one_of,
     or_none,
     read_csv,
@@ -40,74 +66,86 @@ from sim.output.records import (
     DIFFERENCE_COLUMNS,
     PAIRED_PREFIXES,
     RUN_COLUMN,
-    RUN_RECORD_COLUMNS,
     ComparisonSummary,
-    DeadlineDifference,
-    DeadlineEstimate,
     DeadlineRow,
+    DifferenceRow,
     Estimates,
+    OutcomeEstimate,
+    Paired,
     Provenance,
-    RunRecord,
-    RunsTable,
     RunSummary,
-    Share,
-    column_gate,
-    gate_column,
-    is_action_column,
 )
 
 __all__ = [
+    "AGREE",
     "ComparisonFolder",
     "ResultsError",
     "RunFolder",
+    "RunsTable",
     "read_deadlines",
     "read_differences",
     "read_paired_runs",
     "read_results",
     "read_runs",
     "read_summary",
+    "read_summary_root",
 ]
 
 #: Two numbers from different places in one folder agree if they differ by less.
-_AGREE = 1e-9
+AGREE = 1e-9
 
 
 # -- summary.json ----------------------------------------------------------------------
 
 
-def read_summary(folder: str | os.PathLike[str]) -> RunSummary | ComparisonSummary:
-    """Read and check ``summary.json`` of a results folder.
+def read_summary_root(folder: str | os.PathLike[str], name: str, commands: str) -> JsonNode:
+    """Read the JSON file ``name`` of a results folder: its top level, an object.
+
+    ``commands`` says which commands write it, for the message when it is missing.
 
     Raises
     ------
     ResultsError
-        If the folder or the file is missing, the file is not JSON, a key is
-        missing or holds a bad value, or the estimates contradict themselves.
+        If the folder or the file is missing, or the file is not a JSON object.
     """
     path = Path(folder)
     if not path.exists():
         raise ResultsError(f"{path}: no such folder")
     if not path.is_dir():
         raise ResultsError(f"{path}: not a folder")
-    file = path / "summary.json"
+    file = path / name
     if not file.is_file():
-        raise ResultsError(
-            f"{path}: no summary.json (not a folder written by 'negsim run --out' or "
-            "'negsim compare --out', or that command did not finish)"
-        )
+        raise ResultsError(f"{path}: no {name} (written by {commands})")
     try:
-        root = read_json_root(file, read_json_file(file))
+        return read_json_root(file, read_json_file(file))
     except JsonFileError as exc:
         raise ResultsError(str(exc)) from None
+
+
+def read_summary(folder: str | os.PathLike[str]) -> RunSummary | ComparisonSummary:
+    """Read and check ``summary.json`` of a run's or a comparison's folder.
+
+    Raises
+    ------
+    ResultsError
+        If the folder or the file is missing, the file is not JSON, or keys are
+        missing, hold bad values or contradict each other (one line each).
+    """
+    root = read_summary_root(
+        folder, "summary.json", "'negsim run --out' and 'negsim compare --out'"
+    )
     kind = root.member("kind")
     if kind is None:
-        raise ResultsError(f"{file}: missing key 'kind'")
+        raise ResultsError(f"{root.path}: missing key 'kind'")
+    problems = Problems()
     if one_of("run", "compare").from_json(kind) == "run":
         run = from_json(RunSummary, root)
-        _check_run_summary(file, run)
+        _check_run_summary(root.path, run, problems)
+        problems.raise_any()
         return run
     comparison = from_json(ComparisonSummary, root)
-    _check_comparison_summary(file, comparison)
+    _check_comparison_summary(root.path, comparison, problems)
+    problems.raise_any()
     return comparison
 
 
@@ -117,168 +155,267 @@ def _refuse(file: Path, key: str, expected: str, got: object) -> ResultsError:
     return ResultsError(f"{file}: key '{key}': expected {expected}, got {show(got)}")
 
 
-def _check_interval(file: Path, key: str, share: Share | DeadlineEstimate) -> None:
-    if not share.ci_low - _AGREE <= share.probability <= share.ci_high + _AGREE:
-        raise _refuse(
-            file,
+def _differ(x: float, y: float) -> bool:
+    return abs(x - y) > AGREE
+
+
+class _Checks:
+    """The consistency checks of one JSON file, each problem one line added to ``problems``."""
+
+    def __init__(self, file: Path, problems: Problems) -> None:
+        self.file = file
+        self.problems = problems
+
+    def expect(self, ok: bool, key: str, expected: str, got: object) -> bool:
+        if not ok:
+            self.problems.add(_refuse(self.file, key, expected, got))
+        return ok
+
+    def share(self, key: str, p: float, low: float, high: float, count: int, runs: int) -> None:
+        """A share of runs: its count within the runs, and an interval around it."""
+        if self.expect(count <= runs, f"{key}.count", f"at most the {runs} runs", count):
+            self.expect(
+                not _differ(p, count / runs),
+                f"{key}.probability",
+                f"{count}/{runs}, the share its count gives",
+                p,
+            )
+        self.expect(
+            low - AGREE <= p <= high + AGREE,
             f"{key}.ci_low",
-            f"an interval around the probability {share.probability!r} (to ci_high "
-            f"{share.ci_high!r})",
-            share.ci_low,
+            f"an interval around the probability {p!r} (to ci_high {high!r})",
+            low,
+        )
+
+    def outcomes(self, key: str, found: Sequence[OutcomeEstimate], e: Estimates) -> None:
+        """Every stage then every ending, as the scenario lists them, counted consistently."""
+        expected = [(s.name, s.label, "stage") for s in e.stages] + [
+            (x.name, x.label, "ending") for x in e.endings
+        ]
+        got = [(o.name, o.label, o.kind) for o in found]
+        if not self.expect(
+            got == expected,
+            key,
+            "every stage then every ending, named as in 'stages' and 'endings'",
+            [o.name for o in found],
+        ):
+            return
+        for i, o in enumerate(found):
+            self.share(f"{key}[{i}]", o.probability, o.ci_low, o.ci_high, o.count, e.runs)
+        stages = found[: len(e.stages)]
+        for i in range(1, len(stages)):
+            self.expect(
+                stages[i].count <= stages[i - 1].count,
+                f"{key}[{i}].count",
+                f"at most the {stages[i - 1].count} runs of the stage before",
+                stages[i].count,
+            )
+        ended = stages[-1].count + sum(o.count for o in found[len(e.stages) :])
+        self.expect(
+            ended <= e.runs,
+            f"{key}",
+            f"the last stage and the endings counting at most the {e.runs} runs",
+            ended,
         )
 
 
-def _check_estimates(file: Path, key: str, e: Estimates) -> None:
+def _check_median(
+    c: _Checks, at: str, day: float | None, date: dt.date | None, e: Estimates
+) -> None:
+    """A median day and its date: both null, or the date the day falls on, by the horizon."""
+    if (day is None) != (date is None):
+        c.expect(False, f"{at}.median_date", "null exactly when median_day is", date)
+        return
+    if day is None or date is None:
+        return
+    horizon = f"a day from 0 to {e.horizon_day} (the horizon)"
+    if c.expect(day <= e.horizon_day, f"{at}.median_day", horizon, day):
+        want = e.start + dt.timedelta(days=math.floor(day))
+        c.expect(date == want, f"{at}.median_date", f"{want} (day {day:g})", date)
+
+
+def _check_estimates(checks: _Checks, key: str, e: Estimates) -> None:
     """The estimates of one scenario agree with themselves."""
-    if e.start >= e.horizon:
-        raise _refuse(file, f"{key}.start", f"a date before the horizon ({e.horizon})", e.start)
+    c = checks
+    c.expect(
+        e.start < e.horizon, f"{key}.start", f"a date before the horizon ({e.horizon})", e.start
+    )
+    c.expect(
+        e.start <= e.as_of <= e.horizon,
+        f"{key}.as_of",
+        f"a date from {e.start} to the horizon ({e.horizon})",
+        e.as_of,
+    )
+    if not c.expect(bool(e.stages), f"{key}.stages", "at least one stage", []):
+        return
+    names = e.outcome_names
+    c.expect(
+        len(set(names)) == len(names), f"{key}.endings", "names no stage or ending repeats", names
+    )
+    for i, s in enumerate(e.stages):
+        _check_median(c, f"{key}.stages[{i}]", s.median_day, s.median_date, e)
+    labels = {s.name: s.label for s in e.stages}
     for i, d in enumerate(e.deadlines):
         at = f"{key}.deadlines[{i}]"
-        if not e.start <= d.date <= e.horizon:
-            raise _refuse(
-                file, f"{at}.date", f"a date from {e.start} to the horizon ({e.horizon})", d.date
+        c.expect(d.date >= e.start, f"{at}.date", f"a date from {e.start} on", d.date)
+        days = (d.date - e.start).days
+        c.expect(d.day == days, f"{at}.day", f"{days} (the days from {e.start} to {d.date})", d.day)
+        c.expect(d.runs == e.runs, f"{at}.runs", f"{e.runs}, the runs", d.runs)
+        if not c.expect(
+            labels.get(d.stage) == d.stage_label,
+            f"{at}.stage",
+            "a stage of 'stages', with its label as stage_label",
+            d.stage,
+        ):
+            continue
+        c.outcomes(f"{at}.outcomes", d.outcomes, e)
+        own = [o for o in d.outcomes if o.kind == "stage" and o.name == d.stage]
+        if own:
+            o = own[0]
+            same = (o.probability, o.ci_low, o.ci_high, o.count) == (
+                d.probability,
+                d.ci_low,
+                d.ci_high,
+                d.reached,
             )
-        if d.day != (d.date - e.start).days:
-            days = (d.date - e.start).days
-            raise _refuse(file, f"{at}.day", f"{days} (the days from {e.start} to {d.date})", d.day)
-        if d.runs != e.runs:
-            raise _refuse(file, f"{at}.runs", f"{e.runs}, the number of runs", d.runs)
-        if d.convened > d.runs:
-            raise _refuse(file, f"{at}.convened", f"at most the {d.runs} runs", d.convened)
-        if abs(d.probability - d.convened / d.runs) > _AGREE:
-            raise _refuse(
-                file, f"{at}.probability", f"{d.convened}/{d.runs} runs convened", d.probability
+            c.expect(
+                same, f"{at}.probability", f"the numbers of its stage '{d.stage}'", d.probability
             )
-        _check_interval(file, at, d)
-    _check_interval(file, f"{key}.not_convened_by_horizon", e.not_convened_by_horizon)
-    day, date = e.median_convening_day, e.median_convening_date
-    if (day is None) != (date is None):
-        raise _refuse(
-            file,
-            f"{key}.median_convening_date",
-            "a date exactly when median_convening_day is a day",
-            date,
+        if d.from_record:
+            c.expect(
+                d.reached in (0, d.runs),
+                f"{at}.reached",
+                "0 or every run (a deadline before the forecast origin is in the record)",
+                d.reached,
+            )
+    h = e.by_horizon
+    c.outcomes(f"{key}.by_horizon.outcomes", h.outcomes, e)
+    left = h.still_open
+    c.share(
+        f"{key}.by_horizon.still_open",
+        left.probability,
+        left.ci_low,
+        left.ci_high,
+        left.count,
+        e.runs,
+    )
+    if len(h.outcomes) == len(names):
+        last = h.outcomes[len(e.stages) - 1].count
+        ended = sum(o.count for o in h.outcomes[len(e.stages) :])
+        c.expect(
+            last + ended + left.count == e.runs,
+            f"{key}.by_horizon.still_open.count",
+            f"the runs left of {e.runs} after the last stage and the endings",
+            left.count,
         )
-    if day is not None and date is not None:
-        if day > e.horizon_day:
-            raise _refuse(
-                file,
-                f"{key}.median_convening_day",
-                f"a day from 0 to {e.horizon_day} (the horizon)",
-                day,
-            )
-        expected = e.start + dt.timedelta(days=math.floor(day))
-        if date != expected:
-            raise _refuse(file, f"{key}.median_convening_date", f"{expected} (day {day:g})", date)
 
 
-def _check_provenance(file: Path, key: str, p: Provenance, e: Estimates, at: str) -> None:
+def _check_provenance(checks: _Checks, key: str, p: Provenance, e: Estimates, at: str) -> None:
     """The provenance names the scenario, seed and runs the estimates are of."""
-    pairs = (
+    for name, mine, theirs in (
         ("scenario", p.scenario, e.scenario),
         ("scenario_sha256", p.scenario_sha256, e.scenario_sha256),
         ("seed", p.seed, e.seed),
         ("runs", p.runs, e.runs),
-    )
-    for name, mine, theirs in pairs:
-        if mine != theirs:
-            raise _refuse(
-                file, f"{key}.{name}", f"the same as '{at}.{name}' ({show(theirs)})", mine
-            )
+    ):
+        checks.expect(mine == theirs, f"{key}.{name}", f"the same as '{at}.{name}'", mine)
 
 
-def _check_run_summary(file: Path, s: RunSummary) -> None:
-    _check_estimates(file, "result", s.result)
-    _check_provenance(file, "provenance", s.provenance, s.result, "result")
+def _check_files(checks: _Checks, files: Sequence[str]) -> None:
+    for needed in ("deadlines.csv", "runs.csv"):
+        checks.expect(needed in files, "files", f"a list that names {needed}", list(files))
+
+
+def _check_run_summary(file: Path, s: RunSummary, problems: Problems) -> None:
+    c = _Checks(file, problems)
+    _check_estimates(c, "result", s.result)
+    _check_provenance(c, "provenance", s.provenance, s.result, "result")
     names = [d.name for d in s.result.deadlines]
     for i, name in enumerate(s.deadline_filter or ()):
-        if name not in names:
-            raise _refuse(
-                file, f"deadline_filter[{i}]", f"a deadline's name ({', '.join(names)})", name
-            )
+        c.expect(name in names, f"deadline_filter[{i}]", f"a deadline ({', '.join(names)})", name)
+    _check_files(c, s.files)
 
 
-def _check_comparison_summary(file: Path, s: ComparisonSummary) -> None:
+def _check_paired(c: _Checks, at: str, d: Paired, base: float, alt: float, counts: Any) -> None:
+    """One paired comparison: both sides' probabilities, its pairs, its difference."""
+    runs = d.both + d.only_base + d.only_alt + d.neither
+    for side, value, known in (("base", d.base_probability, base), ("alt", d.alt_probability, alt)):
+        c.expect(not _differ(value, known), f"{at}.{side}_probability", f"{known!r}", value)
+    base_count, alt_count, total = counts
+    c.expect(runs == total, f"{at}.neither", f"the pairs left of the {total} runs", d.neither)
+    c.expect(
+        d.both + d.only_base == base_count and d.both + d.only_alt == alt_count,
+        f"{at}.both",
+        f"pairs that add up to the runs that reached it ({base_count} and {alt_count})",
+        d.both,
+    )
+    c.expect(
+        not _differ(d.difference, d.alt_probability - d.base_probability),
+        f"{at}.difference",
+        "alt_probability - base_probability",
+        d.difference,
+    )
+    for low, high, what in (
+        (d.ci_low, d.ci_high, "ci"),
+        (d.unpaired_ci_low, d.unpaired_ci_high, "unpaired_ci"),
+    ):
+        c.expect(
+            low - AGREE <= d.difference <= high + AGREE,
+            f"{at}.{what}_low",
+            f"an interval around the difference (to {high!r})",
+            low,
+        )
+
+
+def _check_comparison_summary(file: Path, s: ComparisonSummary, problems: Problems) -> None:
+    c = _Checks(file, problems)
     r = s.result
     for side, e in (("base", r.base), ("alt", r.alt)):
-        _check_estimates(file, f"result.{side}", e)
-        p = getattr(s.provenance, side)
-        _check_provenance(file, f"provenance.{side}", p, e, f"result.{side}")
+        # The runs and seed first: estimates of another number of runs fail every other check.
         for name, mine, theirs in (("runs", e.runs, r.runs), ("seed", e.seed, r.seed)):
-            if mine != theirs:
-                raise _refuse(file, f"result.{side}.{name}", f"{theirs}, as 'result.{name}'", mine)
-    base, alt = r.base.deadlines, r.alt.deadlines
-    names = [(d.name, d.date) for d in base]
-    if [(d.name, d.date) for d in alt] != names:
-        raise _refuse(
-            file,
-            "result.alt.deadlines",
-            "the deadlines of result.base (names and dates)",
-            [d.name for d in alt],
-        )
-    if len(r.deadlines) != len(base):
-        raise _refuse(
-            file, "result.deadlines", f"{len(base)} entries, one a deadline", len(r.deadlines)
-        )
-    for i, (d, b, a) in enumerate(zip(r.deadlines, base, alt, strict=True)):
+            c.expect(mine == theirs, f"result.{side}.{name}", f"{theirs}, as 'result.{name}'", mine)
+    for side, e in (("base", r.base), ("alt", r.alt)):
+        _check_estimates(c, f"result.{side}", e)
+        p = getattr(s.provenance, side)
+        _check_provenance(c, f"provenance.{side}", p, e, f"result.{side}")
+    _check_files(c, s.files)
+    same = c.expect(
+        r.base.outcome_names == r.alt.outcome_names,
+        "result.alt.stages",
+        "the stages and endings of result.base",
+        list(r.alt.outcome_names),
+    )
+    names = [(d.name, d.date, d.stage) for d in r.base.deadlines]
+    same = same and c.expect(
+        [(d.name, d.date, d.stage) for d in r.alt.deadlines] == names,
+        "result.alt.deadlines",
+        "the deadlines of result.base (names, dates and stages)",
+        [d.name for d in r.alt.deadlines],
+    )
+    same = same and c.expect(
+        [(d.name, d.date, d.stage) for d in r.deadlines] == names,
+        "result.deadlines",
+        "one entry per deadline of result.base, in order",
+        [d.name for d in r.deadlines],
+    )
+    if not same or problems:
+        return
+    for i, (d, b, a) in enumerate(zip(r.deadlines, r.base.deadlines, r.alt.deadlines, strict=True)):
         at = f"result.deadlines[{i}]"
-        if (d.name, d.date) != names[i]:
-            raise _refuse(file, f"{at}.name", f"{show(b.name)} on {b.date}, as in base", d.name)
-        for side, value, known in (("base", d.base_probability, b), ("alt", d.alt_probability, a)):
-            if abs(value - known.probability) > _AGREE:
-                raise _refuse(
-                    file, f"{at}.{side}_probability", f"{known.probability!r}, as in {side}", value
-                )
-        if d.both + d.only_base + d.only_alt + d.neither != r.runs:
-            raise _refuse(file, f"{at}.neither", f"the pairs left of the {r.runs} runs", d.neither)
-        if d.both + d.only_base != b.convened or d.both + d.only_alt != a.convened:
-            raise _refuse(
-                file, f"{at}.both", "counts that add up to the runs convened by then", d.both
-            )
-        if abs(d.difference - (d.alt_probability - d.base_probability)) > _AGREE:
-            raise _refuse(
-                file, f"{at}.difference", "alt_probability - base_probability", d.difference
-            )
-        for low, high, what in (
-            (d.ci_low, d.ci_high, "ci"),
-            (d.unpaired_ci_low, d.unpaired_ci_high, "unpaired_ci"),
+        if not c.expect(
+            [o.name for o in d.outcomes] == list(r.base.outcome_names),
+            f"{at}.outcomes",
+            "every stage then every ending",
+            [o.name for o in d.outcomes],
         ):
-            if not low - _AGREE <= d.difference <= high + _AGREE:
-                raise _refuse(
-                    file, f"{at}.{what}_low", f"an interval around the difference (to {high})", low
-                )
-    if s.probabilities is not None:
-        expected = [
-            DeadlineRow(scenario=e.scenario, **_fields_of(d))
-            for e in (r.base, r.alt)
-            for d in e.deadlines
-        ]
-        if len(s.probabilities) != len(expected):
-            raise _refuse(file, "probabilities", f"{len(expected)} entries", list(s.probabilities))
-        for i, (got, want) in enumerate(zip(s.probabilities, expected, strict=True)):
-            if not _same(got, want, DEADLINE_COLUMNS):
-                raise _refuse(
-                    file,
-                    f"probabilities[{i}]",
-                    f"the same numbers as deadline '{want.name}' of {want.scenario} in 'result'",
-                    got.name,
-                )
-
-
-def _fields_of(record: DeadlineEstimate) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in field_names(DeadlineEstimate)}
-
-
-def _same(a: object, b: object, names: Sequence[str]) -> bool:
-    """Whether ``a`` and ``b`` hold the same ``names`` (numbers to :data:`_AGREE`)."""
-    for name in names:
-        x, y = getattr(a, name), getattr(b, name)
-        if isinstance(x, float) and isinstance(y, float):
-            if abs(x - y) > _AGREE:
-                return False
-        elif x != y:
-            return False
-    return True
+            continue
+        for k, (o, ob, oa) in enumerate(zip(d.outcomes, b.outcomes, a.outcomes, strict=True)):
+            counts = (ob.count, oa.count, r.runs)
+            _check_paired(c, f"{at}.outcomes[{k}]", o, ob.probability, oa.probability, counts)
+        own = b.own, a.own
+        _check_paired(
+            c, at, d, own[0].probability, own[1].probability, (own[0].count, own[1].count, r.runs)
+        )
 
 
 # -- deadlines.csv ---------------------------------------------------------------------
@@ -291,81 +428,380 @@ def _mixed(path: Path, what: str) -> ResultsError:
     )
 
 
-def read_deadlines(folder: str | os.PathLike[str], summary: RunSummary) -> tuple[DeadlineRow, ...]:
+def _rows(table: CsvTable, record: Callable[..., Any], problems: Problems) -> list[Any]:
+    """Every row of ``table`` as ``record``, the bad cells added to ``problems``."""
+    rows = []
+    for i in range(len(table.rows)):
+        try:
+            rows.append(table.record(record, i))
+        except ResultsError as exc:
+            problems.add(exc)
+    return rows
+
+
+def _same(a: object, b: object) -> list[str]:
+    """The fields in which two records of one type differ (numbers to :data:`AGREE`)."""
+    found = []
+    for f in fields(type(a)):  # type: ignore[arg-type]
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, float) and isinstance(y, float):
+            if _differ(x, y):
+                found.append(f.name)
+        elif x != y:
+            found.append(f.name)
+    return found
+
+
+def _compare_rows(path: Path, got: Sequence[Any], want: Sequence[Any], problems: Problems) -> None:
+    keys = [(w.deadline, w.outcome) for w in want]
+    if [(g.deadline, g.outcome) for g in got] != keys:
+        problems.add(_mixed(path, "not one row per deadline and outcome of it, in order"))
+        return
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        differ = _same(g, w)
+        if differ:
+            problems.add(
+                _mixed(
+                    path,
+                    f"line {i + 2}, deadline '{g.deadline}', outcome '{g.outcome}': "
+                    f"{', '.join(differ)} differ",
+                )
+            )
+
+
+def deadline_rows(e: Estimates) -> list[DeadlineRow]:
+    """The rows of a run's ``deadlines.csv``: every outcome by every deadline.
+
+    The writer writes them and the reader checks the file against them, so the
+    file is a function of ``summary.json``.
+    """
+    return [
+        DeadlineRow(
+            scenario=e.scenario,
+            deadline=d.name,
+            deadline_label=d.label,
+            date=d.date,
+            day=d.day,
+            from_record=d.from_record,
+            outcome=o.name,
+            outcome_label=o.label,
+            kind=o.kind,
+            is_deadline_stage=o.kind == "stage" and o.name == d.stage,
+            probability=o.probability,
+            ci_low=o.ci_low,
+            ci_high=o.ci_high,
+            count=o.count,
+            runs=d.runs,
+        )
+        for d in e.deadlines
+        for o in d.outcomes
+    ]
+
+
+def difference_rows(s: ComparisonSummary) -> list[DifferenceRow]:
+    """The rows of a comparison's ``deadlines.csv``: every outcome by every deadline."""
+    r = s.result
+    rows = []
+    for d, b, a in zip(r.deadlines, r.base.deadlines, r.alt.deadlines, strict=True):
+        for o, ob, oa in zip(d.outcomes, b.outcomes, a.outcomes, strict=True):
+            paired = {f.name: getattr(o, f.name) for f in fields(Paired)}
+            rows.append(
+                DifferenceRow(
+                    deadline=d.name,
+                    deadline_label=d.label,
+                    date=d.date,
+                    from_record=b.from_record,
+                    outcome=o.name,
+                    outcome_label=o.label,
+                    kind=o.kind,
+                    is_deadline_stage=o.kind == "stage" and o.name == d.stage,
+                    base_ci_low=ob.ci_low,
+                    base_ci_high=ob.ci_high,
+                    alt_ci_low=oa.ci_low,
+                    alt_ci_high=oa.ci_high,
+                    runs=r.runs,
+                    **paired,
+                )
+            )
+    return rows
+
+
+def read_deadlines(
+    folder: str | os.PathLike[str], summary: RunSummary, problems: Problems | None = None
+) -> tuple[DeadlineRow, ...]:
     """Read a run's ``deadlines.csv``, checked against its ``summary.json``.
+
+    Problems are added to ``problems`` when it is given, else raised.
 
     Raises
     ------
     ResultsError
-        If the file is missing or unreadable, a cell is bad, or its deadlines
-        are not those of ``summary``.
+        If the file is missing or unreadable, cells are bad, or its rows are
+        not those of ``summary``.
     """
+    found = Problems()
     table = read_csv(Path(folder) / "deadlines.csv")
     table.require(DEADLINE_COLUMNS)
-    rows = tuple(table.record(DeadlineRow, i) for i in range(len(table.rows)))
-    known = summary.result.deadlines
-    if [r.name for r in rows] != [d.name for d in known]:
-        raise _mixed(table.path, "not the same deadlines")
-    for row, d in zip(rows, known, strict=True):
-        if row.scenario != summary.result.scenario or not _same(
-            row, d, field_names(DeadlineEstimate)
-        ):
-            raise _mixed(table.path, f"deadline '{row.name}' has other numbers")
-    return rows
+    rows = _rows(table, DeadlineRow, found)
+    if not found:
+        _compare_rows(table.path, rows, deadline_rows(summary.result), found)
+    if problems is None:
+        found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
+    return tuple(rows)
 
 
 def read_differences(
-    folder: str | os.PathLike[str], summary: ComparisonSummary
-) -> tuple[DeadlineDifference, ...]:
+    folder: str | os.PathLike[str], summary: ComparisonSummary, problems: Problems | None = None
+) -> tuple[DifferenceRow, ...]:
     """Read a comparison's ``deadlines.csv``, checked against its ``summary.json``.
 
     Raises
     ------
     ResultsError
-        If the file is missing or unreadable, a cell is bad, or its rows are
-        not the differences of ``summary``.
+        As :func:`read_deadlines`.
     """
+    found = Problems()
     table = read_csv(Path(folder) / "deadlines.csv")
     table.require(DIFFERENCE_COLUMNS)
-    rows = tuple(table.record(DeadlineDifference, i) for i in range(len(table.rows)))
-    known = summary.result.deadlines
-    if [r.name for r in rows] != [d.name for d in known]:
-        raise _mixed(table.path, "not the same deadlines")
-    for row, d in zip(rows, known, strict=True):
-        if not _same(row, d, DIFFERENCE_COLUMNS):
-            raise _mixed(table.path, f"deadline '{row.name}' has another difference")
-    return rows
+    rows = _rows(table, DifferenceRow, found)
+    if not found:
+        _compare_rows(table.path, rows, difference_rows(summary), found)
+    if problems is None:
+        found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
+    return tuple(rows)
 
 
 # -- runs.csv --------------------------------------------------------------------------
 
 
-def read_runs(folder: str | os.PathLike[str], summary: RunSummary) -> RunsTable:
+@dataclass(frozen=True, slots=True)
+class RunsTable:
+    """The runs of one scenario, from ``runs.csv``: a column by name, a cell per run.
+
+    Attributes
+    ----------
+    runs
+        How many runs (rows).
+    columns
+        Every column of the scenario (without a comparison's prefix), in file
+        order: days and readiness as floats, counts as ints, an ending's id as
+        a string; ``None`` where nothing happened (an empty cell).
+    """
+
+    runs: int
+    columns: Mapping[str, tuple[Any, ...]]
+
+    def ids(self, family: RunColumn) -> tuple[str, ...]:
+        """The ids of the columns of a family, in file order (the gates settled, say)."""
+        return tuple(i for name in self.columns if (i := family.match(name)) is not None)
+
+    def column(self, family: RunColumn, ident: str = "") -> tuple[Any, ...]:
+        """The cells of a column (``ident`` for a family's)."""
+        return self.columns[family.name(ident)]
+
+
+def _kind(column: RunColumn, e: Estimates) -> Kind[Any]:
+    """What a cell of ``column`` may hold for these estimates."""
+    if column.holds == "count":
+        return COUNT
+    if column.holds == "readiness":
+        return PROBABILITY
+    if column.holds == "ending":
+        names = [x.name for x in e.endings]
+        what = f"an ending's id ({', '.join(names)})" if names else "nothing (no endings)"
+        return or_none(one_of(*names, expected=what))
+    if column is DEADLINE_DAY:
+        return number(0.0, math.inf, "a day number, 0 or more")
+    # A run ends at the end of its horizon day: nothing happens from day horizon_day + 1 on.
+    horizon = e.horizon_day + 1
+    return or_none(
+        number(
+            0.0,
+            math.nextafter(float(horizon), 0.0),
+            "a day from 0 to the horizon's end",
+        )
+    )
+
+
+def _expected_columns(e: Estimates) -> tuple[list[str], list[str]]:
+    """The columns every run of ``e`` has (per stage, per deadline, fixed), and the others'."""
+    needed: list[str] = []
+    optional: list[str] = []
+    for column in RUN_COLUMNS:
+        if column is STAGE_DAY:
+            needed += [column.name(s.name) for s in e.stages]
+        elif column is DEADLINE_DAY:
+            needed += [column.name(d.name) for d in e.deadlines]
+        elif column.family:
+            optional.append(column.pattern)
+        else:
+            needed.append(column.name())
+    return needed, optional
+
+
+def _family(name: str) -> tuple[RunColumn, str] | None:
+    for column in RUN_COLUMNS:
+        ident = column.match(name)
+        if ident is not None:
+            return column, ident
+    return None
+
+
+def _read_side(table: CsvTable, prefix: str, e: Estimates, problems: Problems) -> RunsTable | None:
+    """The columns of one scenario (those starting with ``prefix``), every cell checked."""
+    before = len(problems.lines)
+    needed, optional = _expected_columns(e)
+    own = [
+        c.removeprefix(prefix) for c in table.columns if c.startswith(prefix) and c != RUN_COLUMN
+    ]
+    missing = [c for c in needed if c not in own]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        problems.add(
+            ResultsError(
+                f"{table.path}: no column {', '.join(prefix + m for m in missing[:3])}{more}; "
+                "the file is incomplete or of another scenario"
+            )
+        )
+        return None
+    kinds: dict[str, Kind[Any]] = {}
+    for name in own:
+        found = _family(name)
+        if found is None or (name not in needed and found[0].pattern not in optional):
+            problems.add(
+                ResultsError(
+                    f"{table.path}: column '{prefix + name}' is not a column negsim writes"
+                )
+            )
+            continue
+        kinds[name] = _kind(found[0], e)
+    if len(problems.lines) > before:
+        return None
+    columns: dict[str, list[Any]] = {name: [] for name in kinds}
+    for i in range(len(table.rows)):
+        for name, kind in kinds.items():
+            try:
+                columns[name].append(table.value(i, prefix + name, kind))
+            except ResultsError as exc:
+                problems.add(exc)
+                columns[name].append(None)
+    return RunsTable(len(table.rows), {name: tuple(cells) for name, cells in columns.items()})
+
+
+def _check_run_indexes(table: CsvTable, runs: int, what: str, problems: Problems) -> bool:
+    """One row per run, numbered in order."""
+    if RUN_COLUMN not in table.columns:
+        problems.add(
+            ResultsError(f"{table.path}: no column '{RUN_COLUMN}'; the file is incomplete")
+        )
+        return False
+    if len(table.rows) != runs:
+        problems.add(_mixed(table.path, f"{len(table.rows)} {what}, not {runs}"))
+        return False
+    for i in range(len(table.rows)):
+        if table.text(i, RUN_COLUMN).strip() != str(i):
+            problems.add(table.bad(i, RUN_COLUMN, f"{i} (runs are numbered 0, 1, 2, ... in order)"))
+    return not problems
+
+
+def reached(runs: RunsTable, e: Estimates) -> dict[tuple[str, str], tuple[bool, ...]]:
+    """Per (deadline, outcome): whether each run reached the stage, or ended so, by the deadline.
+
+    "By the deadline" is by where the deadline stood in that run, as the
+    estimates count it.
+    """
+    found: dict[tuple[str, str], tuple[bool, ...]] = {}
+    ending = runs.column(ENDING)
+    ending_day = runs.column(ENDING_DAY)
+    for d in e.deadlines:
+        by = runs.column(DEADLINE_DAY, d.name)
+        for s in e.stages:
+            days = runs.column(STAGE_DAY, s.name)
+            found[d.name, s.name] = tuple(
+                x is not None and x <= limit for x, limit in zip(days, by, strict=True)
+            )
+        for x in e.endings:
+            found[d.name, x.name] = tuple(
+                name == x.name and day is not None and day <= limit
+                for name, day, limit in zip(ending, ending_day, by, strict=True)
+            )
+    return found
+
+
+def _check_runs(path: Path, runs: RunsTable, e: Estimates, problems: Problems) -> None:
+    """The runs give the estimates: every outcome by every deadline and the horizon, the events."""
+    by = reached(runs, e)
+    for d in e.deadlines:
+        for o in d.outcomes:
+            count = sum(by[d.name, o.name])
+            if count != o.count:
+                problems.add(
+                    _mixed(path, f"{count} runs, not {o.count}, reached '{o.name}' by '{d.name}'")
+                )
+    for o in e.by_horizon.outcomes:
+        if o.kind == "stage":
+            count = sum(x is not None for x in runs.column(STAGE_DAY, o.name))
+        else:
+            count = runs.column(ENDING).count(o.name)
+        if count != o.count:
+            problems.add(
+                _mixed(path, f"{count} runs, not {o.count}, reached '{o.name}' by the horizon")
+            )
+    for i, (name, day) in enumerate(zip(runs.column(ENDING), runs.column(ENDING_DAY), strict=True)):
+        if (name is None) != (day is None):
+            problems.add(
+                ResultsError(
+                    f"{path}: line {i + 2}: '{ENDING.name()}' and '{ENDING_DAY.name()}' must "
+                    "both be empty or both be given"
+                )
+            )
+    events = sum(runs.column(EVENTS))
+    if events != e.events:
+        problems.add(_mixed(path, f"{events} events, not {e.events}"))
+
+
+def read_runs(
+    folder: str | os.PathLike[str], summary: RunSummary, problems: Problems | None = None
+) -> RunsTable | None:
     """Read a run's ``runs.csv``, checked against its ``summary.json``.
+
+    Returns ``None`` when the file has problems and ``problems`` collects them.
 
     Raises
     ------
     ResultsError
-        If the file is missing or unreadable, a cell is bad (a day after the
-        horizon, a date that is not its day's), or the runs are not those the
-        estimates were made of (their number, who convened by each deadline,
-        the events).
+        If the file is missing or unreadable, cells are bad, or the runs are
+        not those the estimates were made of (when ``problems`` is not given).
     """
+    found = Problems()
     table = read_csv(Path(folder) / "runs.csv")
     e = summary.result
-    _check_run_indexes(table, e.runs, "runs", ("",))
-    return _runs_table(table, "", e)
+    runs = None
+    if _check_run_indexes(table, e.runs, "runs", found):
+        runs = _read_side(table, "", e, found)
+        if runs is not None and not found:
+            _check_runs(table.path, runs, e, found)
+    if problems is None:
+        found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
+    return runs if not found else None
 
 
 def read_paired_runs(
-    folder: str | os.PathLike[str], summary: ComparisonSummary
-) -> tuple[RunsTable, RunsTable]:
+    folder: str | os.PathLike[str], summary: ComparisonSummary, problems: Problems | None = None
+) -> tuple[RunsTable, RunsTable] | None:
     """Read a comparison's ``runs.csv`` (one row per pair), checked against its ``summary.json``.
 
     Returns
     -------
-    tuple[RunsTable, RunsTable]
-        The baseline's runs and the alternative's.
+    tuple[RunsTable, RunsTable] or None
+        The baseline's runs and the alternative's (``None`` when ``problems``
+        collects their problems).
 
     Raises
     ------
@@ -373,111 +809,43 @@ def read_paired_runs(
         As :func:`read_runs`, and if the pairs do not give the paired counts
         of ``summary``'s differences.
     """
+    found = Problems()
     table = read_csv(Path(folder) / "runs.csv")
     r = summary.result
-    _check_run_indexes(table, r.runs, "paired runs", PAIRED_PREFIXES)
-    base_prefix, alt_prefix = PAIRED_PREFIXES
-    base = _runs_table(table, base_prefix, r.base)
-    alt = _runs_table(table, alt_prefix, r.alt)
-    for d in r.deadlines:
-        day = next(e.day for e in r.base.deadlines if e.name == d.name)
-        by = [
-            (_by(b.convened_day, day), _by(a.convened_day, day))
-            for b, a in zip(base.rows, alt.rows, strict=True)
-        ]
-        counts = (
-            by.count((True, True)),
-            by.count((True, False)),
-            by.count((False, True)),
-            by.count((False, False)),
-        )
-        if counts != (d.both, d.only_base, d.only_alt, d.neither):
-            raise _mixed(table.path, f"deadline '{d.name}': other pairs convened by then")
-    return base, alt
+    sides = None
+    if _check_run_indexes(table, r.runs, "paired runs", found):
+        base_prefix, alt_prefix = PAIRED_PREFIXES
+        base = _read_side(table, base_prefix, r.base, found)
+        alt = _read_side(table, alt_prefix, r.alt, found)
+        if base is not None and alt is not None and not found:
+            _check_runs(table.path, base, r.base, found)
+            _check_runs(table.path, alt, r.alt, found)
+            if not found:
+                _check_pairs(table.path, base, alt, summary, found)
+            sides = base, alt
+    if problems is None:
+        found.raise_any()
+    else:
+        problems.lines.extend(found.lines)
+    return sides if not found else None
 
 
-def _by(convened_day: int | None, day: int) -> bool:
-    return convened_day is not None and convened_day <= day
-
-
-def _check_run_indexes(table: CsvTable, runs: int, what: str, prefixes: Sequence[str]) -> None:
-    """The file has every column, one row per run, and the runs in order."""
-    table.require([RUN_COLUMN, *(p + c for p in prefixes for c in RUN_RECORD_COLUMNS)])
-    if len(table.rows) != runs:
-        raise _mixed(table.path, f"{len(table.rows)} {what}, not {runs}")
-    for i in range(len(table.rows)):
-        if table.text(i, RUN_COLUMN).strip() != str(i):
-            raise table.bad(i, RUN_COLUMN, f"{i} (runs are numbered 0, 1, 2, ... in order)")
-
-
-def _runs_table(table: CsvTable, prefix: str, e: Estimates) -> RunsTable:
-    """The runs of one scenario (columns starting with ``prefix``), checked against ``e``."""
-    # A comparison's file holds both scenarios: only the columns with this prefix are theirs.
-    own = [c.removeprefix(prefix) for c in table.columns if c.startswith(prefix)]
-    gates = tuple(g for c in own if (g := column_gate(c)) is not None)
-    actions = tuple(c for c in own if is_action_column(c))
-    gate_columns = [prefix + gate_column(g) for g in gates]
-    action_columns = [prefix + c for c in actions]
-    # A run ends at the end of its horizon day: nothing happens from day horizon_day + 1 on.
-    day_kind = or_none(day_before(e.horizon_day + 1))
-    rows = []
-    for i in range(len(table.rows)):
-        row = table.record(
-            RunRecord,
-            i,
-            prefix,
-            gate_days=tuple(table.value(i, c, day_kind) for c in gate_columns),
-            action_counts=tuple(table.value(i, c, COUNT) for c in action_columns),
-        )
-        _check_run(table, i, prefix, row, e)
-        rows.append(row)
-    _check_totals(table, rows, e)
-    return RunsTable(gates, actions, tuple(rows))
-
-
-def _check_run(table: CsvTable, i: int, prefix: str, row: RunRecord, e: Estimates) -> None:
-    """One run's days fall before the horizon, and its convening date is its convening day's."""
-    day = row.convened_day
-    if day is not None and day > e.horizon_day:
-        raise table.bad(
-            i,
-            f"{prefix}convened_day",
-            f"a day from 0 to {e.horizon_day} (the horizon), or an empty cell",
-        )
-    expected = None if day is None else e.start + dt.timedelta(days=day)
-    if row.convened_date != expected:
-        raise table.bad(
-            i,
-            f"{prefix}convened_date",
-            "an empty cell, as the run did not convene"
-            if expected is None
-            else f"{expected} (day {day})",
-        )
-    first = row.first_announcement_day
-    if first is not None and first >= e.horizon_day + 1:
-        column = f"{prefix}first_announcement_day"
-        raise table.bad(i, column, or_none(day_before(e.horizon_day + 1)).expected_in_csv)
-
-
-def _check_totals(table: CsvTable, rows: Sequence[RunRecord], e: Estimates) -> None:
-    """The runs give the estimates: who convened by each deadline and by the horizon, the events."""
-    for d in e.deadlines:
-        convened = sum(_by(r.convened_day, d.day) for r in rows)
-        if convened != d.convened:
-            raise _mixed(
-                table.path,
-                f"{convened} runs convened by deadline '{d.name}', not {d.convened}",
+def _check_pairs(
+    path: Path, base: RunsTable, alt: RunsTable, s: ComparisonSummary, problems: Problems
+) -> None:
+    by_base = reached(base, s.result.base)
+    by_alt = reached(alt, s.result.alt)
+    for d in s.result.deadlines:
+        for o in d.outcomes:
+            pairs = list(zip(by_base[d.name, o.name], by_alt[d.name, o.name], strict=True))
+            counts = (
+                pairs.count((True, True)),
+                pairs.count((True, False)),
+                pairs.count((False, True)),
+                pairs.count((False, False)),
             )
-    never = sum(r.convened_day is None for r in rows)
-    share = e.not_convened_by_horizon.probability
-    if abs(never / len(rows) - share) > _AGREE:
-        raise _mixed(
-            table.path,
-            f"{never} of the {len(rows)} runs not convened by the horizon, not "
-            f"{round(share * len(rows))}",
-        )
-    if e.events is not None and sum(r.events for r in rows) != e.events:
-        raise _mixed(table.path, f"{sum(r.events for r in rows)} events, not {e.events}")
+            if counts != (o.both, o.only_base, o.only_alt, o.neither):
+                problems.add(_mixed(path, f"deadline '{d.name}', outcome '{o.name}': other pairs"))
 
 
 # -- a whole folder --------------------------------------------------------------------
@@ -499,7 +867,7 @@ class ComparisonFolder:
 
     path: Path
     summary: ComparisonSummary
-    differences: tuple[DeadlineDifference, ...]
+    differences: tuple[DifferenceRow, ...]
     base_runs: RunsTable
     alt_runs: RunsTable
 
@@ -512,13 +880,20 @@ def read_results(folder: str | os.PathLike[str]) -> RunFolder | ComparisonFolder
     Raises
     ------
     ResultsError
-        At the first problem, in one line naming the file and the key, or the
+        With one line per problem, each naming the file and the key, or the
         line and the column.
     """
     path = Path(folder)
     summary = read_summary(path)
+    problems = Problems()
     if isinstance(summary, RunSummary):
-        return RunFolder(path, summary, read_deadlines(path, summary), read_runs(path, summary))
-    differences = read_differences(path, summary)
-    base, alt = read_paired_runs(path, summary)
-    return ComparisonFolder(path, summary, differences, base, alt)
+        rows = read_deadlines(path, summary, problems)
+        runs = read_runs(path, summary, problems)
+        problems.raise_any()
+        assert runs is not None
+        return RunFolder(path, summary, rows, runs)
+    differences = read_differences(path, summary, problems)
+    sides = read_paired_runs(path, summary, problems)
+    problems.raise_any()
+    assert sides is not None
+    return ComparisonFolder(path, summary, differences, *sides)

@@ -1,38 +1,42 @@
-"""Results folders: what ``--out DIR`` writes for ``negsim run`` and ``negsim compare``.
+"""Results folders: what ``--out DIR`` writes for run, compare, sweep and sensitivity.
 
-Every file is written atomically; ``summary.json`` is written last, so a
-folder with a ``summary.json`` is complete. The summary carries the
-provenance: package version, scenario name and the SHA-256 of the resolved
-scenario, seed, runs, back end and wall time. ``negsim report`` reads these
-folders back with :mod:`sim.output.readers`. What each file holds is declared
-once, in :mod:`sim.output.records`: the file names, the columns and the
-provenance's keys used here are taken from there.
+Every file goes through :mod:`sim.files` (written atomically); the file that
+says a folder is complete is written last (``summary.json``, ``sweep.json``,
+``sensitivity.json``), so a folder that has it is whole. What each file of a
+run's or a comparison's folder holds is declared once, in
+:mod:`sim.output.records`; ``negsim report`` reads the folders back with
+:mod:`sim.output.readers` and :mod:`sim.output.point_readers`.
+
+* ``summary.json``: the provenance (negsim, Python, numpy and scipy versions,
+  the scenario's name, title, file or packaged name, ``--set`` overrides and
+  the SHA-256 of the resolved scenario, seed, runs, back end, wall time) and,
+  under ``result``, the result's ``to_json()``;
+* ``deadlines.csv``: tidy, one row per deadline and outcome (every stage and
+  ending), a function of ``summary.json`` (:func:`~sim.output.readers.deadline_rows`);
+* ``runs.csv``: one row per run (per pair for a comparison), the columns of
+  :func:`sim.experiments.frames.run_columns`;
+* figures: see :mod:`sim.output.figures` and :mod:`sim.output.sweep_figures`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
-import platform
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from sim._version import __version__
-from sim.experiments.compare import Comparison
-from sim.experiments.montecarlo import MonteCarloResult
+from sim.experiments.frames import run_columns
+from sim.experiments.points import provenance
 from sim.files import atomic_write_json, atomic_write_text, csv_text
-from sim.model.actions import ActionKind
-from sim.output.fields import as_cells, as_json
+from sim.output.fields import JsonNode, as_cells, cell, field_names, from_json
 from sim.output.figures import (
     comparison_figure,
-    convening_cdf_figure,
+    outcomes_figure,
     readiness_fan_figure,
     save_figure,
 )
+from sim.output.readers import deadline_rows, difference_rows
 from sim.output.records import (
     COMPARE_FILES,
     DEADLINE_COLUMNS,
@@ -40,122 +44,103 @@ from sim.output.records import (
     PAIRED_PREFIXES,
     RUN_COLUMN,
     RUN_FILES,
-    RUN_RECORD_COLUMNS,
+    ComparisonSummary,
+    Estimates,
     Provenance,
-    RunRecord,
-    action_column,
-    gate_column,
 )
+
+if TYPE_CHECKING:
+    from sim.experiments.compare import Comparison
+    from sim.experiments.montecarlo import MonteCarloResult
+    from sim.experiments.sensitivity import SensitivityResult
+    from sim.experiments.sweep import SweepResult
 
 __all__ = [
     "COMPARE_FILES",
     "RUN_FILES",
-    "deadlines_rows",
-    "runs_columns",
+    "run_provenance",
     "runs_rows",
     "write_comparison",
     "write_run",
+    "write_sensitivity",
+    "write_sweep",
 ]
 
 
-def _provenance(result: MonteCarloResult) -> dict[str, Any]:
+def run_provenance(result: MonteCarloResult) -> dict[str, Any]:
+    """Where one scenario's results came from: ``provenance`` in ``summary.json``."""
     s = result.scenario
-    return as_json(
-        Provenance(
-            negsim_version=__version__,
-            python=platform.python_version(),
-            numpy=np.__version__,
-            scenario=s.name,
-            scenario_title=s.title,
-            scenario_description=s.description.strip(),
-            outcome=s.outcome,
-            scenario_file=s.source,
-            scenario_sha256=s.sha256,
-            seed=result.seed,
-            runs=result.runs,
-            backend=result.backend,
-            wall_time_s=round(result.wall_time, 3),
-            written_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        )
-    )
+    found = {
+        **provenance(s),
+        "scenario_description": s.description.strip(),
+        "seed": result.seed,
+        "runs": result.runs,
+        "backend": result.backend,
+        "wall_time_s": round(result.wall_time, 3),
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return {name: found[name] for name in field_names(Provenance)}
 
 
-def deadlines_rows(result: MonteCarloResult) -> Iterator[dict[str, Any]]:
-    """One row per deadline (the columns of ``deadlines.csv``)."""
-    for e in result.deadlines():
-        yield {"scenario": result.scenario.name, **e.to_json()}
+def runs_rows(
+    result: MonteCarloResult, prefix: str = ""
+) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """The columns of ``runs.csv`` (without ``run``) and one row of cells per run."""
+    columns = run_columns(result.outcomes, result.scenario, prefix)
+    names = list(columns)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for i in range(result.runs):
+            yield {name: cell(columns[name][i]) for name in names}
+
+    return names, rows()
 
 
-def _day(x: float) -> float | None:
-    """A day, or ``None`` for a thing that did not happen (NaN)."""
-    return None if math.isnan(x) else x
-
-
-def _action_counts(result: MonteCarloResult) -> list[tuple[int, int, str]]:
-    """``(actor, kind, column)`` of each action count some run has: the others are left out."""
-    counts = result.outcomes.action_counts
-    return [
-        (a, k, action_column(actor.id, kind.value))
-        for a, actor in enumerate(result.scenario.actors)
-        for k, kind in enumerate(ActionKind)
-        if counts[:, a, k].any()
-    ]
-
-
-def runs_columns(result: MonteCarloResult, prefix: str = "") -> list[str]:
-    """The columns of ``runs.csv`` after ``run``: one row per run."""
-    cols = [
-        *RUN_RECORD_COLUMNS,
-        *(gate_column(g.id) for g in result.scenario.gates),
-        *(column for _, _, column in _action_counts(result)),
-    ]
-    return [prefix + c for c in cols]
-
-
-def runs_rows(result: MonteCarloResult, prefix: str = "") -> Iterator[dict[str, Any]]:
-    """One row per run, without the ``run`` column."""
-    s = result.scenario
-    o = result.outcomes
-    counts = _action_counts(result)
-    gates = [gate_column(g.id) for g in s.gates]
-    for i in range(result.runs):
-        day = _day(float(o.convened_day[i]))
-        record = RunRecord(
-            convened_day=None if day is None else int(day),
-            convened_date=None if day is None else s.date_of(day),
-            announcements=int(o.announcements[i]),
-            postponements=int(o.postponements[i]),
-            first_announcement_day=_day(float(o.first_announcement[i])),
-            final_readiness=float(o.final_readiness[i]),
-            events=int(o.events[i]),
-            gate_days=tuple(_day(float(o.gate_days[i, g])) for g in range(len(s.gates))),
-            action_counts=tuple(int(o.action_counts[i, a, k]) for a, k, _ in counts),
-        )
-        gate_cells = zip(gates, record.gate_days, strict=True)
-        count_cells = zip(counts, record.action_counts, strict=True)
-        yield {
-            **as_cells(record, prefix),
-            **{prefix + column: "" if d is None else d for column, d in gate_cells},
-            **{prefix + column: n for (_, _, column), n in count_cells},
-        }
+def _estimates(obj: Mapping[str, Any], path: Path) -> Estimates:
+    """A result's JSON as the record the reader builds (so the CSV follows from the summary)."""
+    return from_json(Estimates, JsonNode(dict(obj), "result", path))
 
 
 def write_run(
     result: MonteCarloResult, folder: str | os.PathLike[str], extra: Mapping[str, Any] | None = None
 ) -> list[Path]:
-    """Write a Monte Carlo result's files into ``folder`` (which must exist)."""
+    """Write a Monte Carlo result's folder (``folder`` must exist).
+
+    Parameters
+    ----------
+    result
+        The result.
+    folder
+        Where to write.
+    extra
+        More keys of ``summary.json``: ``command`` and ``deadline_filter`` (the
+        deadlines the command was asked about).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``summary.json`` last.
+    """
     out = Path(folder)
-    atomic_write_text(out / "deadlines.csv", csv_text(deadlines_rows(result), DEADLINE_COLUMNS))
-    columns = [RUN_COLUMN, *runs_columns(result)]
-    rows = ({RUN_COLUMN: i, **row} for i, row in enumerate(runs_rows(result)))
-    atomic_write_text(out / "runs.csv", csv_text(rows, columns))
-    save_figure(convening_cdf_figure([result]), out / "convening_cdf.png")
+    obj = result.to_json()
+    rows = deadline_rows(_estimates(obj, out / "summary.json"))
+    atomic_write_text(
+        out / "deadlines.csv", csv_text((as_cells(r) for r in rows), DEADLINE_COLUMNS)
+    )
+    names, cells = runs_rows(result)
+    atomic_write_text(
+        out / "runs.csv",
+        csv_text(({RUN_COLUMN: i, **row} for i, row in enumerate(cells)), [RUN_COLUMN, *names]),
+    )
+    save_figure(outcomes_figure([result]), out / "outcomes.png")
     save_figure(readiness_fan_figure(result), out / "readiness_fan.png")
     summary = {
         "kind": "run",
-        "provenance": _provenance(result),
+        "provenance": run_provenance(result),
+        "command": None,
+        "deadline_filter": None,
         **(dict(extra) if extra else {}),
-        "result": result.to_json(),
+        "result": obj,
         "files": list(RUN_FILES),
     }
     atomic_write_json(out / "summary.json", summary)
@@ -165,45 +150,72 @@ def write_run(
 def write_comparison(
     comparison: Comparison, folder: str | os.PathLike[str], extra: Mapping[str, Any] | None = None
 ) -> list[Path]:
-    """Write a comparison's files into ``folder`` (which must exist)."""
+    """Write a comparison's folder (``folder`` must exist).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``summary.json`` last.
+    """
     out = Path(folder)
-    rows = [
-        {"scenario": r.scenario.name, **e.to_json()}
-        for r in (comparison.base, comparison.alt)
-        for e in r.deadlines()
-    ]
-    diff_rows = (d.to_json() for d in comparison.differences())
-    atomic_write_text(out / "deadlines.csv", csv_text(diff_rows, DIFFERENCE_COLUMNS))
-    base, alt = PAIRED_PREFIXES
-    base_cols = runs_columns(comparison.base, base)
-    alt_cols = runs_columns(comparison.alt, alt)
-    paired = (
-        {RUN_COLUMN: i, **b, **a}
-        for i, (b, a) in enumerate(
-            zip(runs_rows(comparison.base, base), runs_rows(comparison.alt, alt), strict=True)
-        )
-    )
-    atomic_write_text(out / "runs.csv", csv_text(paired, [RUN_COLUMN, *base_cols, *alt_cols]))
-    save_figure(
-        convening_cdf_figure(
-            [comparison.base, comparison.alt],
-            [f"base: {comparison.base.scenario.name}", f"alt: {comparison.alt.scenario.name}"],
-        ),
-        out / "convening_cdf.png",
-    )
-    save_figure(comparison_figure(comparison), out / "comparison.png")
-    save_figure(readiness_fan_figure(comparison.base), out / "readiness_fan_base.png")
-    save_figure(readiness_fan_figure(comparison.alt), out / "readiness_fan_alt.png")
     summary = {
         "kind": "compare",
         "provenance": {
-            "base": _provenance(comparison.base),
-            "alt": _provenance(comparison.alt),
+            "base": run_provenance(comparison.base),
+            "alt": run_provenance(comparison.alt),
         },
+        "command": None,
         **(dict(extra) if extra else {}),
         "result": comparison.to_json(),
-        "probabilities": rows,
         "files": list(COMPARE_FILES),
     }
+    record = from_json(ComparisonSummary, JsonNode(summary, "", out / "summary.json"))
+    atomic_write_text(
+        out / "deadlines.csv",
+        csv_text((as_cells(r) for r in difference_rows(record)), DIFFERENCE_COLUMNS),
+    )
+    base_prefix, alt_prefix = PAIRED_PREFIXES
+    base_names, base_rows = runs_rows(comparison.base, base_prefix)
+    alt_names, alt_rows = runs_rows(comparison.alt, alt_prefix)
+    paired = (
+        {RUN_COLUMN: i, **b, **a} for i, (b, a) in enumerate(zip(base_rows, alt_rows, strict=True))
+    )
+    atomic_write_text(out / "runs.csv", csv_text(paired, [RUN_COLUMN, *base_names, *alt_names]))
+    save_figure(comparison_figure(comparison), out / "comparison.png")
+    save_figure(
+        outcomes_figure([comparison.base, comparison.alt], ["baseline", "alternative"]),
+        out / "outcomes.png",
+    )
+    save_figure(readiness_fan_figure(comparison.base), out / "readiness_fan_base.png")
+    save_figure(readiness_fan_figure(comparison.alt), out / "readiness_fan_alt.png")
     atomic_write_json(out / "summary.json", summary)
     return [out / f for f in COMPARE_FILES]
+
+
+def write_sweep(result: SweepResult, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write a sweep's folder: its figures, ``sweep.csv``, ``sweep_outcomes.csv``, ``sweep.json``.
+
+    ``sweep.json`` comes last (see :meth:`SweepResult.save
+    <sim.experiments.sweep.SweepResult.save>`): a folder that has it is complete.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    from sim.output.sweep_figures import write_sweep_figures
+
+    return [*write_sweep_figures(result, folder), *result.save(folder)]
+
+
+def write_sensitivity(result: SensitivityResult, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write a sensitivity analysis's folder: figures, ``sensitivity.csv``, ``sensitivity.json``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``sensitivity.json`` last.
+    """
+    from sim.output.sweep_figures import write_sensitivity_figures
+
+    return [*write_sensitivity_figures(result, folder), *result.save(folder)]

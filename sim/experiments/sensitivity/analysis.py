@@ -257,8 +257,13 @@ class Sensitivity:
         )
         values = probability[where]
         notes = list(indices.warnings)
+        # Exactly 0 for an output that did not vary (the variance of equal floats may not be).
+        variances = tuple(
+            float(np.var(values[:, j])) if np.ptp(values[:, j]) > 0 else 0.0
+            for j in range(len(names))
+        )
         for j, deadline in enumerate(names):
-            variance = float(np.var(values[:, j]))
+            variance = variances[j]
             noise = float(np.mean(values[:, j] * (1 - values[:, j]))) / self.runs
             if variance > 0 and noise / variance >= 1.0:
                 notes.append(
@@ -278,6 +283,7 @@ class Sensitivity:
             indices=indices,
             notes=tuple(notes),
             evaluations=len(points),
+            variances=variances,
             backend=label,
             wall_time=time.perf_counter() - began,
             resumed=resumed,
@@ -307,6 +313,9 @@ class SensitivityResult:
         Seconds.
     resumed : int
         Points taken from the results log.
+    variances : tuple of float
+        Each output's variance over the evaluations, in the order of ``indices.outputs``;
+        0 for an output that did not vary, whose indices are undefined (0 by convention).
     """
 
     sensitivity: Sensitivity
@@ -317,6 +326,7 @@ class SensitivityResult:
     backend: str = "1 local process"
     wall_time: float = 0.0
     resumed: int = 0
+    variances: tuple[float, ...] = ()
 
     COLUMNS = (
         "deadline",
@@ -401,6 +411,11 @@ class SensitivityResult:
                 for d in self.scenario.deadlines
             ],
             "notes": list(self.notes),
+            "output_variance": (
+                dict(zip(self.indices.outputs, self.variances, strict=True))
+                if self.variances
+                else {}
+            ),
             "sobol": self.indices.to_json(),
             "backend": self.backend,
             "points_resumed": self.resumed,

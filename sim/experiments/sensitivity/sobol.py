@@ -502,7 +502,8 @@ def sobol(
         low = np.where(missing, np.where(spread, estimate, percentile_low), low)
         high = np.where(missing, np.where(spread, estimate, percentile_high), high)
 
-    constant = np.var(np.concatenate([f_a, f_b], axis=-1), axis=-1) == 0.0
+    # ptp, not var: the variance of equal floats need not come out exactly 0.
+    constant = np.ptp(np.concatenate([f_a, f_b], axis=-1), axis=-1) == 0.0
     keys = tuple(param.key for param in checked)
     width = high - low
     return SobolIndices(

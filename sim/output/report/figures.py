@@ -1,14 +1,15 @@
 """The report's figures: the PNG files of a results folder, embedded, with how to read them.
 
-Each PNG that ``summary.json`` lists is read, checked to be a PNG, and
-embedded as a base64 data URI with its pixel size; a known figure gets a
-title, a caption saying how to read it, and an alternative text.
+Each PNG a folder holds (``summary.json`` lists a run's and a comparison's;
+a sweep's and an analysis's follow from its deadlines) is read, checked to be
+a PNG, and embedded as a base64 data URI with its pixel size; a known figure
+gets a title, a caption saying how to read it, and an alternative text.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,7 @@ def _read_png(folder: Path, name: str) -> tuple[str, int, int]:
     path = folder / name
     if not path.is_file():
         raise ResultsError(
-            f"{path}: missing (summary.json lists it under 'files'); the results folder is "
-            "incomplete"
+            f"{path}: missing (the folder's figures include it); the results folder is incomplete"
         )
     try:
         data = path.read_bytes()
@@ -65,64 +65,111 @@ def _read_png(folder: Path, name: str) -> tuple[str, int, int]:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii"), width, height
 
 
-_CDF_HOW = (
-    "The step line is the share of runs convened by each date (a Kaplan–Meier estimate: "
-    "runs still not convened at the end of the simulation count as “not yet”, not as "
-    "“never”). It only rises; a steep stretch means many runs convene then, a flat one "
-    "means few do. The shaded band is its 95% interval. Dotted vertical lines mark the "
-    "deadlines; the dots with bars on them are the probabilities in the tables above."
+_OUTCOMES_HOW = (
+    "Top: the share of runs that had reached each stage by each date (a Kaplan–Meier curve, "
+    "its 95% band shaded; a run that ended another way never reaches the stage). The dots with "
+    "bars are each deadline's own stage at the deadline's date, with 95% intervals (a "
+    "deadline some runs extended is drawn at its original date; the tables give the chance by "
+    "the date as extended). The grey area is the record, before the forecast origin. Below: "
+    "how the runs stand on each date, at the last stage, ended another way (each ending), or "
+    "still open; the layers add up to 100%. Deadlines are dotted lines, numbered above the "
+    "plot and listed under it."
 )
 _FAN_HOW = (
-    "Readiness (0 to 1) is how ready the parties are to convene. The line is the median run "
-    "week by week; the darker band holds the middle half of the runs (25–75%), the lighter "
-    "band 90% of them (5–95%). Once every gate is resolved, a run whose readiness is above "
-    "the green dashed line (announce threshold) announces a date; if it falls below the red "
-    "dashed line (postpone threshold) before that date, the date is postponed. After a "
-    "run convenes its readiness stays at its last value. A wide band means the runs tell "
-    "different stories, not that the estimate is imprecise."
+    "Readiness (0 to 1) is how ready the parties are. The line is the median of the runs "
+    "still going, week by week; the darker band holds the middle half of them (25–75%), the "
+    "lighter band 90% (5–95%). A run stops counting once it has ended (its last stage "
+    "reached, or another ending): the lower panel shows the share still going, and the fan "
+    "stops where fewer than 20 runs are left. A dashed line is the readiness at which a stage "
+    "is reached once its questions are settled; a dotted one the level below which a set date "
+    "is postponed. A wide band means the runs tell different stories, not that the estimate is "
+    "imprecise."
 )
 
 
-def _figure_text(name: str, kind: str, base: str, alt: str) -> tuple[str, str, str]:
-    """Title, caption and alternative text of a known figure."""
-    if name == "convening_cdf.png" and kind == "compare":
+def _figure_text(
+    name: str, kind: str, labels: Mapping[str, str], base: str = "", alt: str = ""
+) -> tuple[str, str, str]:
+    """Title, caption and alternative text of a known figure (text, not HTML).
+
+    ``labels`` gives the deadlines' labels by id (for ``sweep_<id>.png`` and
+    ``sobol_<id>.png``); ``base`` and ``alt`` name a comparison's scenarios.
+    """
+    if name == "outcomes.png" and kind == "compare":
         return (
-            "Chance of having convened, by date, in both scenarios",
-            f"Blue: the baseline ({base}); red: the alternative ({alt}). " + _CDF_HOW + " Where "
-            "the two bands overlap, this figure alone cannot tell the scenarios apart; the "
-            "paired differences in the table above are much sharper.",
-            f"Step curves of the share of runs convened by each date, for {base} and {alt}",
+            "How the runs end, in both scenarios",
+            _OUTCOMES_HOW + " In the top panel the baseline is drawn solid and the alternative "
+            f"dashed; below, one panel per scenario (baseline: {base}; alternative: {alt}).",
+            "Cumulative curves of every stage in both scenarios, and stacked shares of how "
+            "the runs end in each",
         )
-    if name == "convening_cdf.png":
+    if name == "outcomes.png":
         return (
-            "Chance of having convened, by date",
-            _CDF_HOW,
-            "Step curve of the share of runs convened by each date, with deadlines marked",
+            "How the runs end: every stage, and every ending, by date",
+            _OUTCOMES_HOW,
+            "Cumulative curves of every stage with deadlines marked, and the stacked shares of "
+            "the runs at the last stage, ended otherwise, or still open",
         )
     if name == "comparison.png":
         return (
             "Both scenarios at each deadline, and the difference",
-            "Left: the chance of convening by each deadline in the baseline (blue) and the "
-            "alternative (red), with 95% intervals. Right: the difference, alternative minus "
-            "baseline, as a proportion (0.05 is 5 points). The black bar is the paired 95% "
-            "interval; the grey bar below it is what the interval would be if the runs had not "
-            "been paired. When the black bar crosses the vertical zero line, the runs cannot "
-            "tell whether the change raised or lowered the chance.",
+            "Left: the chance of each deadline's stage by the deadline in the baseline (filled "
+            "circles) and the alternative (open squares), with 95% intervals. Right: the "
+            "difference, alternative minus baseline, in percentage points. The black bar is "
+            "the paired 95% interval; the grey bar under it what the interval would be if the "
+            "runs had not been paired. When the black bar crosses the zero line, the runs "
+            "cannot tell whether the change raised or lowered the chance.",
             "Dot plots of both probabilities and of their paired difference at each deadline",
         )
     if name in ("readiness_fan.png", "readiness_fan_base.png", "readiness_fan_alt.png"):
         which = {"readiness_fan_base.png": base, "readiness_fan_alt.png": alt}.get(name)
         return (
-            f"Readiness over time ({which})" if which else "Readiness over time",
+            f"Readiness of the runs still going ({which})"
+            if which
+            else "Readiness of the runs still going",
             _FAN_HOW,
-            "Fan chart of readiness over time: median and 25–75% and 5–95% bands, "
-            "with the announce and postpone thresholds",
+            "Fan chart of readiness over time with the share of runs still going",
+        )
+    if name == "sweep.png":
+        return (
+            "Each deadline's stage against the parameter",
+            "The chance of each deadline's stage by the deadline at every value of the "
+            "parameter, with 95% intervals as bands. Every deadline has its own colour, line "
+            "and marker; lines that coincide (two deadlines both at 0%, say) are drawn one "
+            "inside the other, and the legend says which.",
+            "Lines of the probability at each deadline against the swept parameter",
+        )
+    if name.startswith("sweep_") and name.endswith(".png"):
+        label = labels.get(name.removeprefix("sweep_").removesuffix(".png"), name)
+        return (
+            f"Over both parameters: {label}",
+            "The chance of the deadline's stage by the deadline at every point of the design, "
+            "written on each cell (or beside each point). The colour scale runs from the lowest "
+            "value to the highest, not over 0–100%: read the numbers, not only the colours.",
+            f"Heatmap of the probability by {label} over the two parameters",
+        )
+    if name.startswith("sobol_") and name.endswith(".png"):
+        label = labels.get(name.removeprefix("sobol_").removesuffix(".png"), name)
+        return (
+            f"Sobol' indices by {label}",
+            "One panel per stage and ending by the deadline. The first-order index is the share "
+            "of the variance of the chance, across the parameter ranges, that one parameter "
+            "explains alone; the total index adds its interactions with the others. Whiskers "
+            "are 95% bootstrap intervals. An output that did not vary has no indices, and the "
+            "panel says so. The notes under the panels say when the indices are not to be "
+            "trusted yet (too few samples, too few runs per point).",
+            f"Bar charts of first-order and total Sobol' indices by {label}",
         )
     return (name, "A figure from the results folder.", name)
 
 
 def load_figures(
-    folder: Path, names: Sequence[str], kind: str, base: str, alt: str = ""
+    folder: Path,
+    names: Sequence[str],
+    kind: str,
+    labels: Mapping[str, str] | None = None,
+    base: str = "",
+    alt: str = "",
 ) -> list[Figure]:
     """The PNG figures among ``names``, in order, read from ``folder``.
 
@@ -131,25 +178,38 @@ def load_figures(
     folder
         The results folder.
     names
-        The files ``summary.json`` lists (plain names inside the folder).
+        The figures' file names (plain names inside the folder).
     kind
-        ``"run"`` or ``"compare"``.
+        The folder's kind (``run``, ``compare``, ``sweep``, ``sensitivity``).
+    labels
+        The deadlines' labels by id, for the captions of per-deadline figures.
     base, alt
-        The scenarios' names, for the captions (``alt`` only for a comparison).
+        The scenarios' names, for a comparison's captions.
 
     Raises
     ------
     ResultsError
         If a listed PNG file is missing, unreadable or not a PNG.
     """
-    figures = []
+    figures: list[Figure] = []
+    # Figures of one family (one per deadline) are read alike: the first says how.
+    family_first: dict[str, int] = {}
     for name in names:
         if not name.lower().endswith(".png"):
             continue
         uri, width, height = _read_png(folder, name)
-        title, caption, alt_text = _figure_text(name, kind, base, alt)
+        title, caption, alt_text = _figure_text(name, kind, labels or {}, base, alt)
+        family = next((f for f in _FAMILIES if name.startswith(f) and name != "sweep.png"), "")
+        if family in family_first:
+            caption = f"Read as figure {family_first[family]}."
+        elif family:
+            family_first[family] = len(figures) + 1
         figures.append(Figure(name, uri, width, height, title, caption, alt_text))
     return figures
+
+
+#: File name prefixes of figures drawn once per deadline.
+_FAMILIES = ("sweep_", "sobol_", "readiness_fan_")
 
 
 def figures_section(figures: Sequence[Figure]) -> str:

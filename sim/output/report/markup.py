@@ -17,6 +17,7 @@ from sim._version import __version__
 
 __all__ = [
     "bar",
+    "date_cell",
     "day_date",
     "deadline_cell",
     "escape",
@@ -26,6 +27,7 @@ __all__ = [
     "of",
     "p_value",
     "page",
+    "paragraphs",
     "pct",
     "pts",
     "seconds",
@@ -149,6 +151,17 @@ def deadline_cell(label: str, date: dt.date) -> str:
     return f'{escape(label)}<br><span class="date nw">{date.isoformat()}</span>'
 
 
+def date_cell(date: dt.date | None, missing: str = "—") -> str:
+    """A date, or ``missing`` (text) for none."""
+    return iso(date) if date is not None else escape(missing)
+
+
+def paragraphs(text: str) -> str:
+    """Text from a file as HTML paragraphs: blank lines part them, everything escaped."""
+    blocks = [" ".join(b.split()) for b in text.strip().split("\n\n")]
+    return "".join(f"<p>{escape(b)}</p>" for b in blocks if b)
+
+
 def section(ident: str, heading: str, body: str, extra_class: str = "") -> str:
     """A section of the page with its heading (HTML)."""
     cls = f' class="{extra_class}"' if extra_class else ""
@@ -182,17 +195,20 @@ _CSS = """
 body { margin: 0 auto; max-width: 62rem; padding: 1.5rem 1.25rem 3rem; background: #fff;
   color: #1b1b1b; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
   Arial, sans-serif; }
-header.top { border-bottom: 3px solid #1f4e79; margin-bottom: 1.5rem; padding-bottom: .75rem; }
-.kicker { margin: 0; color: #1f4e79; font-size: .85em; font-weight: 600; letter-spacing: .04em;
+header.top { border-bottom: 3px solid #0072B2; margin-bottom: 1.5rem; padding-bottom: .75rem; }
+.kicker { margin: 0; color: #0072B2; font-size: .85em; font-weight: 600; letter-spacing: .04em;
   text-transform: uppercase; }
 h1 { margin: .25rem 0 .5rem; font-size: 1.75rem; line-height: 1.25; }
-h2 { margin: 2rem 0 .5rem; font-size: 1.3rem; color: #1f4e79; border-bottom: 1px solid #d0d7de;
+h2 { margin: 2rem 0 .5rem; font-size: 1.3rem; color: #0072B2; border-bottom: 1px solid #d0d7de;
   padding-bottom: .2rem; }
 h3 { margin: 1.25rem 0 .4rem; font-size: 1.05rem; }
 p, li { max-width: 48rem; }
 .lede { margin: 0; color: #444; }
 .note { color: #444; font-size: .9em; }
 .nw { white-space: nowrap; }
+.question { font-size: 1.1em; font-weight: 600; margin: .2rem 0 .6rem; }
+.description { color: #333; font-size: .92em; }
+.description p { margin: .2rem 0 .5rem; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em;
   background: #f3f5f7; padding: 0 .2em; border-radius: 3px; }
 code { overflow-wrap: anywhere; }
@@ -201,19 +217,20 @@ table { border-collapse: collapse; font-size: .92em; }
 th, td { border-bottom: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left;
   vertical-align: top; overflow-wrap: break-word; }
 td:first-child { min-width: 9rem; }
-thead th { border-bottom: 2px solid #1f4e79; font-weight: 600; vertical-align: bottom; }
+thead th { border-bottom: 2px solid #0072B2; font-weight: 600; vertical-align: bottom; }
 tbody tr:nth-child(even) { background: #f6f8fa; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
+tr.group td { border-top: 2px solid #8a99a8; }
 table.kv { width: 100%; table-layout: fixed; }
 table.kv th[scope=row] { font-weight: 600; color: #333; width: 30%; min-width: 10rem; }
 .date { color: #555; font-size: .85em; font-variant-numeric: tabular-nums; }
 .bar { position: relative; display: inline-block; width: 8rem; height: .8rem; margin-top: .3rem;
   border: 1px solid #8a99a8; background: #fff; }
-.bar .ci { position: absolute; top: 0; bottom: 0; background: #9bb3cc; min-width: 2px;
+.bar .ci { position: absolute; top: 0; bottom: 0; background: #9bc4e2; min-width: 2px;
   -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .bar .pt { position: absolute; top: -2px; bottom: -2px; width: 2px; margin-left: -1px;
-  background: #1f4e79; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  background: #0072B2; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 ul.findings li { margin-bottom: .45rem; }
 figure { margin: 1.5rem 0; padding: 0; }
 figure img { display: block; width: 100%; max-width: 100%; height: auto;
@@ -221,26 +238,29 @@ figure img { display: block; width: 100%; max-width: 100%; height: auto;
 figcaption { margin-top: .5rem; font-size: .92em; color: #333; max-width: 52rem; }
 footer { margin-top: 2.5rem; border-top: 1px solid #d0d7de; padding-top: .5rem; color: #555;
   font-size: .85em; }
-@page { size: A4; margin: 15mm 14mm 16mm; }
+@page { size: A4; margin: 14mm 13mm 14mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; line-height: 1.4; color: #000;
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.35; color: #000;
     background: #fff; }
-  header.top { border-bottom-color: #000; }
-  h1 { font-size: 18pt; }
-  h2 { font-size: 13pt; color: #000; border-bottom-color: #000; margin-top: 1.2rem; }
+  header.top { border-bottom-color: #000; margin-bottom: .8rem; }
+  h1 { font-size: 16pt; }
+  h2 { font-size: 12pt; color: #000; border-bottom-color: #000; margin-top: 1rem; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
-  .kicker, .lede, .note, figcaption, footer, .date, table.kv th[scope=row] { color: #000; }
+  .kicker, .lede, .note, figcaption, footer, .date, .description,
+  table.kv th[scope=row] { color: #000; }
   code { background: none; padding: 0; }
-  .table-wrap { overflow: visible; }
-  table { width: 100%; font-size: 8.5pt; }
+  .table-wrap { overflow: visible; margin: .3rem 0 .6rem; }
+  table { width: 100%; font-size: 8pt; }
   thead { display: table-header-group; }
   tr, li, #provenance table { break-inside: avoid; page-break-inside: avoid; }
   tbody tr:nth-child(even) { background: none; }
-  th, td { padding: .2rem .35rem; border-bottom-color: #999; }
+  th, td { padding: .15rem .3rem; border-bottom-color: #999; }
   td:first-child { min-width: 0; }
-  .bar { width: 5rem; }
-  figure { break-inside: avoid; page-break-inside: avoid; margin: .8rem 0; }
-  figure img { max-height: 17cm; width: auto; max-width: 100%; border: none; }
-  section.figures { break-before: page; page-break-before: always; }
+  .bar { width: 4.5rem; }
+  figure { break-inside: avoid; page-break-inside: avoid; margin: .6rem 0; }
+  figure img { max-height: 10.2cm; width: auto; max-width: 100%; border: none;
+    margin: 0 auto; }
+  figcaption { font-size: 8pt; line-height: 1.3; }
+  footer { margin-top: .8rem; break-before: avoid; page-break-before: avoid; }
 }
 """

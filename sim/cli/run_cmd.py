@@ -14,6 +14,7 @@ from sim.cli.common import (
     add_set,
     executor_spec,
     load,
+    overrides,
     positive_int,
     prepare_out,
     print_json,
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.errors import Interrupted
     from sim.experiments.montecarlo import run_monte_carlo
 
-    scenario = load(args.scenario, args.set)
+    scenario = load(args.scenario, overrides(args))
     known = [d.id for d in scenario.deadlines]
     for name in args.deadline:
         if name not in known:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sim.experiments.store import (
+    FORMAT_VERSION,
     LOG_NAME,
     PointRecord,
     PointStore,
@@ -28,7 +29,16 @@ IDENTITY: dict[str, Any] = {
 
 
 def record(point: int, convened: int = 1) -> PointRecord:
-    return PointRecord(point, {"x": point}, 5, {"soon": convened, "late": convened + 1})
+    """A point's record: per deadline, how many of its 5 runs reached each stage or ending."""
+    return PointRecord(
+        point,
+        {"x": point},
+        5,
+        {
+            "soon": {"announced": convened + 1, "convened": convened, "collapse": 0},
+            "late": {"announced": convened + 2, "convened": convened + 1, "collapse": 1},
+        },
+    )
 
 
 def test_a_new_log_holds_a_header_and_each_appended_point(tmp_path: Path) -> None:
@@ -38,14 +48,17 @@ def test_a_new_log_holds_a_header_and_each_appended_point(tmp_path: Path) -> Non
     lines = (tmp_path / LOG_NAME).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3
     header = json.loads(lines[0])
-    assert header["negsim_points"] == 1
+    assert header["negsim_points"] == FORMAT_VERSION == 2
     assert header["fingerprint"] == fingerprint(IDENTITY)
     assert header["points"] == 3
     assert json.loads(lines[1]) == {
         "point": 2,
         "values": {"x": 2},
         "runs": 5,
-        "convened": {"soon": 1, "late": 2},
+        "counts": {
+            "soon": {"announced": 2, "convened": 1, "collapse": 0},
+            "late": {"announced": 3, "convened": 2, "collapse": 1},
+        },
     }
     reopened = PointStore.open(tmp_path, IDENTITY, 3, resume=True)
     assert reopened.records == {0: record(0), 2: record(2)}

@@ -29,6 +29,7 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     from sim.cli import (
+        calibrate_cmd,
         compare_cmd,
         params_cmd,
         play,
@@ -50,6 +51,7 @@ def build_parser() -> Parser:
         sensitivity_cmd,
         play,
         report_cmd,
+        calibrate_cmd,
     ):
         module.register(commands)
     return parser

@@ -62,6 +62,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_executor_options(p)
     add_set(p)
     p.add_argument("--out", metavar="DIR", help="write summary.json, CSV files and figures here")
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="a posterior.csv from negsim calibrate: run i draws its parameters from it, by "
+        "weight (keyed by seed and i), so the forecast integrates their uncertainty",
+    )
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
@@ -80,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
                 f"--deadline: no deadline '{name}' in {scenario.source} "
                 f"(deadlines: {', '.join(known)})"
             )
+    task = None
+    if args.posterior is not None:
+        from sim.experiments.posterior import posterior_task, read_posterior
+
+        task = posterior_task(read_posterior(args.posterior, scenario))
     out = prepare_out(args.out)
     spec = executor_spec(args)
     runs = args.runs if args.runs is not None else 1000
@@ -94,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 max_runs=args.max_runs,
                 precision_deadlines=args.deadline or None,
                 on_progress=bar,
+                task=task,
             )
         except Interrupted as exc:
             bar.close()

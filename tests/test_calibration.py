@@ -295,11 +295,11 @@ def test_calibration_recovers_the_tempos_the_record_was_made_with(pair):
 @pytest.mark.slow
 def test_stops_at_the_minimum_acceptance_rate(pair):
     strict = CalibrationSettings(
-        population=30, generations=6, min_acceptance=0.9, predictive_runs=10
+        population=30, generations=8, min_acceptance=0.35, predictive_runs=10
     )
     result = calibrate(pair, seed=1, settings=strict, executor=ExecutorSpec(workers=1))
-    assert "acceptance below --min-acceptance 0.9" in result.stop
-    assert len(result.generations) < 6
+    assert "acceptance below --min-acceptance 0.35" in result.stop
+    assert 1 <= len(result.generations) < 8
 
 
 # -- the command line --------------------------------------------------------------------

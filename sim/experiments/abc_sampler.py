@@ -113,16 +113,17 @@ class KeyedSampler(pyabc.Sampler):
         self.stopped = None
         accepted = 0
         evaluated = 0
+        limit = math.ceil(max_eval) if max_eval < np.inf else None
         while accepted < n:
-            if evaluated >= max_eval:
+            if limit is not None and evaluated >= limit:
                 self.stopped = "max_eval"
                 break
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 self.stopped = "walltime"
                 break
             size = self._batch_size(n - accepted, accepted, evaluated)
-            if max_eval < np.inf:
-                size = min(size, int(max_eval) - evaluated)
+            if limit is not None:
+                size = min(size, limit - evaluated)
             start, stop = evaluated, evaluated + size
             per_task = max(
                 1,

@@ -106,6 +106,19 @@ def forecasts_figure(result: BacktestResult) -> Figure:
         n = len(result.origins)
         for i, o in enumerate(result.origins):
             y = n - 1 - i
+            ax.plot([date(o.origin_day)], [y], marker=">", color="#444444", ms=5)
+            known = result.real[k]
+            if known is not None and known <= o.origin_day:
+                ax.annotate(
+                    "reached before the origin",
+                    (date(o.origin_day), y),
+                    xytext=(8, 0),
+                    textcoords="offset points",
+                    fontsize=7,
+                    va="center",
+                    color="#444444",
+                )
+                continue
             days = np.where(np.isnan(o.stage_days[:, k]), horizon, o.stage_days[:, k])
             q = np.quantile(days, [0.10, 0.25, 0.5, 0.75, 0.90], method="inverted_cdf")
             ax.plot(
@@ -125,7 +138,6 @@ def forecasts_figure(result: BacktestResult) -> Figure:
                 solid_capstyle="butt",
             )
             ax.plot([date(q[2])], [y], marker="|", color="white", ms=12, mew=2)
-            ax.plot([date(o.origin_day)], [y], marker=">", color="#444444", ms=5)
             reached = float(np.mean(~np.isnan(o.stage_days[:, k])))
             ax.annotate(
                 f"{reached:.0%} by horizon",
@@ -145,7 +157,7 @@ def forecasts_figure(result: BacktestResult) -> Figure:
         ax.set_yticks(range(n))
         ax.set_yticklabels([o.origin.isoformat() for o in reversed(result.origins)], fontsize=8)
         ax.set_ylabel("origin", fontsize=8)
-        ax.set_title(f"the date of: {scenario.stages[k].label}", fontsize=9)
+        ax.set_title(f"stage {scenario.stages[k].id}: {scenario.stages[k].label}", fontsize=9)
         ax.set_xlim(date(0), date(horizon))
         ax.grid(axis="x", alpha=0.3)
     axes[-1][0].set_xlabel(

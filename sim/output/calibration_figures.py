@@ -62,6 +62,12 @@ def posterior_figure(result: CalibrationResult) -> Figure:
         )
         ax.set_ylabel("density" + (" per log10 unit" if log else ""), fontsize=8)
         ax.set_xlim(prior.low, prior.high)
+        if log:
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         if j == 0:
             ax.legend(fontsize=8, frameon=False)
     for k in range(len(priors), rows * cols):
@@ -86,7 +92,7 @@ def predictive_figure(check: PredictiveCheck, title: str, level: float = 0.90) -
 
     rows = check.rows(level)
     n = len(rows)
-    fig = Figure(figsize=(9.5, 1.2 + 0.24 * n), layout="constrained")
+    fig = Figure(figsize=(9.5, 1.6 + 0.24 * n), layout="constrained")
     ax = fig.subplots()
     tail = (1.0 - level) / 2.0
     ax.axvspan(
@@ -119,14 +125,12 @@ def predictive_figure(check: PredictiveCheck, title: str, level: float = 0.90) -
         ax.text(
             103,
             yi,
-            f"obs {r['observed']:g}  ({r['low']:g} to {r['high']:g})",
+            f"obs {r['observed']:.3g}  ({r['low']:.3g} to {r['high']:.3g})",
             fontsize=6.5,
             va="center",
             clip_on=False,
         )
-    ax.legend(
-        fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.6 / n * 10), frameon=False, ncols=3
-    )
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncols=3)
     outside = int((~inside).sum())
     fig.suptitle(
         f"{title}: {n - outside} of {n} observed values inside the {level:.0%} band", fontsize=10

@@ -402,6 +402,20 @@ def test_cli_bad_input_is_one_line_and_exit_2(pair_file, tmp_path):
     corrupt = tmp_path / "corrupt.csv"
     corrupt.write_text("weight,actors.a.tempo_days\n1,4\n0.5")
     cases.append((["run", str(pair_file), "--posterior", str(corrupt)], "line 3: 1 fields"))
+    huge = tmp_path / "huge.csv"
+    with open(huge, "wb") as f:
+        f.truncate(33 * 1024 * 1024)  # sparse: takes no room on disk
+    cases.append((["run", str(pair_file), "--posterior", str(huge)], "too large"))
+    bad_key = pair_dict()
+    bad_key["calibration"]["params"]["a_tempo"]["key"] = "actors.a.speed"
+    bad_key_file = tmp_path / "bad_key.toml"
+    bad_key_file.write_text(to_toml(bad_key), encoding="utf-8")
+    cases.append((["calibrate", str(bad_key_file)], "is not a number of this scenario"))
+    bad_prior = pair_dict()
+    bad_prior["calibration"]["params"]["b_tempo"].update(low=9.0, high=3.0)
+    bad_prior_file = tmp_path / "bad_prior.toml"
+    bad_prior_file.write_text(to_toml(bad_prior), encoding="utf-8")
+    cases.append((["calibrate", str(bad_prior_file)], "must be above low (9), got 3"))
     for args, message in cases:
         done = negsim_in_process(*args)
         assert done.returncode == 2, (args, done.stderr)

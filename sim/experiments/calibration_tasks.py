@@ -32,7 +32,7 @@ import numpy.typing as npt
 from sim.engine.compiled import compile_scenario
 from sim.engine.run import simulate
 from sim.experiments.posterior import Posterior
-from sim.experiments.summaries import SummarySpec, summarize
+from sim.experiments.summaries import SummarySpec, summarize, without_calibration
 from sim.scenario.loader import with_overrides
 from sim.scenario.schema import Scenario
 
@@ -213,6 +213,7 @@ def simulate_stage_days(
     -------
     ndarray, shape (stop - start, stages)
     """
+    scenario = without_calibration(scenario) if posterior is not None else scenario
     cache: dict[int, Scenario] = {}
     compiled: dict[int, Any] = {}
     days = np.full((stop - start, len(scenario.stages)), math.nan)

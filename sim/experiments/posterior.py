@@ -284,14 +284,16 @@ def simulate_posterior_runs(
     The Monte Carlo task of ``negsim run --posterior`` (see
     :func:`~sim.experiments.tasks.simulate_runs`, whose outcomes it returns).
     """
+    from sim.experiments.summaries import without_calibration
     from sim.experiments.tasks import Outcomes, simulate_runs
 
+    bare = without_calibration(scenario)
     scenarios: dict[int, Scenario] = {}
     parts = []
     for run in range(start, stop):
         row = posterior.draw(seed, run)
         if row not in scenarios:
-            scenarios[row] = with_overrides(scenario, posterior.parameters(row))
+            scenarios[row] = with_overrides(bare, posterior.parameters(row))
         parts.append(simulate_runs(scenarios[row], seed, run, run + 1))
     return Outcomes.concat(parts)
 

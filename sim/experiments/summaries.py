@@ -53,6 +53,7 @@ __all__ = [
     "summarize",
     "summary_spec",
     "window_scenario",
+    "without_calibration",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -300,6 +301,21 @@ def _build(scenario: Scenario, data: dict[str, Any]) -> Scenario:
     return scenario_from_dict(
         data, origins=scenario.origins, source=scenario.source, default_name=scenario.name
     )
+
+
+def without_calibration(scenario: Scenario) -> Scenario:
+    """``scenario`` without its ``[calibration]`` table (the same runs).
+
+    Changing a value of a scenario that has one re-checks every prior's bounds against the
+    scenario (:func:`~sim.scenario.with_overrides` validates like a file): a dozen
+    validations more per change. Runs that each set their own parameter values start from
+    the scenario without it.
+    """
+    if scenario.calibration is None:
+        return scenario
+    data: dict[str, Any] = copy.deepcopy(dict(scenario.document))
+    data.pop("calibration", None)
+    return _build(scenario, data)
 
 
 def _after(value: object, day: dt.date) -> bool:

@@ -19,7 +19,9 @@ summary statistics over the window from the scenario start to ``until`` (inclusi
 ``stage:STAGE``
     the day a stage was first reached, or ``until_day + 1``;
 ``missed:DEADLINE``
-    1 if a deadline dated in the window passed with its stage unreached, else 0.
+    1 if a deadline dated in the window passed with its stage unreached, else 0;
+``postponed:STAGE``
+    how many times a date set for a stage (with a lead time) was postponed in the window.
 
 Questions settled and stages reached on day 0 have no statistic (they are not the model's
 doing). The record's side comes from replaying the record with the forecast origin at
@@ -83,6 +85,7 @@ class SummarySpec:
     gates: tuple[str, ...]
     stages: tuple[str, ...]
     deadlines: tuple[tuple[str, int], ...]
+    postponable: tuple[str, ...] = ()
 
     @property
     def periods(self) -> int:
@@ -100,6 +103,7 @@ class SummarySpec:
             *(f"gate:{g}" for g in self.gates),
             *(f"stage:{s}" for s in self.stages),
             *(f"missed:{d}" for d, _ in self.deadlines),
+            *(f"postponed:{s}" for s in self.postponable),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -111,6 +115,7 @@ class SummarySpec:
             "gates": list(self.gates),
             "stages": list(self.stages),
             "deadlines": [list(d) for d in self.deadlines],
+            "postponable": list(self.postponable),
         }
 
 
@@ -194,6 +199,7 @@ def summary_spec(scenario: Scenario, until: dt.date) -> SummarySpec:
         gates=open_gates,
         stages=stages,
         deadlines=deadlines,
+        postponable=tuple(s.id for s in scenario.stages if s.lead_days != (0, 0)),
     )
 
 
@@ -237,7 +243,14 @@ def summarize(result: RunResult, spec: SummarySpec) -> FloatArray:
     for deadline, stage in spec.deadlines:
         day = deadline_day[deadline]
         missed.append(float(day <= spec.until_day and not result.reached_by(stage, day)))
-    return np.concatenate([counts.ravel(), gates, stages, missed])
+    stage_index = {stage: k for k, stage in enumerate(result.stage_ids)}
+    postponed = [
+        float(
+            sum(1 for t, k in result.postponements if k == stage_index[s] and t < end)
+        )
+        for s in spec.postponable
+    ]
+    return np.concatenate([counts.ravel(), gates, stages, missed, postponed])
 
 
 def _capped(day: float | None, censored: float) -> float:

@@ -195,6 +195,17 @@ def test_prior_with_low_not_below_high():
         scenario_from_dict(doc, source="<pair>")
 
 
+def test_a_changed_value_checks_the_priors_only_where_they_are_drawn():
+    # Geneva-2's prior of postpone_below reaches 0.5; a sweep of the announcement threshold
+    # below that never draws from it, and is not refused; a calibration of it is.
+    lowered = load_scenario(None, {"convening.announce_threshold": 0.44})
+    assert lowered.calibration is not None
+    with pytest.raises(ScenarioError, match="postpone_below.high: 0.5: must not exceed"):
+        calibrate(lowered, settings=SMALL, executor=ExecutorSpec(workers=1))
+    with pytest.raises(ScenarioError, match="postpone_below.high: 0.5: must not exceed"):
+        with_overrides(lowered, {"calibration.params.postpone_below.low": 0.1})
+
+
 def test_window_must_lie_inside_the_record(pair):
     with pytest.raises(CalibrationError, match="must be after the scenario start"):
         calibrate(pair, START, settings=SMALL, executor=ExecutorSpec(workers=1))

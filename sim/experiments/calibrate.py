@@ -66,6 +66,7 @@ from sim.experiments.posterior import Posterior, weighted_quantile
 from sim.experiments.scheduler import MAX_CHUNK, ProgressCallback, Scheduler, Tally, Task
 from sim.experiments.summaries import SummarySpec, observed, summary_spec, window_scenario
 from sim.files import atomic_write_json, read_json_file
+from sim.scenario.loader import check_calibration
 from sim.scenario.schema import PriorSpec, Scenario
 
 __all__ = [
@@ -503,6 +504,7 @@ def calibrate(
             f"{scenario.source}: no [calibration] table: nothing to fit (declare the "
             "parameters and their priors under [calibration.params.ID])"
         )
+    check_calibration(scenario)  # its priors, against the values --set may have changed
     settings = settings or CalibrationSettings()
     if seed < 0:
         raise ValueError(f"the seed must be a non-negative integer, got {seed}")

@@ -347,7 +347,13 @@ def load_scenario(
         else list(overrides.items())
     )
     apply_overrides(data, origins, pairs)
-    return scenario_from_dict(data, origins=origins, source=str(file), default_name=file.stem)
+    return scenario_from_dict(
+        data,
+        origins=origins,
+        source=str(file),
+        default_name=file.stem,
+        check_calibration=not pairs or _touches_calibration(pairs),
+    )
 
 
 def with_overrides(scenario: Scenario, overrides: Sequence[str] | Mapping[str, object]) -> Scenario:
@@ -374,9 +380,22 @@ def with_overrides(scenario: Scenario, overrides: Sequence[str] | Mapping[str, o
         else list(overrides.items())
     )
     apply_overrides(data, origins, pairs)
+    # The [calibration] priors were checked against the scenario as written; a change of
+    # other values (a sweep's point, --set) leaves them to be checked by the calibration
+    # that uses them (check_calibration), so that a sweep of a threshold is not refused for
+    # a prior it never draws from.
     return scenario_from_dict(
-        data, origins=origins, source=scenario.source, default_name=scenario.name
+        data,
+        origins=origins,
+        source=scenario.source,
+        default_name=scenario.name,
+        check_calibration=_touches_calibration(pairs),
     )
+
+
+def _touches_calibration(pairs: Sequence[tuple[str, object]]) -> bool:
+    """Whether an override changes the ``[calibration]`` table."""
+    return any(str(key).split(".")[0] == "calibration" for key, _ in pairs)
 
 
 def scenario_from_dict(
@@ -385,8 +404,12 @@ def scenario_from_dict(
     origins: Mapping[Path, str] | None = None,
     source: str = "<scenario>",
     default_name: str = "scenario",
+    check_calibration: bool = True,
 ) -> Scenario:
     """Validate a resolved scenario document.
+
+    ``check_calibration``: check that each ``[calibration]`` prior's range is valid for its
+    key in this scenario (see :func:`check_calibration`).
 
     Raises
     ------
@@ -400,11 +423,27 @@ def scenario_from_dict(
         raise ScenarioError.single(source, "", "the document is nested too deeply") from None
     if doc.problems or scenario is None:
         raise ScenarioError(doc.problems or [Problem(source, "", "invalid scenario")])
-    if scenario.calibration is not None:
+    if check_calibration and scenario.calibration is not None:
         _check_calibrated_keys(doc, scenario)
         if doc.problems:
             raise ScenarioError(doc.problems)
     return scenario
+
+
+def check_calibration(scenario: Scenario) -> None:
+    """Check that each ``[calibration]`` prior's range is valid for its key in ``scenario``.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem (a key that is not a number, a bound out of range).
+    """
+    if scenario.calibration is None:
+        return
+    doc = Document(dict(scenario.document), scenario.origins, scenario.source)
+    _check_calibrated_keys(doc, scenario)
+    if doc.problems:
+        raise ScenarioError(doc.problems)
 
 
 def _check_calibrated_keys(doc: Document, scenario: Scenario) -> None:

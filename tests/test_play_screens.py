@@ -290,7 +290,17 @@ def test_labels_read_as_english_inside_sentences() -> None:
 
 
 def test_the_length_benchmark_runs() -> None:
-    """benchmarks/play_length.py measures what docs/TEACHING.md quotes; it must keep running."""
+    """benchmarks/play_length.py measures what docs/TEACHING.md quotes; it must keep running.
+
+    The counts it measures are luck, not a property to pin: with ``--turns N`` a turn falls
+    due N times between the forecast origin and the end of the game and is taken at the
+    actor's next decision, so a game has all N only if it runs to its end and the actor
+    still decides after the last turn fell due (Russia with seed 3 had 15 on the play branch
+    and 14 once it was merged with the model's other changes: no decision in the last six
+    days). What the definition guarantees is checked:
+    at most N turns, and with every decision a turn at least as many as with N, seed by
+    seed (the model chooses at every turn either way, so it is the same run).
+    """
     import importlib.util
     import sys
 
@@ -302,9 +312,16 @@ def test_the_length_benchmark_runs() -> None:
     sys.modules["play_length"] = module
     spec.loader.exec_module(module)
     rows = module.turn_table(2, "06_play")
-    russia = next(r for r in rows if r.actor == "russia")
-    assert russia.default_seed3 == DEFAULT_TURNS
-    assert russia.every_seed3 > DEFAULT_TURNS
+    game = load_scenario("exercises/06_play.toml")
+    assert [r.actor for r in rows] == [a.id for a in game.actors]
+    for row in rows:
+        low, median, high = row.default
+        assert 0 <= low <= median <= high <= DEFAULT_TURNS, row
+        assert 0 <= row.default_seed3 <= DEFAULT_TURNS, row
+        assert row.every_seed3 >= row.default_seed3, row
+        assert all(e >= d for e, d in zip(row.every, row.default, strict=True)), row
     timing = module.screen_time(runs=5)
-    assert timing["screens"] > DEFAULT_TURNS
+    # The scripted session answers h, o and a choice at every turn: three screens a turn.
+    assert 0 < timing["screens"] <= 3 * DEFAULT_TURNS
+    assert timing["screens"] % 3 == 0
     assert timing["per_screen_s"] > 0

@@ -8,13 +8,14 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 from sim.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -114,7 +115,7 @@ def add_seed(parser: argparse.ArgumentParser) -> None:
 
 
 def add_set(parser: argparse.ArgumentParser) -> None:
-    """``--set KEY=VALUE`` (repeatable)."""
+    """``--set KEY=VALUE`` (repeatable) and ``--as-of DATE`` (the forecast origin)."""
     parser.add_argument(
         "--set",
         action="append",
@@ -123,6 +124,32 @@ def add_set(parser: argparse.ArgumentParser) -> None:
         help="override a scenario value by dotted key, e.g. actors.russia.tempo_days=10 "
         "(repeatable; VALUE is a TOML value)",
     )
+    parser.add_argument(
+        "--as-of",
+        type=iso_date,
+        metavar="DATE",
+        help="forecast as of DATE (YYYY-MM-DD): the record is known up to and including it, "
+        "simulated actors take over after it (the scenario's as_of; default: its own)",
+    )
+
+
+def iso_date(text: str) -> dt.date:
+    """A date ``YYYY-MM-DD`` from the command line."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD, got {one_line(text)!r}"
+        ) from None
+
+
+def overrides(args: argparse.Namespace) -> list[str]:
+    """The ``--set`` values, and ``--as-of`` as the last of them."""
+    found = list(getattr(args, "set", []) or [])
+    as_of = getattr(args, "as_of", None)
+    if as_of is not None:
+        found.append(f"as_of={as_of.isoformat()}")
+    return found
 
 
 def load(scenario: str | None, overrides: Sequence[str] = ()) -> Scenario:

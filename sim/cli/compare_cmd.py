@@ -11,7 +11,9 @@ from sim.cli.common import (
     add_executor_options,
     add_seed,
     executor_spec,
+    iso_date,
     load,
+    overrides,
     positive_int,
     prepare_out,
     print_json,
@@ -67,6 +69,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="KEY=VALUE",
         help="set a value in the alternative only (repeatable; after --set)",
     )
+    sets.add_argument(
+        "--as-of",
+        type=iso_date,
+        metavar="DATE",
+        help="forecast both as of DATE (YYYY-MM-DD): the record is known up to and including "
+        "it (the scenarios' as_of)",
+    )
     p.add_argument(
         "--runs", type=positive_int, default=1000, metavar="N", help="paired runs (default 1000)"
     )
@@ -88,8 +97,9 @@ def run(args: argparse.Namespace) -> int:
             "compare: give ALT, or --set-alt KEY=VALUE to compare BASE with a changed BASE "
             "(see 'negsim compare --help')"
         )
-    base = load(args.base, [*args.set, *args.set_base])
-    alt = load(args.alt if args.alt is not None else args.base, [*args.set, *args.set_alt])
+    both = overrides(args)  # --set, and --as-of
+    base = load(args.base, [*both, *args.set_base])
+    alt = load(args.alt if args.alt is not None else args.base, [*both, *args.set_alt])
     try:
         check_comparable(base, alt)
     except IncompatibleScenarios as exc:

@@ -7,7 +7,7 @@ import datetime as dt
 import fnmatch
 import sys
 
-from sim.cli.common import add_scenario_argument, add_set, load, print_json
+from sim.cli.common import add_scenario_argument, add_set, load, overrides, print_json
 
 __all__ = ["register"]
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``params`` command."""
     from sim.scenario.keys import settings
 
-    scenario = load(args.scenario, args.set)
+    scenario = load(args.scenario, overrides(args))
     rows = [
         s
         for s in settings(scenario)

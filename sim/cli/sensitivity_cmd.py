@@ -20,6 +20,9 @@ from sim.cli.common import (
     add_executor_options,
     add_scenario_argument,
     add_seed,
+    add_set,
+    load,
+    overrides,
     positive_int,
 )
 from sim.cli.points import run_points
@@ -41,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "N*(d+2) evaluations is R runs with the same seeds (common random numbers).",
     )
     add_scenario_argument(p)
+    add_set(p)
     p.add_argument(
         "--param",
         action="append",
@@ -131,7 +135,9 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments.sensitivity import Sensitivity
 
     def build() -> Sensitivity:
-        return Sensitivity(args.param, args.scenario, args.samples, args.runs, args.seed)
+        changed = overrides(args)
+        scenario = load(args.scenario, changed) if changed else args.scenario
+        return Sensitivity(args.param, scenario, args.samples, args.runs, args.seed)
 
     result, out, status = run_points(args, build, "analysis")
     if result is None:

@@ -20,6 +20,9 @@ from sim.cli.common import (
     add_executor_options,
     add_scenario_argument,
     add_seed,
+    add_set,
+    load,
+    overrides,
     positive_int,
 )
 from sim.cli.points import run_points
@@ -38,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "are saved as they come, and --resume finishes an interrupted sweep.",
     )
     add_scenario_argument(p)
+    add_set(p)
     p.add_argument(
         "--param",
         action="append",
@@ -116,13 +120,13 @@ def run(args: argparse.Namespace) -> int:
 
     def build() -> Sweep:
         extra = {"outcomes": args.outcome or None, "keep_runs": args.keep_runs}
+        changed = overrides(args)
+        scenario = load(args.scenario, changed) if changed else args.scenario
         try:
             if args.design_file:
-                return Sweep.from_table(
-                    args.design_file, args.scenario, args.runs, args.seed, **extra
-                )
+                return Sweep.from_table(args.design_file, scenario, args.runs, args.seed, **extra)
             return Sweep(
-                args.param, args.scenario, args.design, args.points, args.runs, args.seed, **extra
+                args.param, scenario, args.design, args.points, args.runs, args.seed, **extra
             )
         except OutcomeError as exc:
             raise UsageError(f"--{exc}") from None

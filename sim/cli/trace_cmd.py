@@ -12,6 +12,7 @@ from sim.cli.common import (
     add_set,
     load,
     non_negative_int,
+    overrides,
     print_json,
 )
 from sim.engine import simulate
@@ -50,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``trace`` command."""
-    scenario = load(args.scenario, args.set)
+    scenario = load(args.scenario, overrides(args))
     result = simulate(scenario, seed=args.seed, run=args.run, trace=True)
     if args.format == "text":
         sys.stdout.write(narrate(result, scenario, verbose=args.verbose))

@@ -32,6 +32,7 @@ from sim.cli.common import (
     add_scenario_argument,
     add_set,
     load,
+    overrides,
     positive_int,
     progress_enabled,
 )
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments.executors import ExecutorSpec
     from sim.experiments.montecarlo import Interrupted, run_monte_carlo
 
-    scenario = load(args.scenario, args.set)
+    scenario = load(args.scenario, overrides(args))
     replay: Recording | None = None
     if args.replay is not None:
         try:
@@ -186,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     result = session.play(seed)
     out.write(outcome_text(result, scenario, actor, session.choices))
     if args.record is not None:
-        recording = session.recording(seed, result, args.set)
+        recording = session.recording(seed, result, overrides(args))
         try:
             write_recording(args.record, recording, scenario)
         except OSError as exc:

@@ -9,6 +9,7 @@ prompt, is counted.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -19,8 +20,9 @@ import pytest
 from sim.cli.play.comparison import compare
 from sim.cli.play.ending import comparison_text, outcome_text
 from sim.cli.play.options import options_of
+from sim.cli.play.screens import Screens, deadline_name
 from sim.cli.play.session import PlaySession
-from sim.cli.play.text import MAX_LINES, capitalized, short_name, simulated
+from sim.cli.play.text import MAX_LINES, capitalized, short_name, shorten, simulated
 from sim.cli.play.turns import DEFAULT_TURNS, By
 from sim.experiments.executors import ExecutorSpec
 from sim.experiments.montecarlo import run_monte_carlo
@@ -95,16 +97,17 @@ def test_the_views_are_what_the_keys_ask_for() -> None:
     game = load_scenario("exercises/06_play.toml")
     text = played(game, "russia")
     first = list(screens(text))[:8]
-    assert first[0][1].startswith("6 June 2013 (day 30) — turn 1 as Russia")
+    # The baseline's record runs from 26 February 2013 (day 0) to its forecast origin, 5 June.
+    assert first[0][1].startswith("6 June 2013 (day 100) — turn 1 as Russia")
     assert first[1][0].startswith("== What happened ==")
     assert "earlier events: h again to read them" in "\n".join(first[1])
-    assert first[3][0].startswith("== What happened ==")  # h again, and again: back to the latest
+    assert first[3][0].startswith("== What happened ==")  # h again, and again: earlier pages
     assert first[4][0].startswith("== Odds and effects ==")
     assert first[5][0].startswith("== Help ==")
     assert first[6][0] == "=" * 78  # Enter: the turn's screen again
     assert "'nonsense' is not an option" in "\n".join(first[7])
     main = "\n".join(first[0])
-    for needed in ("Readiness 0.33.", "Open questions:", "Next deadline:", "0. Pass"):
+    for needed in ("Readiness 0.36.", "Open questions:", "Next deadline:", "0. Pass"):
         assert needed in main
 
 
@@ -206,8 +209,98 @@ def test_tricky_names_in_the_players_sentences(tmp_path: Path) -> None:
     )
 
 
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def test_a_crowded_screen_keeps_what_a_student_needs() -> None:
+    """Dayton as the United States: a dozen questions and options, yet every turn's screen
+    fits and keeps the date, readiness, the open questions, the deadline and every option."""
+    dayton = load_scenario("dayton_1995.toml")
+    numbers = range(len(options_of(dayton, "united_states")) + 1)
+    mains = [s for s in screens(played(dayton, "united_states")) if s[0] == "=" * 78]
+    assert len(mains) >= 3
+    for screen in mains:
+        body = "\n".join(screen)
+        assert len(screen) <= MAX_LINES, body
+        assert " — turn " in screen[1], body
+        assert screen[2].startswith("Readiness "), body
+        assert "Open questions" in body, body
+        assert "Next deadline: " in body, body
+        listed = re.findall(r"^  (\d+)\. ", body, re.MULTILINE)
+        folded = re.search(r"Not available now: ([\d, and-]+) ", body)
+        shown = {int(n) for n in listed}
+        if folded:
+            for part in re.split(r", | and ", folded.group(1)):
+                low, _, high = part.partition("-")
+                shown.update(range(int(low), int(high or low) + 1))
+        assert shown == set(numbers), body
+        assert _balanced(body), body  # nothing cut inside a parenthesis
+
+
+def test_option_titles_are_shortened_by_whole_parts() -> None:
+    dayton = load_scenario("dayton_1995.toml")
+    us = Screens(dayton, "united_states", options_of(dayton, "united_states"))
+    moves = {m.id: m for m in dayton.actor("united_states").moves}
+    whole = us.title(moves["map"])
+    assert whole == (
+        "Press for a settlement: the map: the 51/49 split and the Gorazde corridor (Annex 2)"
+    )
+    for width in (78, 73, 60, 50):
+        package, map_ = us.title(moves["framework_package"], width), us.title(moves["map"], width)
+        assert len(package) <= width and len(map_) <= width
+        assert _balanced(package) and _balanced(map_)
+        assert package != map_  # the package of three questions stays told apart
+        assert "more" in package or "elections" in package
+    assert us.title(moves["map"], 73) == (
+        "Press for a settlement: the map: the 51/49 split and the Gorazde corridor"
+    )
+    assert us.title(moves["map"], 60) == "Press for a settlement: the map"
+    # A cut falls at a word and never inside a parenthesis.
+    assert shorten("Press for a settlement: elections within a year (Annex 3) (not", 60) == (
+        "Press for a settlement: elections within a year (Annex 3)..."
+    )
+    assert shorten("elections (Annex 3, the OSCE's count)", 24) == "elections..."
+    assert shorten("a Bosniak-Croat Federation", 20) == "a Bosniak-Croat..."
+
+
+def test_labels_read_as_english_inside_sentences() -> None:
+    """The goal, the vote option and the end name stages, endings and questions as nouns."""
+    cop21 = load_scenario("paris_cop21_2015_core.toml")
+    text = " ".join(played(cop21, "presidency").split())
+    assert "Call for a decision on the Paris Agreement's adoption by consensus" in text
+    assert "is adopted by consensus" not in text
+    intro = " ".join(played(load_scenario("brexit_withdrawal_2017.toml"), "eu27").split())
+    assert (
+        "On the way: the withdrawal agreement agreed by the negotiators, then approval by the "
+        "House of Commons, then ratification (the European Parliament's consent)." in intro
+    )
+    assert "It can also end otherwise: a no-deal exit or Article 50 revoked" in intro
+    assert deadline_name("the ADP's close (5 Dec 2015)", dt.date(2015, 12, 5)) == (
+        "the ADP's close (5 Dec 2015)"
+    )
+    assert deadline_name("the ADP's close (5 Dec 2015)", dt.date(2015, 12, 7)) == (
+        "the ADP's close (5 Dec 2015), 7 December 2015"
+    )
+
+
 def test_the_length_benchmark_runs() -> None:
-    """benchmarks/play_length.py measures what docs/TEACHING.md quotes; it must keep running."""
+    """benchmarks/play_length.py measures what docs/TEACHING.md quotes; it must keep running.
+
+    The counts it measures are luck, not a property to pin: with ``--turns N`` a turn falls
+    due N times between the forecast origin and the end of the game and is taken at the
+    actor's next decision, so a game has all N only if it runs to its end and the actor
+    still decides after the last turn fell due (Russia with seed 3 had 15 on the play branch
+    and 14 once it was merged with the model's other changes: no decision in the last six
+    days). What the definition guarantees is checked:
+    at most N turns, and with every decision a turn at least as many as with N, seed by
+    seed (the model chooses at every turn either way, so it is the same run).
+    """
     import importlib.util
     import sys
 
@@ -219,9 +312,16 @@ def test_the_length_benchmark_runs() -> None:
     sys.modules["play_length"] = module
     spec.loader.exec_module(module)
     rows = module.turn_table(2, "06_play")
-    russia = next(r for r in rows if r.actor == "russia")
-    assert russia.default_seed3 == DEFAULT_TURNS
-    assert russia.every_seed3 > DEFAULT_TURNS
+    game = load_scenario("exercises/06_play.toml")
+    assert [r.actor for r in rows] == [a.id for a in game.actors]
+    for row in rows:
+        low, median, high = row.default
+        assert 0 <= low <= median <= high <= DEFAULT_TURNS, row
+        assert 0 <= row.default_seed3 <= DEFAULT_TURNS, row
+        assert row.every_seed3 >= row.default_seed3, row
+        assert all(e >= d for e, d in zip(row.every, row.default, strict=True)), row
     timing = module.screen_time(runs=5)
-    assert timing["screens"] > DEFAULT_TURNS
+    # The scripted session answers h, o and a choice at every turn: three screens a turn.
+    assert 0 < timing["screens"] <= 3 * DEFAULT_TURNS
+    assert timing["screens"] % 3 == 0
     assert timing["per_screen_s"] > 0

@@ -5,7 +5,15 @@ lines, the prompt included), so that nothing the player needs scrolls away:
 
 - the **main** view (shown at each turn): the date, readiness with the next
   stage or the date set, the open questions, the next deadline, one line on
-  what happened since the last turn, and the numbered options;
+  what happened since the last turn, and the numbered options. When they do
+  not fit (Dayton has a dozen questions and options), the view is made more
+  compact a step at a time (:data:`_FITS`): the settled questions on one
+  line, the line on what happened left to ``h``, an option or a question on
+  one line, shortened by whole parts (a label's parentheses, a list's last
+  names: never cut inside a parenthesis), the options not available now
+  folded into one line, the open questions several to a line; the date,
+  readiness, the next stage, every open question, the next deadline, every
+  option (at least by its number) and the keys always stay;
 - **what happened** (``h``): the events since the last turn, a page at a time
   (``h`` again for earlier ones);
 - **odds and effects** (``o``): how often the simulated actor would pick each
@@ -21,7 +29,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -31,6 +40,8 @@ from sim.cli.play.text import (
     RULE,
     WIDTH,
     capitalized,
+    fit_items,
+    headline,
     join,
     percent,
     plural_s,
@@ -38,6 +49,7 @@ from sim.cli.play.text import (
     short_name,
     shorten,
     simulated,
+    unbracketed,
     wrap,
 )
 from sim.engine import Decision, TraceRecord
@@ -114,6 +126,8 @@ class Screens:
         self.options = tuple(options)
         self._added = added_events(scenario)
         self._names = Names(scenario)
+        # A change's regime as the narrative says it: its label, not its id.
+        self._regimes = {r.id: r.label for r in scenario.actor(actor).regimes}
         # The history's sentences come from the narrative, with names as a screen needs them.
         self._told = _with_short_names(scenario)
 
@@ -214,44 +228,48 @@ class Screens:
         return [rule, line]
 
     def _main(self, decision: Decision, turn: Turn, room: int) -> list[str]:
-        """The main view, made more compact until it fits in ``room`` lines."""
+        """The main view in ``room`` lines.
+
+        It is made more compact (:data:`_FITS`, in order) until it fits, then
+        given back what the last step made room for (:data:`_GIVE_BACK`).
+        """
         lines: list[str] = []
-        for compact in range(4):
-            lines = self._main_lines(decision, turn, compact)
+        for fit in _FITS:
+            lines = self._main_lines(decision, turn, fit)
             if len(lines) <= room:
                 break
+        else:
+            return lines
+        for step in _GIVE_BACK:
+            if step == "whole":  # one option at a time, whole: the shortest first
+                trials = []
+                for option in self.options if fit.option_lines else ():
+                    fuller = dataclasses.replace(fit, whole=fit.whole | {option.number})
+                    trials.append((len(self._main_lines(decision, turn, fuller)), option.number))
+                for _, number in sorted(trials):
+                    fuller = dataclasses.replace(fit, whole=fit.whole | {number})
+                    more = self._main_lines(decision, turn, fuller)
+                    if len(more) <= room:
+                        fit, lines = fuller, more
+                continue
+            fuller = dataclasses.replace(fit, **{step: getattr(_FITS[0], step)})
+            if fuller != fit:
+                more = self._main_lines(decision, turn, fuller)
+                if len(more) <= room:
+                    fit, lines = fuller, more
         return lines
 
-    def _main_lines(self, decision: Decision, turn: Turn, compact: int) -> list[str]:
+    def _main_lines(self, decision: Decision, turn: Turn, fit: _Fit) -> list[str]:
         s = self.scenario
         state = decision.state
         lines = self.header(decision, turn)
         marked = _marked_gates(s, state)
         lines.extend(wrap(readiness_line(state, s, marked)))
-        settled = [g for g in range(len(s.gates)) if state.gate_resolved(g)]
-        open_ = [g for g in range(len(s.gates)) if not state.gate_resolved(g)]
-        if open_ or compact < 1:
-            lines.append("Open questions:")
-        for g in open_:
-            gate = s.gates[g]
-            star = "*" if g in marked else " "
-            lines.extend(
-                wrap(
-                    f"{gate.label} — contention {state.contention(g):.2f}",
-                    f"  [open]{star}   ",
-                    " " * 12,
-                )
-            )
-        if compact >= 1 and settled:
-            text = "Settled: " + "; ".join(s.gates[g].label for g in settled) + "."
-            lines.append(shorten(text, WIDTH))
-        else:
-            for g in settled:
-                lines.extend(wrap(s.gates[g].label, "  [settled] ", " " * 12))
-        deadline = self.next_deadline(state, decision.time)
-        if deadline and compact < 3:
-            lines.extend(wrap(deadline))
-        if compact < 2:
+        lines.extend(self._questions(state, marked, fit))
+        deadline = self.next_deadline(state, decision.time, stage=not fit.short_deadline)
+        if deadline:
+            lines.extend([shorten(deadline, WIDTH)] if fit.short_deadline else wrap(deadline))
+        if fit.since:
             lines.extend(wrap(self._since_line(decision, turn)))
         if turn.next_day is None:
             lines.append("Your options:")
@@ -263,7 +281,46 @@ class Screens:
             lines.extend(
                 wrap(f"Your options (your choice stands until your next turn, from {until}):")
             )
-        lines.extend(self._option_titles(decision, one_line=compact >= 2))
+        lines.extend(self._option_titles(decision, fit))
+        return lines
+
+    def _questions(self, state: State, marked: frozenset[int], fit: _Fit) -> list[str]:
+        """The open questions with their contention, and the settled ones.
+
+        ``*`` marks a question the next stage needs settled.
+        """
+        gates = self.scenario.gates
+        settled = [g for g in range(len(gates)) if state.gate_resolved(g)]
+        open_ = [g for g in range(len(gates)) if not state.gate_resolved(g)]
+        if fit.fold_questions:
+            # Several to a line, whole; the settled ones counted in the heading.
+            others = f" ({plural_s(len(settled), 'other')} settled)" if settled else ""
+            if not open_:
+                return [f"Open questions: none{others}."] if settled else []
+            entries = [
+                f"{'*' if g in marked else ''}{unbracketed(gates[g].label)} "
+                f"{state.contention(g):.2f}"
+                for g in open_
+            ]
+            return [f"Open questions, with their contention{others}:", *_packed(entries, "  ")]
+        lines = ["Open questions:"] if open_ or not fit.settled_line else []
+        for g in open_:
+            star = "*" if g in marked else " "
+            head = f"  [open]{star}   "
+            contention = f" — contention {state.contention(g):.2f}"
+            label = gates[g].label
+            if fit.question_lines:
+                room = WIDTH - len(head) - len(contention)
+                lines.append(head + _fitted(label, room) + contention)
+            else:
+                lines.extend(wrap(label + contention, head, " " * 12))
+        if fit.settled_line:
+            if settled:
+                labels = [unbracketed(gates[g].label) for g in settled]
+                lines.append(fit_items("Settled: ", labels, WIDTH, tail="."))
+        else:
+            for g in settled:
+                lines.extend(wrap(gates[g].label, "  [settled] ", " " * 12))
         return lines
 
     def _since_line(self, decision: Decision, turn: Turn) -> str:
@@ -282,17 +339,24 @@ class Screens:
             return f"Since your last turn: nothing of note; {moved}."
         return f"Since your last turn: {plural_s(len(shown), 'event')}; {moved} (h to read them)."
 
-    def _option_titles(self, decision: Decision, *, one_line: bool) -> list[str]:
+    def _option_titles(self, decision: Decision, fit: _Fit) -> list[str]:
         lines = ["  0. Pass"]
+        folded: list[int] = []
         for option in self.options:
-            title = self.title(decision.moves[option.move])
-            if not decision.available[option.move]:
-                title += f" ({_why_not(decision, option.move)})"
+            move = decision.moves[option.move]
+            available = decision.available[option.move]
+            if fit.fold_unavailable and not available:
+                folded.append(option.number)
+                continue
             head = f"  {option.number}. "
-            if one_line:
-                lines.append(shorten(head + title, WIDTH))
+            why = _why_not(decision, option.move, short=fit.option_lines)
+            why = f" ({why})" if not available else ""
+            if fit.option_lines and option.number not in fit.whole:
+                lines.append(head + self.title(move, WIDTH - len(head) - len(why)) + why)
             else:
-                lines.extend(wrap(title, head, " " * len(head)))
+                lines.extend(wrap(self.title(move) + why, head, " " * len(head)))
+        if folded:
+            lines.extend(wrap(f"Not available now: {_numbers(folded)} (o lists them).", "  ", "  "))
         return lines
 
     def _history(self, decision: Decision, turn: Turn, page: int, room: int) -> list[str]:
@@ -353,14 +417,18 @@ class Screens:
         for option in self.options:
             move = decision.moves[option.move]
             prefix = f"  {option.number}. "
-            if not decision.available[option.move]:
-                text = f"{self.title(move)} — {_why_not(decision, option.move)}"
-                titles.append(_cut(wrap(text, prefix, " " * len(prefix)), 2))
-                effects.append([])
-                continue
-            text = f"{self.title(move)} — {share(decision.weights[option.move])}"
-            titles.append(_cut(wrap(text, prefix, " " * len(prefix)), 2))
-            effects.append(self.effects(decision, option.move).split("; "))
+            available = decision.available[option.move]
+            if available:
+                said = f" — {share(decision.weights[option.move])}"
+            else:
+                said = f" — {_why_not(decision, option.move)}"
+            lines = wrap(self.title(move) + said, prefix, " " * len(prefix))
+            if len(lines) > (2 if available else 1):  # the title shortened by whole parts
+                if not available:
+                    said = f" — {_why_not(decision, option.move, short=True)}"
+                lines = [prefix + self.title(move, WIDTH - len(prefix) - len(said)) + said]
+            titles.append(lines)
+            effects.append(self.effects(decision, option.move).split("; ") if available else [])
         budget = [min(3, len(_fit_parts(parts, 99, _EFFECT_INDENT))) for parts in effects]
         fixed = len(head) + 1 + sum(len(t) for t in titles)
         while fixed + sum(budget) > room and any(budget):
@@ -399,24 +467,76 @@ class Screens:
 
     # -- words --------------------------------------------------------------------------
 
-    def title(self, move: Move) -> str:
-        """What a move is, in the player's words: its kind's title, or the scenario's own."""
+    def title(self, move: Move, width: int | None = None) -> str:
+        """What a move is, in the player's words: its kind's title, or the scenario's own.
+
+        With ``width``, in at most that many characters, shortened by whole
+        parts: the labels lose their parentheses, then the title its own
+        (``Ship arms``), then the labels what follows a colon (``the map``),
+        then a list its last names (``Meet the United States, China and 5
+        more``); only then is it cut, at a word.
+        """
+        full = self._title(move, 0)
+        if width is None or len(full) <= width:
+            return full
+        text = full
+        for level in (1, 2, 3):
+            text = self._title(move, level)
+            if len(text) <= width:
+                return text
+        t = move.targets
+        longest = max(len(t.others), len(t.gates))
+        for keep in range(longest - 1, 0, -1):
+            text = self._title(move, 3, keep)
+            if len(text) <= width:
+                return text
+        rest = len(self._title(move, 3, 1, first=0)) - len("...")
+        if longest > 1 and width - rest >= 12:  # the first name cut, "and N more" kept
+            text = self._title(move, 3, 1, first=width - rest)
+            if len(text) <= width:
+                return text
+        return shorten(text, width)
+
+    def _title(
+        self, move: Move, level: int, keep: int | None = None, first: int | None = None
+    ) -> str:
+        """The title with whole parts left out: none at ``level`` 0 (see :meth:`title`).
+
+        ``keep``: the names a list keeps before "and N more"; ``first``: the
+        width the first of them is cut to.
+        """
         names = self._names
         t = move.targets
-        return render(
-            names.title(move.kind),
-            actor=self.short,
-            other=join([short_name(names.actor(o)) for o in t.others]),
-            gate=join([names.gate(g) for g in t.gates]),
-            deadline=names.deadlines.get(t.deadline or "", ""),
-            ending=names.endings.get(t.ending or "", ""),
-            stage=names.stage(t.stage) if t.stage else "",
-            regime=t.regime or "",
-            coalition=names.coalitions.get(t.coalition or "", ""),
+        shape: Callable[[str], str] = (
+            headline if level >= 3 else unbracketed if level >= 1 else lambda x: x
         )
 
-    def next_deadline(self, state: State, time: float) -> str:
-        """``Next deadline: G8 summit, 17 June 2013, in 5 days.``, where it now stands."""
+        def listed(items: list[str]) -> str:
+            if keep is None or len(items) <= keep:
+                return join(items)
+            kept = items[:keep]
+            if first is not None:
+                kept[0] = shorten(kept[0], first) if first > 0 else "..."
+            return join([*kept, f"{len(items) - keep} more"])
+
+        text = render(
+            names.title(move.kind),
+            actor=self.short,
+            other=listed([short_name(names.actor(o)) for o in t.others]),
+            gate=listed([shape(names.gate(g)) for g in t.gates]),
+            deadline=shape(names.deadlines.get(t.deadline or "", "")),
+            ending=shape(names.endings.get(t.ending or "", "")),
+            stage=shape(names.stage(t.stage)) if t.stage else "",
+            regime=shape(self._regimes.get(t.regime or "", "")),
+            coalition=shape(names.coalitions.get(t.coalition or "", "")),
+        )
+        return unbracketed(text) if level >= 2 else text
+
+    def next_deadline(self, state: State, time: float, *, stage: bool = True) -> str:
+        """``Next deadline: G8 summit, 17 June 2013, in 5 days.``, where it now stands.
+
+        With ``stage``, the stage it is set for, in brackets, unless it is the last.
+        """
         s = self.scenario
         day = int(time)
         upcoming = [
@@ -431,10 +551,10 @@ class Screens:
         when = "today" if left == 0 else f"in {plural_s(left, 'day')}"
         moved = f", moved from {format_date(deadline.date)}" if stands != deadline.day else ""
         k = s.deadline_stage(deadline)
-        stage = f" [{s.stages[k].label}]" if k < len(s.stages) - 1 else ""
+        for_stage = f" [{s.stages[k].label}]" if stage and k < len(s.stages) - 1 else ""
         return (
             f"Next deadline: {deadline_name(deadline.label, s.date_of(stands))}, {when}"
-            f"{moved}{stage}."
+            f"{moved}{for_stage}."
         )
 
     def effects(self, decision: Decision, move: int) -> str:
@@ -473,10 +593,11 @@ class Screens:
         """What an action changes from ``state`` to ``after``, in words."""
         parts = []
         settled = after.resolved & ~state.resolved
-        if settled and settled != action.gates:  # an attempt's own gates go without saying
+        others = settled & ~action.gates  # an attempt's own gates go without saying
+        if others:
             labels = [self.scenario.gates[g].label for g in range(len(self.scenario.gates))]
             parts.append(
-                "settled: " + join([labels[g] for g in range(len(labels)) if settled >> g & 1])
+                "settled: " + join([labels[g] for g in range(len(labels)) if others >> g & 1])
             )
         parts.append(_change("readiness", state.readiness, after.readiness))
         for g in range(len(self.scenario.gates)):
@@ -523,10 +644,12 @@ _KEYS_HELP = [
 def deadline_name(label: str, date: dt.date) -> str:
     """A deadline's name with its date: ``G8 summit (Lough Erne), 17 June 2013``.
 
-    ``end of May 2013 (31 May 2013)``; a date the label already has is not repeated.
+    ``end of May 2013 (31 May 2013)``; a date the label already has is not repeated
+    (``the ADP's close (5 Dec 2015)``).
     """
     when = format_date(date)
-    if when in label:
+    day_month = re.compile(rf"\b{date.day} {when.split()[1][:3]}")  # "5 Dec" or "5 December"
+    if when in label or day_month.search(label):
         return label
     return f"{label}, {when}" if label.endswith(")") else f"{label} ({when})"
 
@@ -585,11 +708,12 @@ def _marked_gates(scenario: Scenario, state: State) -> frozenset[int]:
     return frozenset(g for g in needed if not state.gate_resolved(g))
 
 
-def _why_not(decision: Decision, move: int) -> str:
+def _why_not(decision: Decision, move: int, *, short: bool = False) -> str:
+    """Why an option is not available: its questions are settled, or not now."""
     gates = decision.actions[move].gates
     if gates and decision.state.resolved & gates == gates:
-        return "settled: not available"
-    return "not available now"
+        return "settled" if short else "settled: not available"
+    return "not available" if short else "not available now"
 
 
 def _cut(lines: list[str], most: int) -> list[str]:
@@ -601,6 +725,91 @@ def _cut(lines: list[str], most: int) -> list[str]:
     indent = last[: len(last) - len(last.lstrip())]
     kept[-1] = indent + shorten(last.lstrip() + " ...", WIDTH - len(indent))
     return kept
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """How compact the main view is: each step of :data:`_FITS` keeps those before it."""
+
+    settled_line: bool = False
+    """The settled questions on one line, whole labels and "and N more"."""
+    since: bool = True
+    """The line on what happened since the last turn (``h`` tells it too)."""
+    option_lines: bool = False
+    """Each option on one line, its title shortened by whole parts..."""
+    whole: frozenset[int] = frozenset()
+    """... but for these options, whole (wrapped)."""
+    question_lines: bool = False
+    """Each open question on one line."""
+    fold_unavailable: bool = False
+    """The options not available now on one line, by number (``o`` lists them)."""
+    fold_questions: bool = False
+    """The open questions several to a line, the settled ones counted."""
+    short_deadline: bool = False
+    """The next deadline on one line, without the stage it is set for."""
+
+
+def _fits() -> tuple[_Fit, ...]:
+    settled = _Fit(settled_line=True)
+    since = dataclasses.replace(settled, since=False)
+    options = dataclasses.replace(since, option_lines=True)
+    questions = dataclasses.replace(options, question_lines=True)
+    unavailable = dataclasses.replace(questions, fold_unavailable=True)
+    folded = dataclasses.replace(unavailable, fold_questions=True)
+    deadline = dataclasses.replace(folded, short_deadline=True)
+    return (_Fit(), settled, since, options, questions, unavailable, folded, deadline)
+
+
+#: The main view's layouts, from the fullest to the most compact: the first that fits is shown.
+#: The date, readiness, the open questions, the next deadline, every option and the keys stay.
+_FITS = _fits()
+#: What a compact layout takes back if it still fits, in this order: whole option titles, whole
+#: questions, whole titles one option at a time, the line on what happened, the settled
+#: questions one to a line.
+_GIVE_BACK = ("option_lines", "question_lines", "whole", "since", "settled_line")
+
+
+def _fitted(label: str, width: int) -> str:
+    """A label in ``width`` characters: whole, or without its parentheses, or cut at a word."""
+    if len(label) <= width:
+        return label
+    return shorten(unbracketed(label), width)
+
+
+def _packed(entries: Sequence[str], indent: str, sep: str = " · ") -> list[str]:
+    """Whole ``entries`` several to a line, each line as full as it goes."""
+    lines: list[str] = []
+    line = ""
+    for entry in entries:
+        if line and len(line) + len(sep) + len(entry) <= WIDTH:
+            line += sep + entry
+            continue
+        if line:
+            lines.append(line)
+        line = indent + entry
+        if len(line) > WIDTH:
+            *whole, line = wrap(entry, indent, indent)
+            lines.extend(whole)
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _numbers(numbers: Sequence[int]) -> str:
+    """``5-8 and 10`` for 5, 6, 7, 8, 10: runs of three or more as a range."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0]}-{run[-1]}")
+        else:
+            parts.extend(str(n) for n in run)
+    return join(parts)
 
 
 def _fit_parts(parts: Sequence[str], most: int, indent: str) -> list[str]:
@@ -628,24 +837,26 @@ def _goal(s: Scenario, names: Names) -> str:
     last = s.stages[-1]
     who = short_name(names.actor(last.by)) if last.by else "the convener"
     said = render(last.said, actor=who, stage=last.label, plural=last.by in names.plural)
-    text = f"What the game is about: {said}"
+    text = f"What the game is about: {said.rstrip('.')}."
     if len(s.stages) > 1:
-        text += f" (on the way: {join([st.label for st in s.stages[:-1]])})"
+        text += " On the way: " + ", then ".join(st.label for st in s.stages[:-1]) + "."
     if s.endings:
-        text += f"; it can also end otherwise: {join([e.label for e in s.endings])}"
-    return text + "."
+        text += f" It can also end otherwise: {join([e.label for e in s.endings], 'or')}."
+    return text
 
 
 def _stages_rules(s: Scenario) -> str:
     """The stages' rules, in a sentence."""
     parts = []
     for stage in s.stages:
-        needs = "every open question" if stage.gates is None else "its questions"
+        needs = "every open question is" if stage.gates is None else "its questions are"
         condition = f"once {needs} settled" + (
-            f" and readiness {stage.threshold:.2f}" if stage.threshold > 0 else ""
+            f" and readiness reaches {stage.threshold:.2f}" if stage.threshold > 0 else ""
         )
         low, high = stage.lead_days
-        lead = f", then a date {low}-{high} days ahead" if high > 0 else ""
+        ahead = f"{low}-{high}" if low < high else f"{high}"
+        days = "day" if ahead == "1" else "days"
+        lead = f", then a date {ahead} {days} ahead" if high > 0 else ""
         postpone = (
             f" (postponed below {stage.postpone_below:.2f})" if stage.postpone_below > 0 else ""
         )

@@ -18,6 +18,8 @@ __all__ = [
     "SHORT_NAME_LIMIT",
     "WIDTH",
     "capitalized",
+    "fit_items",
+    "headline",
     "join",
     "percent",
     "plural_s",
@@ -25,6 +27,7 @@ __all__ = [
     "short_name",
     "shorten",
     "simulated",
+    "unbracketed",
     "wrap",
 ]
 
@@ -68,11 +71,66 @@ def wrap(text: str, first: str = "", rest: str = "", width: int = WIDTH) -> list
 
 
 def shorten(text: str, width: int) -> str:
-    """``text`` cut at a word boundary to at most ``width`` characters, ending in "..."."""
+    """``text`` cut at a word boundary to at most ``width`` characters, ending in "...".
+
+    A cut never falls inside a parenthesis: one left open by the cut goes
+    whole (``elections within a year...``, never ``elections (Annex...``).
+    """
     if len(text) <= width:
         return text
-    cut = textwrap.shorten(text, width, placeholder="...")
-    return cut if len(cut) <= width and cut != "..." else text[: max(width - 3, 0)] + "..."
+    cut = textwrap.shorten(
+        text, width, placeholder="...", break_on_hyphens=False, break_long_words=False
+    )
+    if len(cut) > width or cut == "...":
+        return text[: max(width - 3, 0)] + "..."
+    kept = cut[:-3]
+    depth, opened = 0, -1
+    for i, char in enumerate(kept):
+        if char == "(":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif char == ")" and depth > 0:
+            depth -= 1
+    if depth > 0 and kept[:opened].strip():
+        return kept[:opened].rstrip(" ,;:—-") + "..."
+    return cut
+
+
+def unbracketed(label: str) -> str:
+    """A label without its parentheses: ``the constitution`` for ``the constitution (Annex 4)``."""
+    return _PARENTHESIS.sub("", label).strip() or label.strip()
+
+
+def headline(label: str) -> str:
+    """A label's head, before a colon or a semicolon, without parentheses.
+
+    ``the map`` for ``the map: the 51/49 split and the Gorazde corridor (Annex 2)``.
+    """
+    short = unbracketed(label)
+    for mark in (": ", "; "):
+        cut = short.find(mark)
+        if cut > 0:
+            short = short[:cut]
+    return short
+
+
+def fit_items(
+    head: str, items: Sequence[str], width: int, *, sep: str = "; ", tail: str = ""
+) -> str:
+    """``head`` and as many whole ``items`` as fit in ``width``, then "and N more", then ``tail``.
+
+    ``Settled: who negotiates for the Bosnian Serbs; a countrywide ceasefire; and 2 more.``
+    Only when even the first item does not fit is it cut (at a word).
+    """
+    for keep in range(len(items), 0, -1):
+        more = f"{sep}and {len(items) - keep} more" if keep < len(items) else ""
+        line = head + sep.join(items[:keep]) + more + tail
+        if len(line) <= width:
+            return line
+    more = f"{sep}and {len(items) - 1} more" if len(items) > 1 else ""
+    room = width - len(head) - len(more) - len(tail)
+    return head + shorten(items[0], max(room, 4)) + more + tail
 
 
 def short_name(name: str, limit: int = SHORT_NAME_LIMIT) -> str:
@@ -109,11 +167,11 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
-def join(items: Sequence[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``."""
+def join(items: Sequence[str], word: str = "and") -> str:
+    """``A``, ``A and B``, ``A, B and C`` (``A, B or C`` with ``word="or"``)."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def percent(p: float) -> str:

@@ -386,6 +386,46 @@ def test_a_change_of_regime_changes_the_actors_tempo_and_moves(tiny_scenario: Ti
     assert {(a, r) for t, a, r in chosen if t > 30} == {("pass", 1)}
 
 
+def test_a_player_gets_the_moves_of_the_regime_of_the_day(tiny_scenario: Tiny) -> None:
+    """A move only a later government makes is offered, and can be chosen only under it."""
+    from sim.cli.play.options import options_of
+
+    scenario = tiny_scenario(
+        {
+            "actors": {
+                "alpha": {
+                    "tempo_days": 1.0,
+                    "actions": {
+                        "talk": {"kind": "target_date"},
+                        "date": {"kind": "target_date", "weight": 0.0},
+                    },
+                    "regimes": {"bold": {"weights": {"date": 1.0, "talk": 0.0}}},
+                }
+            },
+            "events": {
+                "turn": {
+                    "date": day(30),
+                    "actor": "alpha",
+                    "kind": "change",
+                    "regime": "bold",
+                    "record": False,
+                }
+            },
+        }
+    )
+    offered = {o.move_id for o in options_of(scenario, "alpha")}
+    assert offered == {"talk", "date"}
+    seen: dict[bool, set[tuple[bool, bool]]] = {False: set(), True: set()}
+
+    def chooser(decision: Any) -> int:
+        seen[decision.time > 30].add(tuple(decision.available))
+        return -1
+
+    simulate(scenario, 0, players={"alpha": chooser})
+    assert seen[False] == {(True, False)}
+    assert seen[True] == {(False, True)}
+
+
 def test_the_story_names_a_partner_by_its_regime_of_the_day(tiny_scenario: Tiny) -> None:
     """Regression: after a change of government the partner of a meeting kept its first name."""
     scenario = tiny_scenario(

@@ -130,8 +130,10 @@ class Decision:
         How the simulated actor would weigh each move right now (0 for a move
         that is not available).
     available
-        Per move, whether it can matter now: a move on a gate already settled
-        is moot, and a simulated actor never chooses it.
+        Per move, whether it can be chosen now: a move on a gate already
+        settled is moot, a joint act needs its partners taking part, and a
+        move the actor's regime of the day gives no weight is not its to make;
+        a simulated actor never chooses any of them.
     model_choice
         What the simulated actor would choose now, with its own random draw
         (a move index or ``PASS``): returning it reproduces the simulated run.
@@ -519,13 +521,22 @@ class _Run:
         state_now = self._current(now)
         model = self.model
         boost = model.mechanisms.focal_dates.weight_boost if near else 1.0
-        available = actor.available(state_now.resolved, self.requires, state_now.active)
+        regime_index = state_now.regime[actor.index]
+        regime = actor.regimes[regime_index]
+        # A move the regime of the day gives no weight (a new government's, a former one's)
+        # is not available, as a move that cannot matter is not.
+        available = tuple(
+            can and w > 0.0
+            for can, w in zip(
+                actor.available(state_now.resolved, self.requires, state_now.active),
+                regime.base_weights,
+                strict=True,
+            )
+        )
         seen = self.asked_at.get(actor.index, 0)
         recent = tuple(self.trace[seen:]) if self.trace is not None else ()
         if self.trace is not None:
             self.asked_at[actor.index] = len(self.trace)
-        regime_index = state_now.regime[actor.index]
-        regime = actor.regimes[regime_index]
         stance = state_now.stance_latent[actor.index]
         chosen = player(
             Decision(

@@ -32,11 +32,17 @@ class Option:
 def options_of(scenario: Scenario, actor: str) -> tuple[Option, ...]:
     """The options offered to a player of ``actor``: its moves, numbered from 1.
 
-    A move with weight 0 is left out: a scenario (often a counterfactual) sets
-    a weight to 0 to take the move away, and a player must not get it back.
+    A move with weight 0 in every regime of the actor is left out: a scenario
+    (often a counterfactual) sets a weight to 0 to take the move away, and a
+    player must not get it back. A move that only some regimes use is offered,
+    and is not available while another regime holds (see
+    :attr:`sim.engine.Decision.available`).
     """
     spec = scenario.actor(actor)
-    usable = [(i, m.id) for i, m in enumerate(spec.moves) if m.weight > 0.0]
+    in_regimes = {move for r in spec.regimes for move, w in r.weights if w > 0.0}
+    usable = [
+        (i, m.id) for i, m in enumerate(spec.moves) if m.weight > 0.0 or m.id in in_regimes
+    ]
     return tuple(Option(n, i, move_id) for n, (i, move_id) in enumerate(usable, start=1))
 
 

@@ -713,6 +713,9 @@ def _why_not(decision: Decision, move: int, *, short: bool = False) -> str:
     gates = decision.actions[move].gates
     if gates and decision.state.resolved & gates == gates:
         return "settled" if short else "settled: not available"
+    actor = next(a for a in decision.model.actors if a.id == decision.actor)
+    if actor.regimes[decision.state.regime[actor.index]].base_weights[move] == 0.0:
+        return "not now" if short else "not under this leadership"
     return "not available" if short else "not available now"
 
 

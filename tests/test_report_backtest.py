@@ -407,3 +407,16 @@ def test_the_readers_report_every_problem_at_once(
         read_backtest(folder)
     assert len(info.value.problems) == 2
     assert "column 'inside': expected True or False, got 'maybe'" in str(info.value)
+
+
+def test_a_backtest_with_no_target_left_renders(tmp_path: Path) -> None:
+    # After the record's last stage: nothing to score; the scores are null, stages.csv empty.
+    result = backtest(load_scenario(), [dt.date(2014, 2, 10)], runs=5, seed=1, executor=ONE)
+    write_backtest(result, tmp_path)
+    assert (tmp_path / "stages.csv").read_text(encoding="utf-8").count("\n") == 1
+    folder = read_backtest(tmp_path)
+    assert folder.summary.scores.brier_model is None
+    html = build_report(tmp_path, now=NOW)
+    assert "no target to score" in html
+    assert "The record reached no stage after any origin" in html
+    assert "1 origin × 5 runs" in html

@@ -127,7 +127,7 @@ def _backtest_brief(folder: BacktestFolder) -> str:
     few = (
         f'<p class="note">{n} targets is few, and the targets of one origin share its '
         "forecast: a difference of a few hundredths in these scores can be chance.</p>"
-        if n < FEW_TARGETS
+        if 0 < n < FEW_TARGETS
         else ""
     )
     reading = (
@@ -246,7 +246,12 @@ def backtest_page(folder: BacktestFolder, generated: str) -> str:
     """
     s = folder.summary
     figures = load_figures(folder.path, BACKTEST_FILES, "backtest")
-    kind = "calibrated to the record up to each origin" if s.calibrated else "its own values"
+    kind = (
+        "the parameters calibrated to the record up to the origin"
+        if s.calibrated
+        else "the scenario's own values"
+    )
+    several = "s" if len(s.origins) != 1 else ""
     sections = [
         section("summary", "In brief", _backtest_brief(folder)),
         section("scores", "Scores: the model against two naive forecasters", _scores_table(folder)),
@@ -265,7 +270,7 @@ def backtest_page(folder: BacktestFolder, generated: str) -> str:
                     ),
                     ("origins", [", ".join(iso(o.origin) for o in s.origins)]),
                     ("the record's end", [iso(s.record_end)]),
-                    ("parameters", [escape(f"the scenario with {kind}")]),
+                    ("parameters", [escape(kind)]),
                     ("runs per origin, seed", [f"{s.runs}, {s.seed}"]),
                     ("negsim version", [escape(s.negsim_version)]),
                     ("back end", [escape(s.backend)]),
@@ -276,12 +281,12 @@ def backtest_page(folder: BacktestFolder, generated: str) -> str:
             ),
         ),
     ]
-    kicker = f"negsim report · backtest · {len(s.origins)} origins × {s.runs} runs"
+    kicker = f"negsim report · backtest · {len(s.origins)} origin{several} × {s.runs} runs"
     lede = (
         f"Forecasts of scenario <code>{escape(s.scenario)}</code> from "
-        f"{len(s.origins)} origin{'s' if len(s.origins) != 1 else ''}, each from the record "
-        f"up to it and with {escape(kind)}, scored against what the record says happened, "
-        "next to a flat and a constant-hazard forecaster on the same targets."
+        f"{len(s.origins)} origin{several}, each made from the record up to its origin with "
+        f"{escape(kind)}, and scored against what the record says happened, next to a flat and "
+        "a constant-hazard forecaster on the same targets."
     )
     return page(
         f"Backtest of {escape(s.scenario)}", kicker, lede, [x for x in sections if x], generated

@@ -303,12 +303,16 @@ def _prior_share(p: ParameterRow) -> float:
     return (p.q95 - p.q05) / (p.high - p.low)
 
 
+def _dotted(key: str) -> str:
+    """A dotted key that may wrap after its dots, and only there (HTML)."""
+    return ".<wbr>".join(escape(part) for part in key.split("."))
+
+
 def _parameters_table(folder: CalibrationFolder) -> str:
     rows = [
         [
-            f'<code class="nw">{escape(p.id)}</code>',
-            f'<code class="nw">{escape(p.key)}</code>',
-            f"{escape(p.prior)} {_number(p.low)} to {_number(p.high)}",
+            f'<code class="nw">{escape(p.id)}</code><br><span class="note">{_dotted(p.key)}</span>',
+            f"{escape(p.prior)}<br>{_number(p.low)} to {_number(p.high)}",
             _number(p.median),
             f"{_number(p.q05)} to {_number(p.q95)}",
             f"{100 * _prior_share(p):.0f}%",
@@ -316,14 +320,13 @@ def _parameters_table(folder: CalibrationFolder) -> str:
         for p in folder.summary.parameters
     ]
     header = [
-        "parameter",
-        "key",
+        "parameter<br>key",
         "prior",
         "posterior median",
         "90% interval",
         "interval / prior range",
     ]
-    return table(header, rows, {3, 4, 5}) + (
+    return table(header, rows, {2, 3, 4}) + (
         '<p class="note">The last column is the 90% interval\'s width as a share of the '
         "prior's range (on a logarithmic scale for a loguniform prior). Near 90%: the record "
         "said little about the parameter, and its posterior is about its prior; well below: "
@@ -345,9 +348,10 @@ def _generations_table(folder: CalibrationFolder) -> str:
     header = ["generation", "tolerance (epsilon)", "particles", "simulations", "acceptance"]
     return table(header, rows, {0, 1, 2, 3, 4}) + (
         '<p class="note">Each generation accepts the parameter sets whose runs come within its '
-        "tolerance of the record (a distance over the statistics compared, each scaled); the "
-        "tolerance shrinks from one generation to the next, and so does the share of runs "
-        "accepted.</p>"
+        "tolerance (epsilon) of the record: a distance over the statistics compared, each "
+        "scaled by its spread among the runs. The scales are estimated again at every "
+        "generation, so two generations' tolerances are not on the same scale; a falling "
+        "acceptance rate says the posterior is narrowing.</p>"
     )
 
 

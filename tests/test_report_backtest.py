@@ -420,3 +420,21 @@ def test_a_backtest_with_no_target_left_renders(tmp_path: Path) -> None:
     assert "no target to score" in html
     assert "The record reached no stage after any origin" in html
     assert "1 origin × 5 runs" in html
+
+
+def test_a_forecast_date_after_the_horizon_is_never(
+    backtested: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    # null in backtest.json, "never" in stages.csv: the same fact, read alike.
+    folder = copy(backtested[0], tmp_path)
+    first = backtested[1]["origins"][0]["stages"][0]
+    edit_json("backtest.json", _set("origins", 0, "stages", 0, "band_high", value=None))(folder)
+    edit_csv("stages.csv", 0, "band_high", "never")(folder)
+    assert read_backtest(folder).summary.origins[0].stages[0].band_high is None
+    html = build_report(folder, now=NOW)
+    assert f"{first['band_low']}</span> to<br>never" in html
+    edit_csv("stages.csv", 0, "band_high", "")(folder)
+    with pytest.raises(
+        ResultsError, match=r"column 'band_high': expected a date \(YYYY-MM-DD\), or never"
+    ):
+        read_backtest(folder)

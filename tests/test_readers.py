@@ -761,7 +761,8 @@ def test_a_folder_of_no_kind_names_what_it_looked_for(
     assert lines == [
         f"negsim: report: {tmp_path}: not a results folder: it has none of summary.json "
         "(negsim run --out or negsim compare --out); sweep.json (negsim sweep --out); "
-        "sensitivity.json (negsim sensitivity --out)"
+        "sensitivity.json (negsim sensitivity --out); backtest.json (negsim backtest --out); "
+        "calibration_result.json (negsim calibrate --out)"
     ]
 
 

@@ -594,11 +594,12 @@ def test_a_comparison_sentence_escapes_the_labels() -> None:
 
 
 def test_a_kind_of_folder_can_be_added(tmp_path: Path) -> None:
-    (tmp_path / "calibration.json").write_text("{}", encoding="utf-8")
+    # A made-up kind: calibration.json marks a calibration still running (see test_report_backtest).
+    (tmp_path / "example.json").write_text("{}", encoding="utf-8")
     kind = FolderKind(
-        "calibration",
-        "calibration.json",
-        "negsim calibrate --out",
+        "example",
+        "example.json",
+        "negsim example --out",
         lambda folder, generated: f"<p>{folder.name} {generated}</p>",
     )
     known = list(KINDS)

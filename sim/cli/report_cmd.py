@@ -15,12 +15,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "report",
         help="write an HTML report of a results folder",
-        description="Read a folder written with --out by 'negsim run', 'compare', 'sweep' or "
-        "'sensitivity' and write one self-contained HTML page: what the results say in brief, "
-        "the tables with 95% intervals (every stage and ending), the figures (embedded) with "
-        "captions on how to read them, and the provenance; for a comparison, the change and "
-        "the paired differences. Nothing in the page is loaded from the network; it prints on "
-        "A4.",
+        description="Read a folder written with --out by 'negsim run', 'compare', 'sweep', "
+        "'sensitivity', 'backtest' or 'calibrate' and write one self-contained HTML page: what "
+        "the results say in brief, the tables (with 95% intervals; a backtest's scores, a "
+        "calibration's posterior and predictive check), the figures (embedded) with captions "
+        "on how to read them, and the provenance; for a comparison, the change and the paired "
+        "differences. Nothing in the page is loaded from the network; it prints on A4.",
     )
     p.add_argument("results_dir", metavar="RESULTS_DIR", help="the results folder")
     p.add_argument(

@@ -68,10 +68,15 @@ def reliability_figure(result: BacktestResult, bins: int = 5) -> Figure:
     ax.set_xlabel("forecast probability (mean of the bin)")
     ax.set_ylabel("share of targets met")
     scores = result.scores()
-    ax.set_title(
-        f"{result.scenario.name}: reliability over {len(result.origins)} origins\n"
+    brier = (
         f"Brier: model {scores['brier_model']:.3f}, hazard {scores['brier_hazard']:.3f}, "
-        f"flat {scores['brier_flat']:.3f}",
+        f"flat {scores['brier_flat']:.3f}"
+        if pooled_y
+        else "no target after any origin: nothing to score"
+    )
+    ax.set_title(
+        f"{result.scenario.name}: reliability over {len(result.origins)} "
+        f"origin{'s' if len(result.origins) != 1 else ''}\n{brier}",
         fontsize=9,
     )
     ax.legend(fontsize=8, frameon=False, loc="upper left")

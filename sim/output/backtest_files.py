@@ -25,78 +25,46 @@ from typing import Any
 from sim.experiments.backtest import BAND, BacktestResult
 from sim.files import atomic_write_json, atomic_write_text, csv_text
 from sim.output.backtest_figures import forecasts_figure, reliability_figure
+from sim.output.backtest_records import (
+    BACKTEST_FILES,
+    NEVER,
+    ORIGIN,
+    STAGE_COLUMNS,
+    TARGET_COLUMNS,
+)
 from sim.output.figures import save_figure
 
 __all__ = ["backtest_table", "write_backtest"]
 
 
 def _date(result: BacktestResult, day: float) -> str:
-    return "never" if not math.isfinite(day) else result.scenario.date_of(day).isoformat()
+    return NEVER if not math.isfinite(day) else result.scenario.date_of(day).isoformat()
 
 
-def _target_rows(result: BacktestResult) -> list[dict[str, Any]]:
-    s = result.scenario
+def _target_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``targets.csv``: ``backtest.json``'s targets, each after its origin."""
+    return [{ORIGIN: o[ORIGIN], **t} for o in obj["origins"] for t in o["targets"]]
+
+
+def _stage_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``stages.csv``: ``backtest.json``'s stages, a date not reached ``never``."""
     return [
-        {
-            "origin": o.origin.isoformat(),
-            "stage": s.stages[t.stage].id,
-            "date": s.date_of(t.day).isoformat(),
-            "source": t.source,
-            "happened": bool(o.outcome[i]),
-            "p_model": float(o.p_model[i]),
-            "p_flat": 0.5,
-            "p_hazard": float(o.p_hazard[i]),
-        }
-        for o in result.origins
-        for i, t in enumerate(o.targets)
-    ]
-
-
-def _stage_rows(result: BacktestResult) -> list[dict[str, Any]]:
-    return [
-        {
-            "origin": o.origin.isoformat(),
-            "stage": st.stage,
-            "actual": _date(result, st.actual_day),
-            "median": _date(result, st.median_day),
-            "band_low": _date(result, st.low_day),
-            "band_high": _date(result, st.high_day),
-            "inside": st.inside,
-            "percentile": st.percentile,
-            "crps_days": st.crps,
-            "hazard_percentile": st.hazard_percentile,
-            "hazard_crps_days": st.hazard_crps,
-        }
-        for o in result.origins
-        for st in o.stages
+        {ORIGIN: o[ORIGIN], **{k: NEVER if st[k] is None else st[k] for k in STAGE_COLUMNS[1:]}}
+        for o in obj["origins"]
+        for st in o["stages"]
     ]
 
 
 def write_backtest(result: BacktestResult, folder: str | os.PathLike[str]) -> list[Path]:
     """Write the backtest's files into ``folder``; return their paths."""
     out = Path(folder)
-    targets = _target_rows(result)
-    stages = _stage_rows(result)
-    atomic_write_text(
-        out / "targets.csv",
-        csv_text(
-            targets,
-            list(targets[0])
-            if targets
-            else ["origin", "stage", "date", "source", "happened", "p_model", "p_flat", "p_hazard"],
-        ),
-    )
-    atomic_write_text(
-        out / "stages.csv",
-        csv_text(stages, list(stages[0]) if stages else ["origin", "stage", "actual"]),
-    )
+    obj = result.to_json()
+    atomic_write_text(out / "targets.csv", csv_text(_target_rows(obj), TARGET_COLUMNS))
+    atomic_write_text(out / "stages.csv", csv_text(_stage_rows(obj), STAGE_COLUMNS))
     save_figure(reliability_figure(result), out / "reliability.png")
     save_figure(forecasts_figure(result), out / "forecasts.png")
-    atomic_write_json(out / "backtest.json", result.to_json())
-    return [
-        out / n
-        for n in ("targets.csv", "stages.csv", "reliability.png", "forecasts.png", "backtest.json")
-    ]
+    atomic_write_json(out / "backtest.json", obj)
+    return [out / n for n in BACKTEST_FILES]
 
 
 def backtest_table(result: BacktestResult) -> str:

@@ -30,6 +30,13 @@ from pathlib import Path
 from sim.experiments.calibrate import CalibrationResult
 from sim.files import atomic_write_json, atomic_write_text, csv_text
 from sim.output.calibration_figures import posterior_figure, predictive_figure
+from sim.output.calibration_records import (
+    CALIBRATION_FILES,
+    CALIBRATION_RESULT,
+    CheckRow,
+    ParameterRow,
+)
+from sim.output.fields import field_names
 from sim.output.figures import save_figure
 
 __all__ = ["calibrated_toml", "calibration_table", "write_calibration"]
@@ -77,28 +84,22 @@ def _quote(text: str) -> str:
 def write_calibration(result: CalibrationResult, folder: str | os.PathLike[str]) -> list[Path]:
     """Write the calibration's files into ``folder``; return their paths."""
     out = Path(folder)
-    written = []
+    obj = result.to_json()
     files = {
         "posterior.csv": result.posterior.csv_text(),
-        "parameters.csv": csv_text(
-            result.parameter_rows(), ["id", "key", "prior", "low", "high", "median", "q05", "q95"]
-        ),
+        "parameters.csv": csv_text(obj["parameters"], field_names(ParameterRow)),
         "predictive_check.csv": csv_text(
-            result.check.rows(),
-            ["statistic", "observed", "median", "low", "high", "percentile", "inside"],
+            obj["predictive_check"]["statistics"], field_names(CheckRow)
         ),
         "calibrated.toml": calibrated_toml(result, out),
     }
     for name, text in files.items():
         atomic_write_text(out / name, text)
-        written.append(out / name)
     save_figure(posterior_figure(result), out / "posterior.png")
     title = f"{result.scenario.name}, record to {result.until}"
     save_figure(predictive_figure(result.check, title), out / "predictive_check.png")
-    written += [out / "posterior.png", out / "predictive_check.png"]
-    atomic_write_json(out / "calibration_result.json", result.to_json())
-    written.append(out / "calibration_result.json")
-    return written
+    atomic_write_json(out / CALIBRATION_RESULT, obj)
+    return [out / name for name in CALIBRATION_FILES]
 
 
 def calibration_table(result: CalibrationResult) -> str:

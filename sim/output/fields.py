@@ -41,6 +41,7 @@ __all__ = [
     "MAX_PROBLEMS",
     "NON_NEGATIVE",
     "PROBABILITY",
+    "PYTHON_BOOL",
     "RUNS",
     "SHA256",
     "SIGNED_PROBABILITY",
@@ -62,6 +63,7 @@ __all__ = [
     "object_of",
     "one_of",
     "or_none",
+    "or_word",
     "read_csv",
     "read_json_root",
     "show",
@@ -219,6 +221,29 @@ class _Bool(Kind[bool]):
         return text == "true"
 
 
+class _WordBool(Kind[bool]):
+    """``true``/``false`` in JSON; in CSV the words a writer used (Python's ``True``/``False``)."""
+
+    def __init__(self, yes: str, no: str) -> None:
+        self._words = {yes: True, no: False}
+        self.expected = "true or false"
+        self._in_csv = f"{yes} or {no}"
+
+    @property
+    def expected_in_csv(self) -> str:
+        return self._in_csv
+
+    def from_json(self, node: JsonNode) -> bool:
+        if isinstance(node.value, bool):
+            return node.value
+        raise node.fail(self.expected)
+
+    def from_text(self, text: str) -> bool:
+        if text.strip() not in self._words:
+            raise _Bad
+        return self._words[text.strip()]
+
+
 class _JsonObject(Kind[dict[str, Any]]):
     expected = "an object"
 
@@ -346,6 +371,25 @@ class _Number(Kind[float]):
             raise _Bad from None
 
 
+class _OrWord(Kind[V | None]):
+    """``kind``, or nothing: ``null`` in JSON, the word ``word`` in a CSV cell."""
+
+    def __init__(self, kind: Kind[V], word: str) -> None:
+        self._kind = kind
+        self._word = word
+        self.expected = f"{kind.expected}, or null"
+
+    @property
+    def expected_in_csv(self) -> str:
+        return f"{self._kind.expected_in_csv}, or {self._word}"
+
+    def from_json(self, node: JsonNode) -> V | None:
+        return None if node.value is None else self._kind.from_json(node)
+
+    def from_text(self, text: str) -> V | None:
+        return None if text.strip() == self._word else self._kind.from_text(text)
+
+
 class _OrNone(Kind[V | None]):
     def __init__(self, kind: Kind[V]) -> None:
         self._kind = kind
@@ -392,6 +436,9 @@ class _ObjectOf(Kind[R]):
 TEXT: Kind[str] = _Text()
 #: ``true`` or ``false`` (in CSV too).
 BOOL: Kind[bool] = _Bool()
+#: ``true`` or ``false`` in JSON; ``True`` or ``False`` in CSV (Python's words, as
+#: ``csv`` writes a ``bool``).
+PYTHON_BOOL: Kind[bool] = _WordBool("True", "False")
 #: Any JSON object, its members unchecked (values given on a command line, say).
 JSON_OBJECT: Kind[dict[str, Any]] = _JsonObject()
 #: A calendar date, ``YYYY-MM-DD``.
@@ -429,6 +476,11 @@ def day_before(end: int) -> Kind[float]:
 def or_none(kind: Kind[V]) -> Kind[V | None]:
     """``kind``, or nothing: ``null`` in JSON, an empty cell in CSV."""
     return _OrNone(kind)
+
+
+def or_word(kind: Kind[V], word: str) -> Kind[V | None]:
+    """``kind``, or nothing: ``null`` in JSON, the cell ``word`` in CSV (``never``, say)."""
+    return _OrWord(kind, word)
 
 
 def list_of(kind: Kind[V]) -> Kind[tuple[V, ...]]:

@@ -2,7 +2,8 @@
 
 :func:`build_report` finds the folder's kind (:mod:`sim.output.report.kinds`:
 a run's or a comparison's ``summary.json``, a sweep's ``sweep.json``, a
-sensitivity analysis's ``sensitivity.json``; more kinds can be registered),
+sensitivity analysis's ``sensitivity.json``, a backtest's ``backtest.json``, a
+calibration's ``calibration_result.json``; more kinds can be registered),
 reads it with its typed readers (the files are checked against each other
 there) and returns one HTML page: the figures are embedded as base64 data URIs,
 the style sheet is inline, and nothing is loaded from anywhere else, so the
@@ -17,7 +18,9 @@ figures with captions saying how to read them, and the provenance. A
 comparison's page names the change (from the scenarios' titles, ``--set``
 values and descriptions), says in one sentence per deadline what it did, and
 adds the paired differences of every stage and ending. A sweep's page shows
-every point; a sensitivity analysis's the indices and how far to trust them.
+every point; a sensitivity analysis's the indices and how far to trust them; a
+backtest's the scores of the model against two naive forecasters; a
+calibration's the posterior of each parameter and the predictive check.
 
 ==============================================  ============================================
 module                                          what it holds
@@ -25,6 +28,7 @@ module                                          what it holds
 :mod:`~sim.output.report.kinds`                 the kinds of folder, and how to add one
 :mod:`~sim.output.report.pages`                 a run's and a comparison's pages
 :mod:`~sim.output.report.experiment_pages`      a sweep's and a sensitivity analysis's pages
+:mod:`~sim.output.report.check_pages`           a backtest's and a calibration's pages
 :mod:`~sim.output.report.sentences`             the plain words: what the numbers say
 :mod:`~sim.output.report.figures`               the figures, embedded, with their captions
 :mod:`~sim.output.report.markup`                HTML: the page, tables, how numbers are written
@@ -49,9 +53,9 @@ def build_report(folder: str | os.PathLike[str], *, now: dt.datetime | None = No
     Parameters
     ----------
     folder
-        A folder written by ``negsim run``, ``compare``, ``sweep`` or
-        ``sensitivity`` with ``--out`` (or of a kind registered in
-        :mod:`sim.output.report.kinds`).
+        A folder written by ``negsim run``, ``compare``, ``sweep``,
+        ``sensitivity``, ``backtest`` or ``calibrate`` with ``--out`` (or of a kind
+        registered in :mod:`sim.output.report.kinds`).
     now
         When the report is generated, as shown on the page (default: now, local time).
 

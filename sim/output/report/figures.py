@@ -1,7 +1,8 @@
 """The report's figures: the PNG files of a results folder, embedded, with how to read them.
 
 Each PNG a folder holds (``summary.json`` lists a run's and a comparison's;
-a sweep's and an analysis's follow from its deadlines) is read, checked to be
+a sweep's and an analysis's follow from its deadlines; a backtest's and a
+calibration's are fixed) is read, checked to be
 a PNG, and embedded as a base64 data URI with its pixel size; a known figure
 gets a title, a caption saying how to read it, and an alternative text.
 """
@@ -160,6 +161,62 @@ def _figure_text(
             "trusted yet (too few samples, too few runs per point).",
             f"Bar charts of first-order and total Sobol' indices by {label}",
         )
+    if name == "reliability.png":
+        return (
+            "Reliability: how often what was forecast happened",
+            "Every target of every origin, pooled, and put in five bins by its forecast "
+            "probability (0–20%, 20–40%, ...). Each point is a bin: its mean forecast across, "
+            "the share of its targets that were met up, and beside it how many targets it "
+            "holds. A forecaster whose points lie on the dashed diagonal is calibrated: of "
+            "the targets it gave 70%, 70% were met. Circles are the model, squares the "
+            "constant-hazard forecaster; the flat forecaster (0.5 for every target) would be "
+            "a single point at 0.5 across. A bin of few targets moves a lot by chance: read "
+            "the counts before the positions.",
+            "Reliability diagram of the model and the constant-hazard forecaster against the "
+            "diagonal",
+        )
+    if name == "forecasts.png":
+        return (
+            "The forecast date of each stage, from each origin, against the actual date",
+            "One panel per stage the record reached, one row per origin (its date marked by "
+            "an arrow). The bar is the forecast of the stage's date from that origin: light, "
+            "the central 80% of the runs; dark, the middle half; the white tick, the median. "
+            "Runs that had not reached the stage by the horizon are counted at its end, and "
+            "the share that had is written at the right. The red line is the date the record "
+            "reached it. A calibrated forecast holds the red line inside the dark part about "
+            "half the time and inside the whole bar about four times in five; a sharp one "
+            "has short bars. A row marked 'reached before the origin' had nothing left to "
+            "forecast.",
+            "Horizontal bars of the forecast date of each stage by origin, with the actual "
+            "date as a vertical line",
+        )
+    if name == "posterior.png":
+        return (
+            "Each parameter: prior and posterior",
+            "One panel per fitted parameter: its prior (the grey line; a loguniform prior is "
+            "drawn on a logarithmic axis, where it is flat) and its posterior, the weighted "
+            "histogram of the last generation's particles, with the median (the line) and the "
+            "90% interval (the light band). A posterior as wide and flat as the prior means "
+            "the record said little about that parameter; a narrow peak, that it pinned it "
+            "down (within this model and the statistics compared). A peak against an end of "
+            "the prior suggests the prior is too narrow.",
+            "Histograms of each parameter's posterior over its prior",
+        )
+    if name == "predictive_check.png":
+        return (
+            "Posterior predictive check: the record against runs drawn from the posterior",
+            "One row per statistic the calibration compared (actions per actor and period, "
+            "the days questions were settled and stages reached, deadlines missed, dates "
+            "postponed, and each counted pair's actions per 30 days). Statistics have "
+            "different units, so every "
+            "row is drawn on the scale of percentiles: the shaded band is the central 90% of "
+            "the simulated values, the dot is where the record's value falls among them "
+            "(circle inside, diamond outside the band), and the values themselves are "
+            "written at the right. If the model fits, about one statistic in ten falls "
+            "outside by chance; many outside, or most on one side of the middle, show what "
+            "the calibrated model does not reproduce.",
+            "Dot plot of the observed values' predictive percentiles against the 90% band",
+        )
     return (name, "A figure from the results folder.", name)
 
 
@@ -180,7 +237,8 @@ def load_figures(
     names
         The figures' file names (plain names inside the folder).
     kind
-        The folder's kind (``run``, ``compare``, ``sweep``, ``sensitivity``).
+        The folder's kind (``run``, ``compare``, ``sweep``, ``sensitivity``, ``backtest``,
+        ``calibration``).
     labels
         The deadlines' labels by id, for the captions of per-deadline figures.
     base, alt

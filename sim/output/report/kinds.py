@@ -4,10 +4,10 @@ Each :class:`FolderKind` names the file that marks a finished folder of its
 kind (written last by its command), the command that writes it, and the
 function that renders its page. :func:`folder_kind` finds a folder's kind by
 those files, in the order of :data:`KINDS`; a folder that has none of them is
-refused with a line that says what it is (a sweep that has not finished, say)
-and what to do.
+refused with a line that says what it is (a sweep or a calibration that has
+not finished, say) and what to do.
 
-Adding a kind (a ``negsim calibrate`` or ``negsim backtest`` folder, say):
+Adding a kind (as the ``negsim backtest`` and ``negsim calibrate`` folders were added):
 
 1. declare the folder's files as records (as :mod:`sim.output.sweep_records`
    does) and write a reader that checks them against each other
@@ -15,7 +15,7 @@ Adding a kind (a ``negsim calibrate`` or ``negsim backtest`` folder, say):
 2. write its page, ``page(folder: Path, generated: str) -> str``, with the
    helpers of :mod:`sim.output.report.markup` and
    :mod:`sim.output.report.pages` (provenance rows, figures with captions);
-3. add ``FolderKind("calibration", "calibration.json", "negsim calibrate --out",
+3. add ``FolderKind("calibration", "calibration_result.json", "negsim calibrate --out",
    page)`` to :data:`KINDS` below (or call :func:`register` with it), and give
    its figures captions in :mod:`sim.output.report.figures`.
 
@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.output.calibration_records import CALIBRATION_RESULT, CALIBRATION_RUNNING
 from sim.output.fields import ResultsError
 
 __all__ = ["KINDS", "FolderKind", "folder_kind", "register"]
@@ -85,6 +86,20 @@ def _sensitivity(folder: Path, generated: str) -> str:
     return sensitivity_page(read_sensitivity(folder), generated)
 
 
+def _backtest(folder: Path, generated: str) -> str:
+    from sim.output.backtest_readers import read_backtest
+    from sim.output.report.check_pages import backtest_page
+
+    return backtest_page(read_backtest(folder), generated)
+
+
+def _calibration(folder: Path, generated: str) -> str:
+    from sim.output.calibration_readers import read_calibration
+    from sim.output.report.check_pages import calibration_page
+
+    return calibration_page(read_calibration(folder), generated)
+
+
 #: The kinds a report knows, in the order they are tried.
 KINDS: list[FolderKind] = [
     FolderKind(
@@ -97,6 +112,8 @@ KINDS: list[FolderKind] = [
     FolderKind(
         "sensitivity analysis", "sensitivity.json", "negsim sensitivity --out", _sensitivity
     ),
+    FolderKind("backtest", "backtest.json", "negsim backtest --out", _backtest),
+    FolderKind("calibration", CALIBRATION_RESULT, "negsim calibrate --out", _calibration),
 ]
 
 
@@ -110,7 +127,13 @@ def register(kind: FolderKind) -> None:
 
 
 def _unfinished(folder: Path) -> ResultsError | None:
-    """The error for a sweep or an analysis that has not finished, if the folder is one."""
+    """The error for a sweep, an analysis or a calibration that has not finished, if it is one."""
+    if (folder / CALIBRATION_RUNNING).is_file():
+        return ResultsError(
+            f"{folder}: a calibration that has not finished (it has {CALIBRATION_RUNNING} but "
+            f"no {CALIBRATION_RESULT}); finish it with the same 'negsim calibrate ... --out "
+            f"{folder} --resume', then make the report"
+        )
     log = folder / POINTS_LOG
     if not log.is_file():
         return None

@@ -200,9 +200,9 @@ def test_a_changed_value_checks_the_priors_only_where_they_are_drawn():
     # below that never draws from it, and is not refused; a calibration of it is.
     lowered = load_scenario(None, {"convening.announce_threshold": 0.44})
     assert lowered.calibration is not None
-    with pytest.raises(ScenarioError, match="postpone_below.high: 0.5: must not exceed"):
+    with pytest.raises(ScenarioError, match=r"postpone_below\.high: 0\.5: must not exceed"):
         calibrate(lowered, settings=SMALL, executor=ExecutorSpec(workers=1))
-    with pytest.raises(ScenarioError, match="postpone_below.high: 0.5: must not exceed"):
+    with pytest.raises(ScenarioError, match=r"postpone_below\.high: 0\.5: must not exceed"):
         with_overrides(lowered, {"calibration.params.postpone_below.low": 0.1})
 
 

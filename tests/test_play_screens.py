@@ -253,8 +253,10 @@ def test_option_titles_are_shortened_by_whole_parts() -> None:
     )
     for width in (78, 73, 60, 50):
         package, map_ = us.title(moves["framework_package"], width), us.title(moves["map"], width)
-        assert len(package) <= width and len(map_) <= width
-        assert _balanced(package) and _balanced(map_)
+        assert len(package) <= width
+        assert len(map_) <= width
+        assert _balanced(package)
+        assert _balanced(map_)
         assert package != map_  # the package of three questions stays told apart
         assert "more" in package or "elections" in package
     assert us.title(moves["map"], 73) == (

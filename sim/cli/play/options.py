@@ -40,9 +40,7 @@ def options_of(scenario: Scenario, actor: str) -> tuple[Option, ...]:
     """
     spec = scenario.actor(actor)
     in_regimes = {move for r in spec.regimes for move, w in r.weights if w > 0.0}
-    usable = [
-        (i, m.id) for i, m in enumerate(spec.moves) if m.weight > 0.0 or m.id in in_regimes
-    ]
+    usable = [(i, m.id) for i, m in enumerate(spec.moves) if m.weight > 0.0 or m.id in in_regimes]
     return tuple(Option(n, i, move_id) for n, (i, move_id) in enumerate(usable, start=1))
 
 

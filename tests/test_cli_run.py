@@ -24,6 +24,7 @@ import pytest
 from conftest import CliOutcome, negsim_in_process
 
 from sim._version import __version__
+from sim.folders import MARKER
 from sim.scenario import find_scenario, load_scenario
 
 PYTHON_M_SIM = [sys.executable, "-m", "sim"]
@@ -202,8 +203,8 @@ def test_run_out_writes_the_results_folder(tmp_path: Path) -> None:
     )
     assert_ok(p)
     assert f"Results written to {out}" in p.stdout
-    # Exactly the promised files, and no temporary or hidden leftovers.
-    assert set(os.listdir(out)) == RUN_FILES
+    # Exactly the promised files and the folder's marker, and no temporary leftovers.
+    assert set(os.listdir(out)) == RUN_FILES | {MARKER}
 
     resolved = load_scenario(None, [override])
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))

@@ -68,6 +68,7 @@ from sim.experiments.custom import CustomSummary
 from sim.experiments.designs import Scalar
 from sim.experiments.tasks import Ends
 from sim.files import append_line_durably, atomic_write_text
+from sim.folders import LOG_NAME, WriteFailed, log_has_points
 
 __all__ = [
     "FORMAT_VERSION",
@@ -79,9 +80,6 @@ __all__ = [
     "fingerprint",
     "read_log",
 ]
-
-LOG_NAME = "points.jsonl"
-"""File name of the log inside the output folder."""
 
 FORMAT_VERSION = 2
 """Value of the header's ``negsim_points`` key."""
@@ -346,16 +344,6 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
     return LogContents(header, records, skipped)
 
 
-def _has_records(path: Path) -> bool:
-    """Tell whether a log holds anything besides its header (read cheaply)."""
-    try:
-        with open(path, "rb") as f:
-            f.readline()
-            return any(line.strip() for line in f)
-    except OSError:
-        return True
-
-
 def _describe_difference(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     """Say in a few words how two identities differ."""
 
@@ -454,7 +442,7 @@ class PointStore:
         path = Path(folder) / LOG_NAME
         ident = json.loads(_canonical(dict(identity)))
         kind = str(ident.get("kind", "experiment"))
-        if path.exists() and not resume and not _has_records(path):
+        if path.exists() and not resume and not log_has_points(path):
             # A log with a header and no point (a sweep that failed before its first point,
             # e.g. on an unreachable scheduler) holds nothing to lose: start it anew.
             path.unlink()
@@ -466,7 +454,12 @@ class PointStore:
                 "identity": ident,
                 "points": points,
             }
-            atomic_write_text(path, _canonical(header) + "\n")
+            try:
+                atomic_write_text(path, _canonical(header) + "\n")
+            except OSError as exc:
+                raise WriteFailed(
+                    f"{path}: cannot start the results log ({exc.strerror or exc})"
+                ) from None
             return cls(path, ident, {})
         if not resume:
             raise StoreError(
@@ -496,7 +489,13 @@ class PointStore:
         """Replace the log, atomically, by its header and its good records sorted by index."""
         lines = [_canonical(dict(header))]
         lines.extend(self._records[i].to_line() for i in sorted(self._records))
-        atomic_write_text(self.path, "\n".join(lines) + "\n")
+        try:
+            atomic_write_text(self.path, "\n".join(lines) + "\n")
+        except OSError as exc:
+            raise WriteFailed(
+                f"{self.path}: cannot repair the results log ({exc.strerror or exc}); "
+                "it is as it was"
+            ) from None
 
     def append(self, record: PointRecord) -> None:
         """Add a finished point to the log, durably, before returning.
@@ -508,5 +507,12 @@ class PointStore:
         """
         if record.point in self._records:
             return
-        append_line_durably(self.path, record.to_line())
+        try:
+            append_line_durably(self.path, record.to_line())
+        except OSError as exc:
+            raise WriteFailed(
+                f"{self.path}: cannot add point {record.point} to the results log "
+                f"({exc.strerror or exc}); the {len(self._records)} points saved are kept: "
+                "rerun the same command with --resume to finish"
+            ) from None
         self._records[record.point] = record

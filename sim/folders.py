@@ -13,9 +13,10 @@ A new command (``negsim calibrate``, say) does the same with its own name and it
 writer; its writer writes files with :mod:`sim.files` into the folder it is given and
 knows nothing of staging. A command that keeps a log in ``DIR`` as it works, to be resumed
 (a sweep's ``points.jsonl``, :mod:`sim.experiments.store`), takes the folder with
-``logged=True``, appends to the log in :attr:`ResultsFolder.path` as it goes, and stages its
-final outputs with ``folder.staged(keep=[LOG_NAME])``, which carries the finished log into
-the new folder.
+``logs=[LOG_NAME]``, appends to the log in :attr:`ResultsFolder.path` as it goes, and stages
+its final outputs with ``folder.staged(keep=[LOG_NAME])``, which carries the finished log
+into the new folder (``negsim calibrate`` does the same with its identity file and pyabc's
+database).
 
 What is promised
 ----------------
@@ -455,7 +456,7 @@ def take(
     command: str,
     *,
     flag: str = "--out",
-    logged: bool = False,
+    logs: Sequence[str] = (),
 ) -> ResultsFolder:
     """Take the folder ``path`` for ``command``: lock it, clean up after a killed process.
 
@@ -470,8 +471,10 @@ def take(
         The command taking it (``"run"``), written in the lock and in :data:`MARKER`.
     flag
         How messages name the folder: ``--out``.
-    logged
-        True for a command that keeps a log (:data:`LOG_NAME`) in the folder as it runs.
+    logs
+        For a command that keeps logs in the folder as it runs, to be resumed: their names
+        (a sweep's :data:`LOG_NAME`; a calibration's identity and database). Stage the final
+        outputs with ``keep=logs``.
 
     Returns
     -------
@@ -516,7 +519,7 @@ def take(
                 ) from None
         _check_kind(folder, shown)
         _clean(folder)
-        _check_contents(folder, shown, command, logged)
+        _check_contents(folder, shown, command, tuple(logs))
     except BaseException:
         lock.release()
         raise
@@ -573,27 +576,26 @@ def _clean(folder: Path) -> None:
                 file.unlink()
 
 
-def _check_contents(folder: Path, shown: str, command: str, logged: bool) -> None:
+def _check_contents(folder: Path, shown: str, command: str, logs: tuple[str, ...]) -> None:
     """Refuse a folder that this command may not replace (see the module notes)."""
     entries = sorted(os.listdir(folder))
     if not entries:
         return
     ours = MARKER in entries
-    if not ours and entries != [LOG_NAME]:
+    if not ours and not (logs and set(entries) <= set(logs)) and entries != [LOG_NAME]:
         listed = ", ".join(one_line(e) for e in entries[:3]) + (", ..." if len(entries) > 3 else "")
         raise FolderError(
-            f"{shown}: is not empty and negsim did not write it (it holds {listed}); "
+            f"{shown}: is not empty and negsim did not write it whole (it holds {listed}); "
             "give a new or empty folder"
         )
-    log = folder / LOG_NAME
-    has_log = LOG_NAME in entries
-    if logged and not has_log:
+    if logs and not set(entries) & set(logs):
         raise FolderError(
             f"{shown}: holds the results of {_written_by(folder)}; a {command} keeps its log "
-            f"there as points finish, so it needs a new or empty folder: choose another, or "
+            f"there as it works, so it needs a new or empty folder: choose another, or "
             "delete it"
         )
-    if not logged and has_log and log_has_points(log):
+    log = folder / LOG_NAME
+    if LOG_NAME not in logs and LOG_NAME in entries and log_has_points(log):
         raise FolderError(
             f"{shown}: holds the points of {_log_kind(log)} ({LOG_NAME}), which only the same "
             "experiment may extend (--resume); choose another folder, or delete it"

@@ -240,7 +240,7 @@ class Progress:
 
 
 def out_folder(
-    path: str | None, command: str, *, logged: bool = False
+    path: str | None, command: str, *, logs: Sequence[str] = ()
 ) -> AbstractContextManager[ResultsFolder | None]:
     """Take the ``--out`` folder for ``command`` (``None`` without ``--out``), until the block ends.
 
@@ -255,11 +255,12 @@ def out_folder(
         The ``--out`` value.
     command
         The command's name (``"run"``).
-    logged
-        For a command that keeps a results log in the folder as it runs (sweep, sensitivity).
+    logs
+        For a command that keeps logs in the folder as it runs, to be resumed (sweep,
+        sensitivity, calibrate): their names; stage the final outputs with ``keep=logs``.
     """
     if path is None:
         return contextlib.nullcontext()
     from sim.folders import take
 
-    return take(path, command, logged=logged)
+    return take(path, command, logs=logs)

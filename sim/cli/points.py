@@ -85,6 +85,7 @@ def run_points(
     from sim.experiments.points import PointError
     from sim.experiments.scheduler import WorkersLost
     from sim.experiments.store import StoreError
+    from sim.folders import LOG_NAME
 
     if args.resume and args.out is None:
         raise UsageError(f"--resume needs --out DIR, the folder of the {what} to finish")
@@ -93,7 +94,7 @@ def run_points(
         plan = experiment.validate()
     except (DesignError, PointError) as exc:
         raise UsageError(str(exc)) from None
-    out = held.enter_context(out_folder(args.out, command, logged=True))
+    out = held.enter_context(out_folder(args.out, command, logs=[LOG_NAME]))
     store = None
     if out is not None:
         try:

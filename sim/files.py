@@ -13,7 +13,7 @@ Every change this module and :mod:`sim.folders` make on disk goes through a
 few functions of one system call each (:func:`sys_open`, :func:`sys_write`,
 :func:`sys_fsync`, :func:`sys_rename`, :func:`sys_exchange`, :func:`sys_mkdir`,
 :func:`sys_link`), so that a test can make any one of them fail
-(``tests/test_output_faults.py``).
+(``tests/test_results_folders.py``).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ __all__ = [
     "fsync_dir",
     "is_temporary",
     "read_json_file",
+    "read_regular_bytes",
     "sys_exchange",
     "sys_fsync",
     "sys_link",
@@ -297,7 +298,7 @@ def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 10
     """
     file = Path(path)
     try:
-        data = _read_regular_file(file, max_bytes)
+        data = read_regular_bytes(file, max_bytes, JsonFileError)
         text = data.decode("utf-8")
     except FileNotFoundError:
         raise JsonFileError(f"{file}: no such file") from None
@@ -320,25 +321,35 @@ def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 10
         raise JsonFileError(f"{file}: nested too deeply") from None
 
 
-def _read_regular_file(file: Path, max_bytes: int) -> bytes:
-    """The bytes of ``file``, which must be a regular file of at most ``max_bytes``.
+def read_regular_bytes(
+    path: str | os.PathLike[str], max_bytes: int, error: type[InputError] = InputError
+) -> bytes:
+    """The bytes of ``path``, which must be a regular file of at most ``max_bytes``.
 
     Opened without blocking and checked once open (``fstat``), so that a FIFO
     with no writer, a device (a link to ``/dev/zero``) or a file that grows
     while it is read is refused rather than waited on or read forever.
+
+    Raises
+    ------
+    InputError
+        (``error``) One line naming the file: not a regular file, or too large.
+    OSError
+        If it cannot be opened or read (``FileNotFoundError``, ``IsADirectoryError``...).
     """
-    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    file = one_line(os.fspath(path))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, "is a folder")
         if not stat.S_ISREG(info.st_mode):
-            raise JsonFileError(f"{file}: not a regular file (a pipe, a device or a socket)")
+            raise error(f"{file}: not a regular file (a pipe, a device or a socket)")
         if info.st_size > max_bytes:
-            raise JsonFileError(f"{file}: too large ({info.st_size} bytes; at most {max_bytes})")
+            raise error(f"{file}: too large ({info.st_size} bytes; at most {max_bytes})")
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise JsonFileError(f"{file}: too large (over {max_bytes} bytes)")
+        raise error(f"{file}: too large (over {max_bytes} bytes)")
     return data
 
 

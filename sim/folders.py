@@ -131,12 +131,16 @@ class WriteFailed(WorkFailed):
 def log_has_points(path: str | os.PathLike[str]) -> bool:
     """Tell whether a log holds anything besides its header line (read cheaply).
 
-    A log that cannot be read counts as holding points: it is not thrown away.
+    A log that cannot be read, or is not a regular file (never waited on: a named pipe),
+    counts as holding points: it is not thrown away.
     """
     try:
-        with open(path, "rb") as f:
-            f.readline()
-            return any(line.strip() for line in f)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return True
+            f.readline(1 << 20)
+            return any(line.strip() for line in iter(lambda: f.readline(1 << 20), b""))
     except OSError:
         return True
 
@@ -258,7 +262,7 @@ def _read_holder(fd: int) -> str:
         pid, host = int(holder["pid"]), one_line(str(holder["host"]))[:64]
         command = one_line(str(holder["command"]))[:32]
         since = one_line(str(holder["since"]))[:32]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "another negsim process"
     return f"'negsim {command}' (pid {pid} on {host}, since {since})"
 
@@ -581,6 +585,14 @@ def _check_contents(folder: Path, shown: str, command: str, logs: tuple[str, ...
     entries = sorted(os.listdir(folder))
     if not entries:
         return
+    for name in set(entries) & {LOG_NAME, MARKER, *logs}:
+        info = os.lstat(folder / name)
+        if not stat.S_ISREG(info.st_mode):
+            raise FolderError(
+                f"{shown}: its {one_line(name)} is {files.file_kind(info.st_mode)}, not a "
+                "regular file; negsim neither follows nor reads it: delete it, or choose "
+                "another folder"
+            )
     ours = MARKER in entries
     if not ours and not (logs and set(entries) <= set(logs)) and entries != [LOG_NAME]:
         listed = ", ".join(one_line(e) for e in entries[:3]) + (", ..." if len(entries) > 3 else "")
@@ -605,9 +617,10 @@ def _check_contents(folder: Path, shown: str, command: str, logs: tuple[str, ...
 def _written_by(folder: Path) -> str:
     """The command :data:`MARKER` names, in words (``"'negsim run'"``)."""
     try:
-        marker: Any = json.loads((folder / MARKER).read_text(encoding="utf-8")[:4096])
+        with open(folder / MARKER, "rb") as f:
+            marker: Any = json.loads(f.read(4096).decode("utf-8"))
         return f"'negsim {one_line(str(marker['command']))[:32]}'"
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "another command"
 
 
@@ -617,6 +630,6 @@ def _log_kind(log: Path) -> str:
         with open(log, "rb") as f:
             header: Any = json.loads(f.readline(65536).decode("utf-8"))
         kind = one_line(str(header["kind"]))[:32]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "an experiment"
     return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"

@@ -63,11 +63,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 from sim.experiments.custom import CustomSummary
 from sim.experiments.designs import Scalar
 from sim.experiments.tasks import Ends
-from sim.files import append_line_durably, atomic_write_text
+from sim.files import append_line_durably, atomic_write_text, read_regular_bytes
 from sim.folders import LOG_NAME, WriteFailed, log_has_points
 
 __all__ = [
@@ -80,6 +80,9 @@ __all__ = [
     "fingerprint",
     "read_log",
 ]
+
+MAX_LOG_BYTES = 2 * 1024**3
+"""The largest log read (2 GiB): a device or a runaway file is refused, not read into memory."""
 
 FORMAT_VERSION = 2
 """Value of the header's ``negsim_points`` key."""
@@ -319,14 +322,17 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
     """
     file = Path(path)
     try:
-        data = file.read_bytes()
+        data = read_regular_bytes(file, MAX_LOG_BYTES, StoreError)
     except OSError as exc:
-        raise StoreError(f"{file}: cannot read the results log ({exc.strerror})") from None
+        raise StoreError(
+            f"{one_line(str(file))}: cannot read the results log ({exc.strerror or exc})"
+        ) from None
     lines = data.split(b"\n")
     header: object = None
     try:
         header = json.loads(lines[0].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # ValueError: bad JSON, or an integer past Python's digit limit.
         header = None
     if isinstance(header, dict) and header.get("negsim_points") == 1:
         raise StoreError(
@@ -353,7 +359,7 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
             continue
         try:
             record = PointRecord.from_json(json.loads(raw.decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             record = None
         if record is None or record.point in records:
             skipped += 1

@@ -303,7 +303,7 @@ class ResultsFolder:
     Attributes
     ----------
     path : pathlib.Path
-        The folder (absolute). It exists; a resumable command keeps its log in it.
+        The folder (absolute). It exists for a command with logs, which keeps them in it.
     command : str
         The command that took it.
     shown : str
@@ -413,11 +413,14 @@ class ResultsFolder:
                 except BaseException:
                     files.sys_rename(old, self.path)
                     raise
-            # The new folder has the name: failing to flush that to disk changes nothing now.
-            with contextlib.suppress(OSError):
-                files.fsync_dir(self.path.parent)
-            if old is not None:
-                _remove(old)
+            # The new folder has the name: failing to flush that to disk changes nothing now,
+            # and the old folder goes whatever happens.
+            try:
+                with contextlib.suppress(OSError):
+                    files.fsync_dir(self.path.parent)
+            finally:
+                if old is not None:
+                    _remove(old)
 
 
 _NO_LINKS = frozenset(
@@ -464,7 +467,8 @@ def take(
 ) -> ResultsFolder:
     """Take the folder ``path`` for ``command``: lock it, clean up after a killed process.
 
-    The folder (and its parents) is made if missing. Call it before long work, so that a
+    The folder's parents are made if missing; the folder itself when the output is staged
+    (for a command with logs: at once, to hold them). Call it before long work, so that a
     folder that cannot be used fails at once.
 
     Parameters
@@ -514,16 +518,16 @@ def take(
     lock = FolderLock.acquire(folder, command, shown)
     try:
         _recover(folder)
-        if not os.path.lexists(folder):
+        if logs and not os.path.lexists(folder):  # else made whole by the swap, or not at all
             try:
                 files.sys_mkdir(folder)
             except OSError as exc:
-                raise FolderError(
-                    f"{shown}: cannot make the folder ({exc.strerror or exc})"
-                ) from None
+                why = f"{shown}: cannot make the folder ({exc.strerror or exc})"
+                raise (FolderError(why) if files.blames_path(exc) else WriteFailed(why)) from None
         _check_kind(folder, shown)
-        _clean(folder)
-        _check_contents(folder, shown, command, tuple(logs))
+        if os.path.lexists(folder):
+            _clean(folder)
+            _check_contents(folder, shown, command, tuple(logs))
     except BaseException:
         lock.release()
         raise

@@ -298,6 +298,91 @@ def test_a_resumed_sweep_cleans_a_temporary_file_left_in_its_folder(tmp_path: Pa
     assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
 
 
+KILLED_MID_WRITE = textwrap.dedent(
+    """
+    import sys, time
+    from sim import files
+    from sim.folders import take
+
+    def rows():
+        yield b"run,tag\\n" + b"0,new\\n" * 1000
+        print("mid-write", flush=True)
+        time.sleep(600)
+        yield b"never"
+
+    with take(sys.argv[1], "run") as folder, folder.staged() as stage:
+        files.atomic_write_text(stage / "summary.json", "{}")
+        files.atomic_write_chunks(stage / "runs.csv", rows())
+    """
+)
+
+
+def python_env() -> dict[str, str]:
+    """The environment of a child Python that imports this checkout's ``sim``."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), *sys.path])}
+
+
+def test_kill_9_during_the_final_write_leaves_the_folder_and_the_next_taker_cleans(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "out"
+    write_whole(folder, "old")
+    was = snapshot(folder)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_WRITE, str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=python_env(),
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "mid-write"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert snapshot(folder) == was
+    left = beside(folder)
+    staging = [n for n in left if ".negsim-staging-" in n]
+    assert len(staging) == 1
+    assert [n for n in os.listdir(tmp_path / staging[0]) if files.is_temporary(n)]
+    with take(folder, "run"):
+        assert [n for n in beside(folder) if "staging" in n] == []
+    assert beside(folder) == []
+    assert snapshot(folder) == was
+
+
+def test_a_temporary_file_in_a_log_folder_is_removed_when_it_is_taken(tmp_path: Path) -> None:
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    files.append_line_durably(folder / LOG_NAME, "{}")
+    (folder / f".{LOG_NAME}.0123abcd.tmp").write_text("a repair killed half-way")
+    with take(folder, "sweep", logs=[LOG_NAME]) as taken:
+        assert sorted(os.listdir(taken.path)) == [LOG_NAME]
+
+
+def test_a_calibration_folder_is_its_own_to_resume_and_no_one_elses(tmp_path: Path) -> None:
+    from sim.experiments.calibrate import KEPT_FILES
+
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    (folder / "calibration.json").write_text("{}")
+    (folder / "abc.db").write_bytes(b"SQLite format 3\x00")
+    (folder / "abc.db-journal").write_bytes(b"hot")  # a killed transaction's: kept
+    with (
+        take(folder, "calibrate", logs=KEPT_FILES) as taken,
+        taken.staged(keep=KEPT_FILES) as stage,
+    ):
+        (stage / "posterior.csv").write_text("weight,x\n1,2\n")
+    assert sorted(os.listdir(folder)) == sorted(
+        [MARKER, "abc.db", "abc.db-journal", "calibration.json", "posterior.csv"]
+    )
+    run = tmp_path / "run"
+    write_whole(run, "a run")
+    with pytest.raises(FolderError, match="holds the results of 'negsim test'"):
+        take(run, "calibrate", logs=KEPT_FILES)
+
+
 # -- one writer at a time -------------------------------------------------------------------
 
 HOLDER = textwrap.dedent(
@@ -316,13 +401,12 @@ def held(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
     """A folder another process holds (until it is killed, or its stdin closes)."""
     folder = tmp_path / "out"
     write_whole(folder, "old")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.getcwd(), *sys.path])}
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(folder)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=env,
+        env=python_env(),
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "held"

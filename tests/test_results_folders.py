@@ -2,7 +2,7 @@
 
 The promises of :mod:`sim.folders` and :mod:`sim.files`, tried as a hostile user (and a full
 disk, Ctrl-C, ``kill -9``) would: every write that changes the disk goes through one of the
-``sim.files.sys_*`` functions, so each is made to fail in turn (``ENOSPC``, ``EIO``,
+``sim.files.sys_*`` functions, so each is made to fail in turn (``ENOSPC`` and
 ``KeyboardInterrupt``) and the folder must then hold exactly what it held before. Anything that
 could block (a named pipe) runs with a timeout, so a hang fails the test instead of stalling it.
 """
@@ -138,25 +138,41 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> 
 
 ERRORS: dict[str, Callable[[], BaseException]] = {
     "ENOSPC": lambda: OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
-    "EIO": lambda: OSError(errno.EIO, os.strerror(errno.EIO)),
     "Ctrl-C": KeyboardInterrupt,
 }
 
 
 @pytest.mark.parametrize(
-    "exchange",
-    [True, pytest.param(False, marks=pytest.mark.slow)],
-    ids=["exchange", "rename-aside"],
+    ("exchange", "before", "log"),
+    [
+        (True, "old-output", False),
+        pytest.param(True, "old-output", True, marks=pytest.mark.slow),
+        pytest.param(True, "new", False, marks=pytest.mark.slow),
+        pytest.param(True, "new", True, marks=pytest.mark.slow),
+        pytest.param(True, "empty", False, marks=pytest.mark.slow),
+        pytest.param(False, "old-output", False, marks=pytest.mark.slow),
+        pytest.param(False, "old-output", True, marks=pytest.mark.slow),
+        pytest.param(False, "new", False, marks=pytest.mark.slow),
+    ],
+    ids=[
+        "exchange-old-output",
+        "exchange-old-output-log",
+        "exchange-new",
+        "exchange-new-log",
+        "exchange-empty",
+        "rename-aside-old-output",
+        "rename-aside-old-output-log",
+        "rename-aside-new",
+    ],
 )
-@pytest.mark.parametrize(
-    "before", ["new", "old-output", pytest.param("empty", marks=pytest.mark.slow)]
-)
-@pytest.mark.parametrize("log", [False, True], ids=["plain", "with-log"])
 def test_every_write_failing_in_turn_leaves_the_folder_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool, before: str, log: bool
 ) -> None:
     if not exchange:  # a system or file system without renameat2(RENAME_EXCHANGE)
         monkeypatch.setattr(files, "sys_exchange", lambda a, b: False)
+    # Flushing to disk is what makes a crash of the machine safe, not what is tried here
+    # (sys_fsync still fails in turn): skipped, the hundreds of writes take a second.
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
     probe = tmp_path / "probe"
     prepare(probe, before, log)
     calls = count_calls(monkeypatch, lambda: write_whole(probe, "new", log))
@@ -199,7 +215,7 @@ def test_every_write_failing_in_turn_leaves_the_folder_as_it_was(
                         assert without_time(snapshot(folder)) == without_time(whole)
                 assert beside(folder) == [], f"{name} call {n} ({why}) left {beside(folder)}"
                 tried += 1
-    assert tried >= 3 * 20
+    assert tried >= 2 * 20
     assert sorted(whole) == sorted(
         [
             MARKER,

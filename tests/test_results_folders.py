@@ -270,6 +270,26 @@ def test_ctrl_c_during_the_writes_of_run_out_leaves_the_folder_as_it_was(
     assert beside(out) == []
 
 
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "rename-aside"])
+def test_a_real_ctrl_c_during_the_swap_waits_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
+) -> None:
+    folder = tmp_path / "out"
+    write_whole(folder, "old")
+    real = files.sys_exchange if exchange else (lambda a, b: False)
+
+    def interrupted(first: Path, second: Path) -> bool:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C as the names change
+        return real(first, second)
+
+    monkeypatch.setattr(files, "sys_exchange", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_whole(folder, "new")
+    # Delivered once the swap was done: the new output, whole, and nothing left beside.
+    assert json.loads((folder / "summary.json").read_text()) == {"tag": "new"}
+    assert beside(folder) == []
+
+
 def test_what_a_killed_writer_left_is_cleaned_by_the_next(tmp_path: Path) -> None:
     folder = tmp_path / "out"
     write_whole(folder, "old")

@@ -112,6 +112,9 @@ LOG_NAME = "points.jsonl"
 _TAG = ".negsim-"
 """What the names negsim puts beside a folder ``DIR`` have after ``.DIR``."""
 
+_NAME_MAX = 255
+"""The longest file name, in bytes, on the file systems negsim writes to (Linux, macOS)."""
+
 _LEFTOVER = re.compile(r"(staging|old)-\d+-[0-9a-f]{8}")
 """The rest of the name of a staging or old folder beside ``DIR``, after ``.DIR.negsim-``."""
 
@@ -505,6 +508,13 @@ def take(
     if folder.parent == folder:
         raise FolderError(f"{shown}: is the root folder; give a folder for the results")
     _check_kind(folder, shown)
+    name = len(os.fsencode(folder.name))
+    longest = len(os.fsencode(f".{folder.name}{_TAG}staging-{2**22}-{'0' * 8}"))
+    if longest > _NAME_MAX:
+        raise FolderError(
+            f"{shown}: the name is too long ({name} bytes); negsim names its work beside "
+            f"it, so at most {_NAME_MAX - (longest - name)}"
+        )
     here = os.path.realpath(os.getcwd())
     if os.path.commonpath([here, os.path.realpath(folder)]) == os.path.realpath(folder):
         raise FolderError(

@@ -657,3 +657,15 @@ def test_a_log_that_is_a_pipe_or_a_link_is_refused_not_read(tmp_path: Path) -> N
             take(out, "sweep", logs=[LOG_NAME])
         with pytest.raises(FolderError, match="not a regular file"):
             take(out, "run")
+
+
+def test_a_name_too_long_for_the_work_beside_it_is_refused_before_any_work(
+    tmp_path: Path,
+) -> None:
+    for length in (223, 240, 300):
+        folder = tmp_path / ("x" * length)
+        with pytest.raises(FolderError, match="too long") as caught:
+            take(folder, "run")
+        assert "\n" not in str(caught.value)
+    with take(tmp_path / ("x" * 200), "run"):
+        pass

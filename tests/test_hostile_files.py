@@ -373,3 +373,15 @@ def test_play_reading_dev_zero_as_its_answers_ends_without_memory_error() -> Non
     assert done.returncode in (0, 2), done.stderr[-2000:]
     assert "MemoryError" not in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("day", [10**12, -1, 1.5, "31"])
+def test_a_deadline_day_out_of_range_in_sweep_json_is_one_line(
+    swept: tuple[Path, Path], day: object
+) -> None:
+    _, out = swept
+    path = out / "sweep.json"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    summary["deadlines"][0]["day"] = day
+    path.write_text(json.dumps(summary), encoding="utf-8")
+    assert_one_line(cli("report", str(out)), "sweep.json", "deadlines[0].day")

@@ -385,3 +385,38 @@ def test_a_deadline_day_out_of_range_in_sweep_json_is_one_line(
     summary["deadlines"][0]["day"] = day
     path.write_text(json.dumps(summary), encoding="utf-8")
     assert_one_line(cli("report", str(out)), "sweep.json", "deadlines[0].day")
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (lambda log, summary: summary.update(runs_per_point=1e300), "runs_per_point"),
+        (lambda log, summary: summary.update(runs_per_point=5), "runs_per_point"),
+        (
+            lambda log, summary: edit_record(
+                log, 0, lambda r: json.dumps({**r, "point": 7}, separators=(",", ":"))
+            ),
+            "not numbered 0 to 2",
+        ),
+        (
+            lambda log, summary: edit_record(
+                log, 1, lambda r: json.dumps({**r, "values": {"x": 1}}, separators=(",", ":"))
+            ),
+            "not those of its parameters",
+        ),
+    ],
+    ids=["runs-huge", "runs-other", "point-numbers", "values"],
+)
+def test_discover_refuses_a_sweep_folder_that_contradicts_itself(
+    swept: tuple[Path, Path], damage: Callable[[Path, dict[str, Any]], None], words: str
+) -> None:
+    from sim.experiments.discovery import DiscoveryError, load_sweep
+
+    _, out = swept
+    path = out / "sweep.json"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    damage(out / LOG_NAME, summary)
+    path.write_text(json.dumps(summary), encoding="utf-8")
+    with pytest.raises(DiscoveryError, match=words) as caught:
+        load_sweep(out)
+    assert "\n" not in str(caught.value)

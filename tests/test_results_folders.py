@@ -489,6 +489,37 @@ def test_a_holder_killed_with_kill_9_frees_the_folder(
     assert beside(folder) == []
 
 
+@pytest.mark.slow  # two interpreters, one running 2000 runs (about 10 s)
+def test_two_commands_started_together_on_one_folder_one_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["run", "--runs", "2000", "--workers", "1", "--quiet", "--out", str(out)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sim", *args, "--seed", str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=python_env(),
+        )
+        for seed in (1, 2)
+    ]
+    done = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    for p in procs:
+        for stream in (p.stdout, p.stderr):
+            if stream is not None:
+                stream.close()
+    statuses = sorted(status for status, _ in done)
+    assert statuses == [0, 2], done
+    refused = next(err for status, err in done if status == 2)
+    assert refused.count("\n") == 1
+    assert "in use by 'negsim run'" in refused
+    # The folder is the complete output of the one that ran.
+    winner = 1 + [status for status, _ in done].index(0)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["provenance"]["seed"] == winner
+    assert beside(out) == []
+
+
 # -- folders that are not negsim's, or another command's ------------------------------------
 
 

@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                     args.seed,
                     settings=settings_from(args),  # type: ignore[arg-type]
                     executor=executor_spec(args),
-                    folder=None if out is None else out.path,
+                    folder=None if out is None else args.out,
                     resume=args.resume,
                     on_progress=bar,
                 )

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from sim.experiments.executors import ExecutorSpec
-from sim.files import prepare_output_dir
+from sim.folders import ResultsFolder, take
 
 #: Where the analyses write, inside the repository (ignored by git).
 OUTPUT = Path(__file__).resolve().parent / "output"
@@ -32,9 +32,9 @@ def arguments(description: str, runs: int, samples: int | None = None) -> argpar
     return parser.parse_args()
 
 
-def output_dir(args: argparse.Namespace, name: str) -> Path:
-    """The analysis's output folder, created."""
-    return prepare_output_dir(args.out if args.out is not None else OUTPUT / name)
+def output_folder(args: argparse.Namespace, name: str) -> ResultsFolder:
+    """The analysis's output folder, taken (see sim.folders): write it with ``.staged()``."""
+    return take(args.out if args.out is not None else OUTPUT / name, name)
 
 
 def executor(args: argparse.Namespace) -> ExecutorSpec:

@@ -13,7 +13,7 @@ last stage).
 
 from __future__ import annotations
 
-from _common import Timer, arguments, executor, output_dir
+from _common import Timer, arguments, executor, output_folder
 
 from sim.experiments.compare import compare
 from sim.files import atomic_write_text, csv_text
@@ -31,36 +31,39 @@ from sim.scenario import find_scenario, load_scenario, packaged_scenarios
 
 def main() -> None:
     args = arguments(__doc__.split("\n\n")[0], runs=2000)
-    out = output_dir(args, "counterfactuals")
-    base = load_scenario()
-    folder = find_scenario(None).parent / "counterfactuals"
-    alternatives = [load_scenario(p) for p in packaged_scenarios() if p.parent == folder]
-    probabilities, differences, results = [], [], []
-    with Timer():
-        for alt in alternatives:
-            comparison = compare(base, alt, args.runs, args.seed, executor=executor(args))
-            if not results:
-                results.append(comparison.base)
+    with output_folder(args, "counterfactuals") as folder:
+        base = load_scenario()
+        packaged = find_scenario(None).parent / "counterfactuals"
+        alternatives = [load_scenario(p) for p in packaged_scenarios() if p.parent == packaged]
+        probabilities, differences, results = [], [], []
+        with Timer():
+            for alt in alternatives:
+                comparison = compare(base, alt, args.runs, args.seed, executor=executor(args))
+                if not results:
+                    results.append(comparison.base)
+                    probabilities += [
+                        {"scenario": base.name, **e.to_json()} for e in comparison.base.deadlines()
+                    ]
+                results.append(comparison.alt)
                 probabilities += [
-                    {"scenario": base.name, **e.to_json()} for e in comparison.base.deadlines()
+                    {"scenario": alt.name, **e.to_json()} for e in comparison.alt.deadlines()
                 ]
-            results.append(comparison.alt)
-            probabilities += [
-                {"scenario": alt.name, **e.to_json()} for e in comparison.alt.deadlines()
-            ]
-            for d in comparison.differences():
-                differences.append({"scenario": alt.name, **d.to_json()})
-                x = d.difference
-                print(
-                    f"{alt.name:<20} {d.deadline.label:<34} {100 * x.p_a:5.1f}% -> "
-                    f"{100 * x.p_b:5.1f}%  diff {100 * x.difference:+5.1f} pts "
-                    f"[{100 * x.low:+5.1f}, {100 * x.high:+5.1f}]  McNemar p {x.mcnemar_p:.3g}"
-                )
-    atomic_write_text(out / "probabilities.csv", csv_text(probabilities, list(probabilities[0])))
-    atomic_write_text(out / "differences.csv", csv_text(differences, list(differences[0])))
-    save_figure(last_stage_figure(results), out / "last_stage.png")
-    save_figure(forest_plot(differences, base), out / "differences.png")
-    print(f"wrote {out}")
+                for d in comparison.differences():
+                    differences.append({"scenario": alt.name, **d.to_json()})
+                    x = d.difference
+                    print(
+                        f"{alt.name:<20} {d.deadline.label:<34} {100 * x.p_a:5.1f}% -> "
+                        f"{100 * x.p_b:5.1f}%  diff {100 * x.difference:+5.1f} pts "
+                        f"[{100 * x.low:+5.1f}, {100 * x.high:+5.1f}]  McNemar p {x.mcnemar_p:.3g}"
+                    )
+        with folder.staged() as out:
+            atomic_write_text(
+                out / "probabilities.csv", csv_text(probabilities, list(probabilities[0]))
+            )
+            atomic_write_text(out / "differences.csv", csv_text(differences, list(differences[0])))
+            save_figure(last_stage_figure(results), out / "last_stage.png")
+            save_figure(forest_plot(differences, base), out / "differences.png")
+    print(f"wrote {folder.path}")
 
 
 def last_stage_figure(results):  # type: ignore[no-untyped-def]

@@ -13,10 +13,10 @@ is too small for stable indices.
 
 from __future__ import annotations
 
-from _common import Timer, arguments, executor, output_dir
+from _common import Timer, arguments, executor, output_folder
 
 from sim.experiments.sensitivity import Sensitivity
-from sim.output.sweep_figures import write_sensitivity_figures
+from sim.output.results import write_sensitivity
 
 PARAMETERS = [
     "effects.delegation_agreement.settle_probability=0.1:0.9",
@@ -30,12 +30,12 @@ PARAMETERS = [
 
 def main() -> None:
     args = arguments(__doc__.split("\n\n")[0], runs=60, samples=64)
-    out = output_dir(args, "g8_sensitivity")
     analysis = Sensitivity(PARAMETERS, samples=args.samples, runs=args.runs, seed=args.seed)
-    with Timer():
-        result = analysis.run(executor(args))
-    result.save(out)
-    write_sensitivity_figures(result, out)
+    with output_folder(args, "g8_sensitivity") as folder:
+        with Timer():
+            result = analysis.run(executor(args))
+        with folder.staged() as out:
+            write_sensitivity(result, out)
     for record in result.records():
         if record["deadline"] in ("g8_summit", "end_of_2013"):
             print(
@@ -47,7 +47,7 @@ def main() -> None:
             )
     for note in result.notes:
         print("note:", note)
-    print(f"wrote {out}")
+    print(f"wrote {folder.path}")
 
 
 if __name__ == "__main__":

@@ -12,15 +12,14 @@ deadline (sweep_<deadline>.png).
 
 from __future__ import annotations
 
-from _common import Timer, arguments, executor, output_dir
+from _common import Timer, arguments, executor, output_folder
 
 from sim.experiments.sweep import Sweep
-from sim.output.sweep_figures import write_sweep_figures
+from sim.output.results import write_sweep
 
 
 def main() -> None:
     args = arguments(__doc__.split("\n\n")[0], runs=500)
-    out = output_dir(args, "iran_seat_embargo")
     sweep = Sweep(
         [
             "gates.regional_invitations.resolved=false,true",
@@ -31,10 +30,11 @@ def main() -> None:
         runs=args.runs,
         seed=args.seed,
     )
-    with Timer():
-        result = sweep.run(executor(args))
-    result.save(out)
-    write_sweep_figures(result, out)
+    with output_folder(args, "iran_seat_embargo") as folder:
+        with Timer():
+            result = sweep.run(executor(args))
+        with folder.staged() as out:
+            write_sweep(result, out)
     for record in result.records():
         print(
             f"iran seat settled={record['gates.regional_invitations.resolved']!s:<5} "
@@ -42,7 +42,7 @@ def main() -> None:
             f"P(by end of 2013)={100 * record['end_of_2013_probability']:.1f}% "
             f"[{100 * record['end_of_2013_ci_low']:.1f}, {100 * record['end_of_2013_ci_high']:.1f}]"
         )
-    print(f"wrote {out}")
+    print(f"wrote {folder.path}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the layers below):
 
-    foundation   sim._version, sim.errors, sim.files
+    foundation   sim._version, sim.errors, sim.files, sim.folders
     model        sim.model
     scenario     sim.scenario
     engine       sim.engine (and sim.testing, test support built on it)
@@ -30,7 +30,7 @@ import sim
 PACKAGE = Path(sim.__file__).resolve().parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("sim._version", "sim.errors", "sim.files")),
+    ("foundation", ("sim._version", "sim.errors", "sim.files", "sim.folders")),
     ("model", ("sim.model",)),
     ("scenario", ("sim.scenario",)),
     # sim.testing is test support on top of the engine: it runs the model and checks runs.

@@ -24,6 +24,7 @@ import pytest
 from conftest import CliOutcome, negsim_in_process
 
 from sim._version import __version__
+from sim.folders import MARKER
 from sim.scenario import find_scenario, load_scenario
 
 PYTHON_M_SIM = [sys.executable, "-m", "sim"]
@@ -202,8 +203,8 @@ def test_run_out_writes_the_results_folder(tmp_path: Path) -> None:
     )
     assert_ok(p)
     assert f"Results written to {out}" in p.stdout
-    # Exactly the promised files, and no temporary or hidden leftovers.
-    assert set(os.listdir(out)) == RUN_FILES
+    # Exactly the promised files and the folder's marker, and no temporary leftovers.
+    assert set(os.listdir(out)) == RUN_FILES | {MARKER}
 
     resolved = load_scenario(None, [override])
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -437,13 +438,18 @@ def stop_limit() -> float:
     return 10.0 * max(1.0, load)
 
 
+def _taken(out: Path) -> bool:
+    """Whether a command has taken ``--out``: its lock file is beside it (sim.folders)."""
+    return (out.parent / f".{out.name}.negsim-lock").exists() or out.is_dir()
+
+
 def _interrupt_a_long_run(out: Path, workers: int) -> tuple[int, str, str, float]:
     """Start a long ``run --out``, press Ctrl-C once it is under way; return what happened.
 
     A terminal's Ctrl-C sends SIGINT to the whole foreground process group (the worker
     processes too), so the command runs in a session of its own and the signal goes to it.
-    ``--out`` is created just before the runs start, so the test waits for it, then 1.5 s
-    longer for the workers to be busy.
+    ``--out`` is taken (its lock file made beside it) just before the runs start, so the test
+    waits for that, then 1.5 s longer for the workers to be busy.
     """
     p = subprocess.Popen(
         [*PYTHON_M_SIM, "run", "--runs", "200000", "--workers", str(workers), "--out", str(out)],
@@ -455,7 +461,7 @@ def _interrupt_a_long_run(out: Path, workers: int) -> tuple[int, str, str, float
     )
     try:
         deadline = time.monotonic() + 120
-        while not out.is_dir():
+        while not _taken(out):
             assert p.poll() is None, p.communicate()
             assert time.monotonic() < deadline, "the run never started"
             time.sleep(0.05)
@@ -493,9 +499,9 @@ def test_ctrl_c_stops_a_long_run_writes_nothing_and_says_how_far_it_got(tmp_path
     match = re.search(r"(\d+) of 200000 runs had finished", stderr)
     assert match, stderr
     assert int(match.group(1)) < 200000
-    # No results, and no half-written or temporary files either.
-    assert out.is_dir()
-    assert os.listdir(out) == []
+    # No results, and no half-written or temporary files either (the folder itself is made
+    # whole with the output: sim.folders).
+    assert not out.exists() or os.listdir(out) == []
 
 
 @pytest.mark.slow
@@ -506,7 +512,7 @@ def test_ctrl_c_with_one_worker_also_says_how_far_it_got(tmp_path: Path) -> None
     assert status == 130, stderr
     assert elapsed < limit, f"took {elapsed:.1f} s to stop (limit {limit:.1f} s)"
     assert "Traceback" not in stdout + stderr
-    assert os.listdir(out) == []
+    assert not out.exists() or os.listdir(out) == []
     assert re.search(r"\d+ of 200000 runs had finished", stderr), stderr
 
 
@@ -539,7 +545,7 @@ def test_ctrl_c_with_busy_workers_exits_130_within_2_s(tmp_path: Path, group: bo
     )
     try:
         deadline = time.monotonic() + 120  # a loaded machine starts Python slowly
-        while not out.is_dir():
+        while not _taken(out):
             assert p.poll() is None, p.communicate()
             assert time.monotonic() < deadline, "the run never started"
             time.sleep(0.05)

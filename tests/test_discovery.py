@@ -162,6 +162,7 @@ def test_discover_from_a_sweep_folder(tiny_file: Path, tmp_path: Path) -> None:
     assert "P(agreed by soon) >= 0.5: 32 of 64 points" in done.stdout
     assert THRESHOLD in done.stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        ".negsim",
         "discovery.json",
         "discovery_box.png",
         "discovery_tradeoff.png",

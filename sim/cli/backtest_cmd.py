@@ -21,8 +21,8 @@ from sim.cli.common import (
     add_set,
     executor_spec,
     load,
+    out_folder,
     positive_int,
-    prepare_out,
     print_json,
     progress_enabled,
 )
@@ -81,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``backtest`` command."""
-    from sim.errors import Interrupted
+    from sim.errors import Interrupted, one_line
     from sim.experiments.backtest import backtest, check_origins
 
     scenario = load(args.scenario, args.set)
@@ -97,32 +97,33 @@ def run(args: argparse.Namespace) -> int:
                 "to fit and their priors)"
             )
         settings = settings_from(args)
-    out = prepare_out(args.out)
-    with Progress(progress_enabled(args.quiet)) as bar:
-        try:
-            result = backtest(
-                scenario,
-                args.origins,
-                args.runs,
-                args.seed,
-                executor=executor_spec(args),
-                calibration=settings,
-                on_progress=bar,
-            )
-        except Interrupted as exc:
-            bar.close()
-            print(f"negsim: interrupted ({exc}); nothing was written", file=sys.stderr)
-            return 130
-    if out is not None:
-        from sim.output.backtest_files import write_backtest
+    with out_folder(args.out, "backtest") as out:
+        with Progress(progress_enabled(args.quiet)) as bar:
+            try:
+                result = backtest(
+                    scenario,
+                    args.origins,
+                    args.runs,
+                    args.seed,
+                    executor=executor_spec(args),
+                    calibration=settings,
+                    on_progress=bar,
+                )
+            except Interrupted as exc:
+                bar.close()
+                print(f"negsim: interrupted ({exc}); nothing was written", file=sys.stderr)
+                return 130
+        if out is not None:
+            from sim.output.backtest_files import write_backtest
 
-        write_backtest(result, out)
+            with out.staged() as stage:
+                write_backtest(result, stage)
     if args.format == "json":
         print_json(result.to_json())
     else:
         from sim.output.backtest_files import backtest_table
 
         sys.stdout.write(backtest_table(result))
-        if out is not None:
-            sys.stdout.write(f"Results written to {out}/\n")
+        if args.out is not None:
+            sys.stdout.write(f"Results written to {one_line(args.out)}/\n")
     return 0

@@ -21,8 +21,8 @@ from sim.cli.common import (
     add_set,
     executor_spec,
     load,
+    out_folder,
     positive_int,
-    prepare_out,
     print_json,
     progress_enabled,
 )
@@ -148,45 +148,52 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``calibrate`` command."""
-    from sim.errors import Interrupted
-    from sim.experiments.calibrate import calibrate, require_pyabc
+    from sim.errors import Interrupted, one_line
+    from sim.experiments.calibrate import KEPT_FILES, calibrate, require_pyabc
 
     if args.resume and args.out is None:
         raise UsageError("calibrate: --resume needs --out DIR (the calibration to continue)")
     require_pyabc()
     scenario = load(args.scenario, args.set)
-    out = prepare_out(args.out)
-    with Progress(progress_enabled(args.quiet), unit="sim") as bar:
-        try:
-            result = calibrate(
-                scenario,
-                args.until,
-                args.seed,
-                settings=settings_from(args),  # type: ignore[arg-type]
-                executor=executor_spec(args),
-                folder=out,
-                resume=args.resume,
-                on_progress=bar,
-            )
-        except Interrupted as exc:
-            bar.close()
-            saved = f"; they are saved in {out}: add --resume to continue" if out else ""
-            print(
-                f"negsim: interrupted: {exc.completed} of {exc.total} generations had "
-                f"finished{saved}",
-                file=sys.stderr,
-            )
-            return 130
-    if out is not None:
-        from sim.output.calibration_files import write_calibration
+    # The folder holds the identity and pyabc's database as generations finish (what --resume
+    # continues); the final outputs join them all at once (sim.folders).
+    with out_folder(args.out, "calibrate", logs=KEPT_FILES) as out:
+        with Progress(progress_enabled(args.quiet), unit="sim") as bar:
+            try:
+                result = calibrate(
+                    scenario,
+                    args.until,
+                    args.seed,
+                    settings=settings_from(args),  # type: ignore[arg-type]
+                    executor=executor_spec(args),
+                    folder=None if out is None else args.out,
+                    resume=args.resume,
+                    on_progress=bar,
+                )
+            except Interrupted as exc:
+                bar.close()
+                saved = (
+                    f"; they are saved in {one_line(args.out)}: add --resume to continue"
+                    if out
+                    else ""
+                )
+                print(
+                    f"negsim: interrupted: {exc.completed} of {exc.total} generations had "
+                    f"finished{saved}",
+                    file=sys.stderr,
+                )
+                return 130
+        if out is not None:
+            from sim.output.calibration_files import write_calibration
 
-        write_calibration(result, out)
+            with out.staged(keep=KEPT_FILES) as stage:
+                write_calibration(result, stage)
     if args.format == "json":
         print_json(result.to_json())
     else:
         from sim.output.calibration_files import calibration_table
 
         sys.stdout.write(calibration_table(result))
-        if out is not None:
-            sys.stdout.write(f"Results written to {out}/\n")
+        if args.out is not None:
+            sys.stdout.write(f"Results written to {one_line(args.out)}/\n")
     return 0

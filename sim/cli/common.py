@@ -8,15 +8,20 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sim.errors import InputError, one_line
 from sim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from sim.folders import ResultsFolder
 
 __all__ = [
     "EXIT_FAULT",
@@ -30,6 +35,7 @@ __all__ = [
     "add_set",
     "load",
     "non_negative_int",
+    "out_folder",
     "positive_int",
     "print_json",
     "progress_enabled",
@@ -233,13 +239,28 @@ class Progress:
         self.close()
 
 
-def prepare_out(path: str | None) -> Any:
-    """Check an ``--out`` folder before long work; :class:`UsageError` if it is unusable."""
-    if path is None:
-        return None
-    from sim.files import OutputDirError, prepare_output_dir
+def out_folder(
+    path: str | None, command: str, *, logs: Sequence[str] = ()
+) -> AbstractContextManager[ResultsFolder | None]:
+    """Take the ``--out`` folder for ``command`` (``None`` without ``--out``), until the block ends.
 
-    try:
-        return prepare_output_dir(path)
-    except OutputDirError as exc:
-        raise UsageError(f"--out {exc}") from None
+    Call it before long work, so that a folder that cannot be used fails at once; write the
+    output with ``folder.staged()`` (see :mod:`sim.folders`: the folder then holds the complete
+    output, or what it held before). A folder that cannot be used, or that another command
+    holds, is a :class:`~sim.folders.FolderError`: one line, exit status 2.
+
+    Parameters
+    ----------
+    path
+        The ``--out`` value.
+    command
+        The command's name (``"run"``).
+    logs
+        For a command that keeps logs in the folder as it runs, to be resumed (sweep,
+        sensitivity, calibrate): their names; stage the final outputs with ``keep=logs``.
+    """
+    if path is None:
+        return contextlib.nullcontext()
+    from sim.folders import take
+
+    return take(path, command, logs=logs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sim.cli.common import (
     Progress,
@@ -13,9 +14,9 @@ from sim.cli.common import (
     executor_spec,
     iso_date,
     load,
+    out_folder,
     overrides,
     positive_int,
-    prepare_out,
     print_json,
     progress_enabled,
 )
@@ -104,30 +105,31 @@ def run(args: argparse.Namespace) -> int:
         check_comparable(base, alt)
     except IncompatibleScenarios as exc:
         raise UsageError(str(exc)) from None
-    out = prepare_out(args.out)
-    with Progress(progress_enabled(args.quiet)) as bar:
-        try:
-            comparison = compare(
-                base, alt, args.runs, args.seed, executor=executor_spec(args), on_progress=bar
-            )
-        except Interrupted as exc:
-            bar.close()
-            print(
-                f"negsim: interrupted: {exc.completed} of {exc.total} runs (of both scenarios) "
-                "had finished; nothing was written",
-                file=sys.stderr,
-            )
-            return 130
-    if out is not None:
-        from sim.output.results import write_comparison
+    with out_folder(args.out, "compare") as out:
+        with Progress(progress_enabled(args.quiet)) as bar:
+            try:
+                comparison = compare(
+                    base, alt, args.runs, args.seed, executor=executor_spec(args), on_progress=bar
+                )
+            except Interrupted as exc:
+                bar.close()
+                print(
+                    f"negsim: interrupted: {exc.completed} of {exc.total} runs (of both "
+                    "scenarios) had finished; nothing was written",
+                    file=sys.stderr,
+                )
+                return 130
+        if out is not None:
+            from sim.output.results import write_comparison
 
-        write_comparison(comparison, out, {"command": "compare"})
+            with out.staged() as stage:
+                write_comparison(comparison, stage, {"command": "compare"})
     if args.format == "json":
         print_json(comparison.to_json())
     else:
         from sim.output.tables import comparison_table
 
         sys.stdout.write(comparison_table(comparison))
-        if out is not None:
-            sys.stdout.write(f"Results written to {out}/\n")
+        if args.out is not None:
+            sys.stdout.write(f"Results written to {Path(args.out)}/\n")
     return 0

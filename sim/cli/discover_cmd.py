@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
-from sim.cli.common import UsageError, prepare_out, print_json
+from sim.cli.common import UsageError, out_folder, print_json
 
 __all__ = ["register"]
 
@@ -98,33 +99,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Run the ``discover`` command."""
     from sim.experiments.discovery import discover, load_sweep
+    from sim.folders import locked
 
-    data = load_sweep(args.sweep_dir)
-    out = prepare_out(args.out)
-    try:
-        found = discover(
-            data,
-            args.deadline,
-            outcome=args.outcome,
-            above=args.above,
-            below=args.below,
-            density=args.density,
-            peel_alpha=args.peel_alpha,
-        )
-    except ValueError as exc:  # PRIM refusing its input: say so in one line
-        if isinstance(exc, UsageError) or hasattr(exc, "exit_status"):
-            raise
-        raise UsageError(f"discover: PRIM could not run on this sweep ({exc})") from None
-    if out is not None:
-        from sim.output.discovery_tables import write_discovery
+    with locked(args.sweep_dir, "discover", args.sweep_dir):
+        data = load_sweep(args.sweep_dir)
+    with out_folder(args.out, "discover") as out:
+        try:
+            found = discover(
+                data,
+                args.deadline,
+                outcome=args.outcome,
+                above=args.above,
+                below=args.below,
+                density=args.density,
+                peel_alpha=args.peel_alpha,
+            )
+        except ValueError as exc:  # PRIM refusing its input: say so in one line
+            if isinstance(exc, UsageError) or hasattr(exc, "exit_status"):
+                raise
+            raise UsageError(f"discover: PRIM could not run on this sweep ({exc})") from None
+        if out is not None:
+            from sim.output.discovery_tables import write_discovery
 
-        write_discovery(found, out)
+            with out.staged() as stage:
+                write_discovery(found, stage)
     if args.format == "json":
         print_json(found.to_json())
     else:
         from sim.output.discovery_tables import discovery_table
 
         sys.stdout.write(discovery_table(found))
-        if out is not None:
-            sys.stdout.write(f"Results written to {out}/\n")
+        if args.out is not None:
+            sys.stdout.write(f"Results written to {Path(args.out)}/\n")
     return 0

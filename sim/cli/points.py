@@ -8,8 +8,10 @@ says how to resume.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from sim.cli.common import (
@@ -18,7 +20,7 @@ from sim.cli.common import (
     Progress,
     UsageError,
     executor_spec,
-    prepare_out,
+    out_folder,
     progress_enabled,
 )
 
@@ -44,7 +46,11 @@ class Experiment(Protocol):
 
 
 def run_points(
-    args: argparse.Namespace, build: Callable[[], Experiment], what: str
+    args: argparse.Namespace,
+    build: Callable[[], Experiment],
+    held: contextlib.ExitStack,
+    command: str,
+    what: str,
 ) -> tuple[Any, Any, int]:
     """Build, validate and run an experiment as the command line asks.
 
@@ -54,8 +60,14 @@ def run_points(
         The command's arguments (``out``, ``resume``, ``quiet`` and the executor options).
     build
         Makes the experiment (validated here, once).
+    held
+        Holds the ``--out`` folder (a :class:`~sim.folders.ResultsFolder`, taken here) until
+        it closes: the caller writes the final outputs with ``out.staged(keep=[LOG_NAME])``
+        before.
+    command
+        The command: "sweep" or "sensitivity".
     what
-        "sweep" or "analysis", for messages.
+        What it runs, for messages: "sweep" or "analysis".
 
     Returns
     -------
@@ -73,6 +85,7 @@ def run_points(
     from sim.experiments.points import PointError
     from sim.experiments.scheduler import WorkersLost
     from sim.experiments.store import StoreError
+    from sim.folders import LOG_NAME
 
     if args.resume and args.out is None:
         raise UsageError(f"--resume needs --out DIR, the folder of the {what} to finish")
@@ -81,11 +94,11 @@ def run_points(
         plan = experiment.validate()
     except (DesignError, PointError) as exc:
         raise UsageError(str(exc)) from None
-    out = prepare_out(args.out)
+    out = held.enter_context(out_folder(args.out, command, logs=[LOG_NAME]))
     store = None
     if out is not None:
         try:
-            store = experiment.open_store(out, resume=args.resume, plan=plan)
+            store = experiment.open_store(Path(args.out), resume=args.resume, plan=plan)
         except StoreError as exc:
             raise UsageError(str(exc)) from None
         if store.records:

@@ -33,21 +33,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the ``report`` command: build the page, write it atomically, print its path."""
-    from sim.files import atomic_write_text
+    """Run the ``report`` command: build the page, write it atomically, print its path.
+
+    The results folder is locked meanwhile (:func:`sim.folders.locked`), so that no command
+    replaces it while it is read and the page written into it. The page is written only to a
+    new name or over a regular file (:func:`sim.files.check_new_or_regular`).
+    """
+    from sim.errors import WorkFailed
+    from sim.files import OutputFileError, atomic_write_text, blames_path, check_new_or_regular
+    from sim.folders import locked
     from sim.output.report import ResultsError, build_report
 
     folder = Path(args.results_dir)
-    try:
-        page = build_report(folder)
-    except ResultsError as exc:
-        raise UsageError("\n".join(f"report: {line}" for line in exc.lines())) from None
     out = Path(args.output) if args.output else folder / "report.html"
-    if out.is_dir():
-        raise UsageError(f"-o {out}: is a folder; give a file name such as report.html")
     try:
-        atomic_write_text(out, page)
-    except OSError as exc:
-        raise UsageError(f"-o {out}: cannot write the report ({exc.strerror or exc})") from None
+        check_new_or_regular(out)
+    except OutputFileError as exc:
+        raise UsageError(f"-o {exc}") from None
+    with locked(folder, "report", f"report: {folder}"):
+        try:
+            page = build_report(folder)
+        except ResultsError as exc:
+            raise UsageError("\n".join(f"report: {line}" for line in exc.lines())) from None
+        try:
+            atomic_write_text(out, page)
+        except OutputFileError as exc:
+            raise UsageError(f"-o {exc}") from None
+        except OSError as exc:
+            why = f"-o {out}: cannot write the report ({exc.strerror or exc})"
+            raise (UsageError(why) if blames_path(exc) else WorkFailed(why)) from None
     print(out)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sim.cli.common import (
     Progress,
@@ -14,9 +15,9 @@ from sim.cli.common import (
     add_set,
     executor_spec,
     load,
+    out_folder,
     overrides,
     positive_int,
-    prepare_out,
     print_json,
     probability_half_width,
     progress_enabled,
@@ -112,39 +113,44 @@ def run(args: argparse.Namespace) -> int:
         from sim.experiments.posterior import posterior_task, read_posterior
 
         task = posterior_task(read_posterior(args.posterior, scenario))
-    out = prepare_out(args.out)
     spec = executor_spec(args)
     runs = args.runs if args.runs is not None else 1000
-    with Progress(progress_enabled(args.quiet)) as bar:
-        try:
-            result = run_monte_carlo(
-                scenario,
-                None if args.precision is not None else runs,
-                args.seed,
-                executor=spec,
-                precision=args.precision,
-                max_runs=args.max_runs,
-                precision_deadlines=args.deadline or None,
-                on_progress=bar,
-                outcomes=custom,
-                task=task,
-            )
-        except Interrupted as exc:
-            bar.close()
-            print(
-                f"negsim: interrupted: {exc.completed} of {exc.total} runs had finished; "
-                "nothing was written",
-                file=sys.stderr,
-            )
-            return 130
-    if out is not None:
-        from sim.output.results import write_run
+    with out_folder(args.out, "run") as out:
+        with Progress(progress_enabled(args.quiet)) as bar:
+            try:
+                result = run_monte_carlo(
+                    scenario,
+                    None if args.precision is not None else runs,
+                    args.seed,
+                    executor=spec,
+                    precision=args.precision,
+                    max_runs=args.max_runs,
+                    precision_deadlines=args.deadline or None,
+                    on_progress=bar,
+                    outcomes=custom,
+                    task=task,
+                )
+            except Interrupted as exc:
+                bar.close()
+                print(
+                    f"negsim: interrupted: {exc.completed} of {exc.total} runs had finished; "
+                    "nothing was written",
+                    file=sys.stderr,
+                )
+                return 130
+        if out is not None:
+            from sim.output.results import write_run
 
-        write_run(result, out, {"command": "run", "deadline_filter": args.deadline or None})
-        if custom:
-            from sim.output.custom_tables import write_custom_outcomes
+            with out.staged() as stage:
+                write_run(
+                    result, stage, {"command": "run", "deadline_filter": args.deadline or None}
+                )
+                if custom:
+                    from sim.output.custom_tables import write_custom_outcomes
 
-            write_custom_outcomes(result.custom(), out, f"{scenario.name}: {result.runs} runs")
+                    write_custom_outcomes(
+                        result.custom(), stage, f"{scenario.name}: {result.runs} runs"
+                    )
     if args.format == "json":
         obj = result.to_json()
         if args.deadline:
@@ -165,6 +171,6 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 f"Precision {args.precision:g} not reached within --max-runs {args.max_runs}.\n"
             )
-        if out is not None:
-            sys.stdout.write(f"Results written to {out}/\n")
+        if args.out is not None:
+            sys.stdout.write(f"Results written to {Path(args.out)}/\n")
     return 0

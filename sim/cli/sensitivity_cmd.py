@@ -13,7 +13,9 @@ Exit status as for ``negsim sweep``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.cli.common import (
@@ -139,13 +141,16 @@ def run(args: argparse.Namespace) -> int:
         scenario = load(args.scenario, changed) if changed else args.scenario
         return Sensitivity(args.param, scenario, args.samples, args.runs, args.seed)
 
-    result, out, status = run_points(args, build, "analysis")
-    if result is None:
-        return status
-    sys.stdout.write(_table(result))
-    if out is not None:
-        from sim.output.results import write_sensitivity
+    with contextlib.ExitStack() as held:
+        result, out, status = run_points(args, build, held, "sensitivity", "analysis")
+        if result is None:
+            return status
+        sys.stdout.write(_table(result))
+        if out is not None:
+            from sim.folders import LOG_NAME
+            from sim.output.results import write_sensitivity
 
-        write_sensitivity(result, out)  # sensitivity.json last: a folder with it is complete
-        sys.stdout.write(f"Results written to {out}/\n")
+            with out.staged(keep=[LOG_NAME]) as stage:
+                write_sensitivity(result, stage)
+            sys.stdout.write(f"Results written to {Path(args.out)}/\n")
     return 0

@@ -14,7 +14,9 @@ finished points are saved: the message says how to resume); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from pathlib import Path
 
 from sim.cli.common import (
     add_executor_options,
@@ -131,23 +133,26 @@ def run(args: argparse.Namespace) -> int:
         except OutcomeError as exc:
             raise UsageError(f"--{exc}") from None
 
-    result, out, status = run_points(args, build, "sweep")
-    if result is None:
-        return status
-    from sim.output.tables import sweep_table
+    with contextlib.ExitStack() as held:
+        result, out, status = run_points(args, build, held, "sweep", "sweep")
+        if result is None:
+            return status
+        from sim.output.tables import sweep_table
 
-    sys.stdout.write(sweep_table(result))
-    if result.custom_names:
-        from sim.output.custom_tables import sweep_custom_table
-
-        sys.stdout.write("\n" + sweep_custom_table(result))
-    if out is not None:
-        from sim.output.results import write_sweep
-
+        sys.stdout.write(sweep_table(result))
         if result.custom_names:
-            from sim.output.discovery_figures import write_sweep_custom_figures
+            from sim.output.custom_tables import sweep_custom_table
 
-            write_sweep_custom_figures(result, out)
-        write_sweep(result, out)  # sweep.json last: a folder with it is complete
-        sys.stdout.write(f"Results written to {out}/\n")
+            sys.stdout.write("\n" + sweep_custom_table(result))
+        if out is not None:
+            from sim.folders import LOG_NAME
+            from sim.output.results import write_sweep
+
+            with out.staged(keep=[LOG_NAME]) as stage:
+                if result.custom_names:
+                    from sim.output.discovery_figures import write_sweep_custom_figures
+
+                    write_sweep_custom_figures(result, stage)
+                write_sweep(result, stage)
+            sys.stdout.write(f"Results written to {Path(args.out)}/\n")
     return 0

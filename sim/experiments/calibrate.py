@@ -70,6 +70,7 @@ from sim.scenario.loader import check_calibration
 from sim.scenario.schema import PriorSpec, Scenario
 
 __all__ = [
+    "KEPT_FILES",
     "PYABC_HINT",
     "CalibrationError",
     "CalibrationResult",
@@ -90,6 +91,10 @@ PYABC_HINT = "pip install 'negsim[calibrate]'  (or: pip install pyabc==0.13.0)"
 #: The identity file of a calibration's output folder, and its database.
 IDENTITY_NAME = "calibration.json"
 DB_NAME = "abc.db"
+
+#: What a calibration keeps in its output folder as it runs, to be resumed: the identity,
+#: pyabc's database and SQLite's journals beside it (a killed write's rollback needs them).
+KEPT_FILES = (IDENTITY_NAME, DB_NAME, f"{DB_NAME}-journal", f"{DB_NAME}-wal", f"{DB_NAME}-shm")
 
 #: Spawn-key word of the seeds of the main process's own draws, per generation.
 CONTROL_KEY = 0x63746C  # "ctl"

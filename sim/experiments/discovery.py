@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 from sim.experiments.designs import Scalar
 from sim.experiments.ema import import_ema
 from sim.experiments.store import LOG_NAME, read_log
@@ -173,8 +173,30 @@ def load_sweep(folder: str | os.PathLike[str]) -> SweepData:
     total = log.header.get("points")
     if len(log.records) != total or not params:
         raise DiscoveryError(
-            f"{where / LOG_NAME}: holds {len(log.records)} of {total} points; "
-            "finish the sweep first (negsim sweep ... --resume)"
+            f"{where / LOG_NAME}: holds {len(log.records)} of {one_line(str(total))[:40]} "
+            "points; finish the sweep first (negsim sweep ... --resume)"
+        )
+    if set(log.records) != set(range(len(log.records))):
+        raise DiscoveryError(
+            f"{where / LOG_NAME}: its points are not numbered 0 to {len(log.records) - 1}; "
+            "the folder is damaged"
+        )
+    if not isinstance(params, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("key"), str) for p in params
+    ):
+        raise DiscoveryError(f"{where / LOG_NAME}: its header's parameters are damaged")
+    runs = {r.runs for r in log.records.values()}
+    if len(runs) != 1 or summary.get("runs_per_point") not in runs:
+        raise DiscoveryError(
+            f"{where / LOG_NAME}: its points' runs ({', '.join(map(str, sorted(runs)))}) are "
+            f"not sweep.json's runs_per_point "
+            f"({one_line(str(summary.get('runs_per_point')))[:40]}); the folder is damaged"
+        )
+    names = {p["key"] for p in params}
+    if any(set(r.values) != names for r in log.records.values()):
+        raise DiscoveryError(
+            f"{where / LOG_NAME}: a point's values are not those of its parameters; "
+            "the folder is damaged"
         )
     try:
         stages = [s["name"] for s in summary["stages"]]

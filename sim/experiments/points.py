@@ -68,7 +68,7 @@ from typing import Any
 import numpy as np
 
 from sim._version import __version__
-from sim.errors import InputError, Interrupted
+from sim.errors import InputError, Interrupted, one_line
 from sim.experiments.custom import CustomOutcome, CustomSummary
 from sim.experiments.designs import Choice, Design, DesignError, Param, Range, Scalar, parse_param
 from sim.experiments.executors import Backend, ExecutorSpec
@@ -314,12 +314,14 @@ def count_outcomes(
 def _check_records(
     records: Mapping[int, PointRecord],
     points: Sequence[Mapping[str, Scalar]],
+    scenarios: Sequence[Scenario],
     runs: int,
     deadline_ids: Sequence[str],
     where: str,
     custom: Sequence[str] = (),
     keep_runs: bool = False,
 ) -> None:
+    """Refuse a record that is not its point's, or whose counts contradict each other."""
     for index, record in records.items():
         if (
             record.values != dict(points[index])
@@ -332,6 +334,47 @@ def _check_records(
                 f"{where}: the record of point {index} does not match the experiment; "
                 "the file is damaged: delete it to start over"
             )
+        problem = _contradiction(record, scenarios[index], deadline_ids)
+        if problem:
+            raise StoreError(
+                f"{where}: the record of point {index}: {problem}; the file is damaged: "
+                "delete it to start over"
+            )
+
+
+def _contradiction(record: PointRecord, scenario: Scenario, deadline_ids: Sequence[str]) -> str:
+    """How a record's counts contradict each other or its kept runs, or ``""``.
+
+    Stages are reached in order, and a run ends at the last stage or by one ending, never
+    both: by each deadline, no stage has more runs than the one before it, and the last
+    stage's runs and the endings' add up to at most the runs.
+    """
+    stages = [s.id for s in scenario.stages]
+    endings = [e.id for e in scenario.endings]
+    for deadline in deadline_ids:
+        row = record.counts[deadline]
+        if sorted(row) != sorted(stages + endings):
+            return f"counts of deadline '{one_line(deadline)}' name other outcomes"
+        for before, after in itertools.pairwise(stages):
+            if row[after] > row[before]:
+                return (
+                    f"by deadline '{one_line(deadline)}', {row[after]} runs reached stage "
+                    f"'{after}' but only {row[before]} the stage '{before}' before it"
+                )
+        ended = (row[stages[-1]] if stages else 0) + sum(row[e] for e in endings)
+        if ended > record.runs:
+            return (
+                f"by deadline '{one_line(deadline)}', {ended} runs reached the last stage or "
+                f"an ending, of {record.runs}"
+            )
+    if record.kept is not None:
+        try:
+            kept = count_outcomes(record.kept, scenario, deadline_ids)
+        except IndexError:
+            return "its kept runs have too few columns"
+        if kept != record.counts:
+            return "its counts are not those of its kept runs"
+    return ""
 
 
 def _saved(done: Mapping[int, PointRecord], store: PointStore | None) -> int:
@@ -407,7 +450,14 @@ def run_points(
     if store is not None:
         done.update(store.records)
         _check_records(
-            done, points, runs, deadline_ids, str(store.path), [c.name for c in custom], keep_runs
+            done,
+            points,
+            scenarios,
+            runs,
+            deadline_ids,
+            str(store.path),
+            [c.name for c in custom],
+            keep_runs,
         )
     resumed = len(done)
     todo = [i for i in range(total) if i not in done]

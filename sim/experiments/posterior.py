@@ -24,7 +24,6 @@ import csv
 import io
 import math
 import os
-import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -35,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.errors import InputError, one_line
+from sim.files import read_regular_bytes
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import with_overrides
 from sim.scenario.schema import Scenario
@@ -194,25 +194,14 @@ def _fail(path: Path, what: str) -> PosteriorError:
 
 def _read_text(path: Path, max_bytes: int) -> str:
     try:
-        info = os.stat(path)
+        # Only a regular file (checked once open: a pipe or a device is never waited on).
+        data = read_regular_bytes(path, max_bytes, PosteriorError)
     except FileNotFoundError:
         raise _fail(path, "no such file") from None
+    except IsADirectoryError:
+        raise _fail(path, "is a folder, not a posterior file") from None
     except OSError as exc:
-        raise _fail(path, f"cannot read it ({exc.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise _fail(path, "is a folder, not a posterior file")
-    if not stat.S_ISREG(info.st_mode):
-        # A FIFO or a device would block or never end: only regular files are read.
-        raise _fail(path, "is not a regular file (a pipe or a device?)")
-    if info.st_size > max_bytes:
-        raise _fail(path, f"too large ({info.st_size} bytes; at most {max_bytes})")
-    try:
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
-    except OSError as exc:
-        raise _fail(path, f"cannot read it ({exc.strerror})") from None
-    if len(data) > max_bytes:
-        raise _fail(path, f"too large (over {max_bytes} bytes)")
+        raise _fail(path, f"cannot read it ({exc.strerror or exc})") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -268,7 +257,11 @@ def read_posterior(
     if np.any(weights < 0):
         bad = int(np.argmax(weights < 0)) + 2
         raise _fail(file, f"line {bad}: a negative weight")
-    if weights.sum() <= 0:
+    with np.errstate(over="ignore"):
+        total = float(weights.sum())
+    if not math.isfinite(total):
+        raise _fail(file, "the weights add up past the largest number (rescale them)")
+    if total <= 0:
         raise _fail(file, "every weight is 0")
     posterior = Posterior(tuple(keys), table[:, 1:], weights, source=one_line(str(file)))
     if scenario is not None:

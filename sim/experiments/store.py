@@ -63,11 +63,12 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 from sim.experiments.custom import CustomSummary
 from sim.experiments.designs import Scalar
 from sim.experiments.tasks import Ends
-from sim.files import append_line_durably, atomic_write_text
+from sim.files import append_line_durably, atomic_write_text, read_regular_bytes
+from sim.folders import LOG_NAME, WriteFailed, log_has_points
 
 __all__ = [
     "FORMAT_VERSION",
@@ -80,8 +81,8 @@ __all__ = [
     "read_log",
 ]
 
-LOG_NAME = "points.jsonl"
-"""File name of the log inside the output folder."""
+MAX_LOG_BYTES = 2 * 1024**3
+"""The largest log read (2 GiB): a device or a runaway file is refused, not read into memory."""
 
 FORMAT_VERSION = 2
 """Value of the header's ``negsim_points`` key."""
@@ -321,14 +322,17 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
     """
     file = Path(path)
     try:
-        data = file.read_bytes()
+        data = read_regular_bytes(file, MAX_LOG_BYTES, StoreError)
     except OSError as exc:
-        raise StoreError(f"{file}: cannot read the results log ({exc.strerror})") from None
+        raise StoreError(
+            f"{one_line(str(file))}: cannot read the results log ({exc.strerror or exc})"
+        ) from None
     lines = data.split(b"\n")
     header: object = None
     try:
         header = json.loads(lines[0].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # ValueError: bad JSON, or an integer past Python's digit limit.
         header = None
     if isinstance(header, dict) and header.get("negsim_points") == 1:
         raise StoreError(
@@ -355,23 +359,13 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
             continue
         try:
             record = PointRecord.from_json(json.loads(raw.decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             record = None
         if record is None or record.point in records:
             skipped += 1
             continue
         records[record.point] = record
     return LogContents(header, records, skipped)
-
-
-def _has_records(path: Path) -> bool:
-    """Tell whether a log holds anything besides its header (read cheaply)."""
-    try:
-        with open(path, "rb") as f:
-            f.readline()
-            return any(line.strip() for line in f)
-    except OSError:
-        return True
 
 
 def _describe_difference(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
@@ -472,7 +466,7 @@ class PointStore:
         path = Path(folder) / LOG_NAME
         ident = json.loads(_canonical(dict(identity)))
         kind = str(ident.get("kind", "experiment"))
-        if path.exists() and not resume and not _has_records(path):
+        if path.exists() and not resume and not log_has_points(path):
             # A log with a header and no point (a sweep that failed before its first point,
             # e.g. on an unreachable scheduler) holds nothing to lose: start it anew.
             path.unlink()
@@ -484,7 +478,12 @@ class PointStore:
                 "identity": ident,
                 "points": points,
             }
-            atomic_write_text(path, _canonical(header) + "\n")
+            try:
+                atomic_write_text(path, _canonical(header) + "\n")
+            except OSError as exc:
+                raise WriteFailed(
+                    f"{path}: cannot start the results log ({exc.strerror or exc})"
+                ) from None
             return cls(path, ident, {})
         if not resume:
             raise StoreError(
@@ -514,7 +513,13 @@ class PointStore:
         """Replace the log, atomically, by its header and its good records sorted by index."""
         lines = [_canonical(dict(header))]
         lines.extend(self._records[i].to_line() for i in sorted(self._records))
-        atomic_write_text(self.path, "\n".join(lines) + "\n")
+        try:
+            atomic_write_text(self.path, "\n".join(lines) + "\n")
+        except OSError as exc:
+            raise WriteFailed(
+                f"{self.path}: cannot repair the results log ({exc.strerror or exc}); "
+                "it is as it was"
+            ) from None
 
     def append(self, record: PointRecord) -> None:
         """Add a finished point to the log, durably, before returning.
@@ -526,5 +531,12 @@ class PointStore:
         """
         if record.point in self._records:
             return
-        append_line_durably(self.path, record.to_line())
+        try:
+            append_line_durably(self.path, record.to_line())
+        except OSError as exc:
+            raise WriteFailed(
+                f"{self.path}: cannot add point {record.point} to the results log "
+                f"({exc.strerror or exc}); the {len(self._records)} points saved are kept: "
+                "rerun the same command with --resume to finish"
+            ) from None
         self._records[record.point] = record

@@ -32,11 +32,9 @@ makes a dictionary of about 1 KB per run, so prefer :meth:`SweepResult.runs_to_p
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -84,7 +82,13 @@ from sim.experiments.scheduler import ProgressCallback
 from sim.experiments.stats import Proportion, wilson
 from sim.experiments.store import PointStore, StoreError
 from sim.experiments.tasks import Ends, TaskFunction, simulate_ends
-from sim.files import atomic_write_json, atomic_write_text, csv_text
+from sim.files import (
+    atomic_write_chunks,
+    atomic_write_json,
+    atomic_write_text,
+    csv_chunks,
+    csv_text,
+)
 from sim.scenario import Deadline, Scenario
 
 __all__ = ["MAX_KEPT_RUNS", "PointError", "Sweep", "SweepResult"]
@@ -837,24 +841,11 @@ class SweepResult:
 def _write_runs_csv(result: SweepResult, path: Path) -> None:
     """Write ``sweep_runs.csv`` row by row (empty cells where a day or a value is undefined).
 
-    Streamed to a temporary file beside ``path``, then renamed over it: the rows never all
-    sit in memory as text, and a reader sees the old file or the whole new one.
+    Streamed (:func:`~sim.files.atomic_write_chunks`): the rows never all sit in memory as
+    text, and a reader sees the old file or the whole new one.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=result.run_columns(), lineterminator="\n")
-            writer.writeheader()
-            for row in result.iter_run_records():
-                writer.writerow({k: _cell(v) for k, v in row.items()})
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    rows = ({k: _cell(v) for k, v in row.items()} for row in result.iter_run_records())
+    atomic_write_chunks(path, csv_chunks(rows, result.run_columns()))
 
 
 def _cell(value: Any) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import math
 import re
@@ -31,6 +32,7 @@ from typing import Any, Generic, TypeVar, cast
 import numpy as np
 
 from sim.errors import InputError, one_line
+from sim.files import read_regular_bytes
 
 __all__ = [
     "BOOL",
@@ -76,6 +78,9 @@ R = TypeVar("R")
 
 #: Problems listed in one error at most; the rest are counted.
 MAX_PROBLEMS = 20
+
+#: The largest CSV file of a results folder read (2 GiB): a runaway file is refused.
+MAX_CSV_BYTES = 2 * 1024**3
 
 
 class ResultsError(InputError):
@@ -632,19 +637,20 @@ def read_csv(path: Path) -> CsvTable:
     ResultsError
         If the file is missing, not UTF-8 text, or not readable as CSV.
     """
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ResultsError(f"{path}: missing; the results folder is incomplete")
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            rows = tuple(reader)
-            columns = tuple(reader.fieldnames or ())
+        # Only a regular file, of a bounded size: a pipe or a device is never waited on.
+        text = read_regular_bytes(path, MAX_CSV_BYTES, ResultsError).decode("utf-8")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = tuple(reader)
+        columns = tuple(reader.fieldnames or ())
     except UnicodeDecodeError:
         raise ResultsError(f"{path}: not UTF-8 text") from None
     except csv.Error as exc:
-        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
+        raise ResultsError(f"{path}: not a readable CSV file ({one_line(str(exc))})") from None
     except OSError as exc:
-        raise ResultsError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise ResultsError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     return CsvTable(path, columns, rows)
 
 

@@ -114,7 +114,7 @@ def read_summary_root(folder: str | os.PathLike[str], name: str, commands: str) 
     if not path.is_dir():
         raise ResultsError(f"{path}: not a folder")
     file = path / name
-    if not file.is_file():
+    if not file.exists() and not file.is_symlink():
         raise ResultsError(f"{path}: no {name} (written by {commands})")
     try:
         return read_json_root(file, read_json_file(file))

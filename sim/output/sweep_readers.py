@@ -15,6 +15,7 @@ reported at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,7 @@ from sim.output.readers import AGREE, read_summary_root
 from sim.output.sweep_records import (
     SensitivityRow,
     SensitivitySummary,
+    SweepDeadline,
     SweepOutcomeRow,
     SweepSummary,
 )
@@ -106,8 +108,29 @@ def _check_sweep_summary(file: Path, s: SweepSummary, problems: Problems) -> Non
     for i, d in enumerate(s.deadlines):
         if d.stage not in stages:
             refuse(f"deadlines[{i}].stage", f"a stage ({', '.join(sorted(stages))})", d.stage)
+    _check_deadline_days(file, s.deadlines, problems)
     if not s.stages:
         refuse("stages", "at least one stage", [])
+
+
+def _check_deadline_days(
+    file: Path, deadlines: Sequence[SweepDeadline], problems: Problems
+) -> None:
+    """Each deadline's day counts from one start, the same for all, on or after 0001-01-01."""
+    start: int | None = None
+    for i, d in enumerate(deadlines):
+        first = d.date.toordinal() - d.day  # the start, as a day number (0001-01-01 is 1)
+        if first < 1:
+            expected = f"at most {d.date.toordinal() - 1} (the days to {d.date} from 0001-01-01)"
+        elif start is not None and first != start:
+            begin = dt.date.fromordinal(start)
+            expected = f"{d.date.toordinal() - start} (the days from {begin} to {d.date})"
+        else:
+            start = first
+            continue
+        problems.add(
+            ResultsError(f"{file}: key 'deadlines[{i}].day': expected {expected}, got {d.day}")
+        )
 
 
 def _sweep_outcomes(
@@ -266,6 +289,7 @@ def _check_sensitivity(
 ) -> None:
     outputs = s.outputs
     params = [p.key for p in s.params]
+    _check_deadline_days(file, s.deadlines, problems)
     if sorted(s.output_variance) != sorted(outputs):
         problems.add(
             ResultsError(

@@ -126,8 +126,10 @@ def run(args: argparse.Namespace) -> int:
     from sim.cli.play.recording import Recording, RecordingError, read_recording, write_recording
     from sim.cli.play.session import PlaySession
     from sim.cli.play.text import wrap
+    from sim.errors import WorkFailed
     from sim.experiments.executors import ExecutorSpec
     from sim.experiments.montecarlo import Interrupted, run_monte_carlo
+    from sim.files import OutputFileError, blames_path
 
     scenario = load(args.scenario, overrides(args))
     replay: Recording | None = None
@@ -190,8 +192,11 @@ def run(args: argparse.Namespace) -> int:
         recording = session.recording(seed, result, overrides(args))
         try:
             write_recording(args.record, recording, scenario)
+        except OutputFileError as exc:
+            raise UsageError(f"--record {exc}") from None
         except OSError as exc:
-            raise UsageError(f"--record {args.record}: cannot write it ({exc.strerror})") from None
+            why = f"--record {args.record}: cannot write it ({exc.strerror or exc})"
+            raise (UsageError(why) if blames_path(exc) else WorkFailed(why)) from None
         saved = f"Your choices and the seed are saved in {args.record}; replay them with --replay."
         out.write("\n".join(wrap(saved)) + "\n")
     if replay is not None and replay.convened_day != result.convened_day:
@@ -234,10 +239,16 @@ def _isatty(stream: object) -> bool:
 
 def _check_writable(path: str) -> None:
     """Fail before the session, not after it, if ``--record`` cannot be written."""
+    from sim.files import OutputFileError, check_new_or_regular
+
     target = Path(path)
     folder = target.parent
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise UsageError(f"--record {path}: is a folder; give a file name")
+    try:
+        check_new_or_regular(target)
+    except OutputFileError as exc:
+        raise UsageError(f"--record {exc}") from None
     if not folder.is_dir():
         raise UsageError(f"--record {path}: no folder {folder}")
     if not os.access(folder, os.W_OK):

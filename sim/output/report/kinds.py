@@ -24,6 +24,7 @@ The report command, the dispatch and the error messages then know it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +136,7 @@ def _unfinished(folder: Path) -> ResultsError | None:
             f"{folder} --resume', then make the report"
         )
     log = folder / POINTS_LOG
-    if not log.is_file():
+    if not os.path.lexists(log):
         return None
     from sim.experiments.store import StoreError, read_log
 
@@ -145,7 +146,8 @@ def _unfinished(folder: Path) -> ResultsError | None:
         return ResultsError(f"{folder}: not a finished results folder; {exc}")
     what = "sensitivity analysis" if contents.header.get("kind") == "sensitivity" else "sweep"
     command = "negsim sensitivity" if what == "sensitivity analysis" else "negsim sweep"
-    total = contents.header.get("points", "?")
+    total = contents.header.get("points")
+    total = total if isinstance(total, int) and not isinstance(total, bool) else "?"
     return ResultsError(
         f"{folder}: a {what} that has not finished ({len(contents.records)} of {total} points "
         f"are in {POINTS_LOG}); finish it with the same '{command} ... --out {folder}' and "
@@ -168,7 +170,7 @@ def folder_kind(folder: str | Path) -> FolderKind:
     if not path.is_dir():
         raise ResultsError(f"{path}: not a folder")
     for kind in KINDS:
-        if (path / kind.marker).is_file():
+        if os.path.lexists(path / kind.marker):  # a pipe or a device: its reader says so
             return kind
     unfinished = _unfinished(path)
     if unfinished is not None:

@@ -56,7 +56,8 @@ class Parser(argparse.ArgumentParser):
         """
         command = self.prog.partition(" ")[2]
         where = f"{command}: " if command else ""
-        raise UsageError(f"{where}{message} (see '{self.prog} --help')")
+        # argparse quotes the argument it refused: escaped, so the message stays one line.
+        raise UsageError(one_line(f"{where}{message} (see '{self.prog} --help')"))
 
 
 def positive_int(text: str) -> int:

@@ -110,6 +110,9 @@ class Declared:
     optional
         The key may be left out, and then has no value (``None``): a default
         of ``None`` declares it.
+    lines
+        For a string: it may hold line breaks (prose); other strings are one
+        line of printable text.
     """
 
     kind: str
@@ -129,6 +132,7 @@ class Declared:
     nested: type | None = None
     required: bool = False
     optional: bool = False
+    lines: bool = False
 
     def within(self, x: float) -> bool:
         """Whether ``x`` lies within the bounds."""
@@ -230,9 +234,16 @@ def text(
     *,
     key: str | None = None,
     default_text: str | None = None,
+    lines: bool = False,
 ) -> Any:
-    """A string (a label, a name, a note)."""
-    return _field(default, Declared(Type.TEXT, doc, key=key, default_text=default_text))
+    """A string (a label, a name, a note): one line, or several with ``lines=True``.
+
+    A control character is refused in any string; line breaks and tabs only
+    where ``lines`` allows them.
+    """
+    return _field(
+        default, Declared(Type.TEXT, doc, key=key, default_text=default_text, lines=lines)
+    )
 
 
 def identifier(
@@ -259,13 +270,14 @@ def span(
     *,
     unit: str = "days",
     low: float = 0.0,
+    high: float | None = None,
     integer: bool = False,
     what: str = "days",
     key: str | None = None,
 ) -> Any:
-    """A number, or a ``[min, max]`` pair with ``low <= min <= max`` (stored as a pair)."""
+    """A number, or a ``[min, max]`` pair with ``low <= min <= max <= high`` (stored as a pair)."""
     kind = Type.INTEGER_SPAN if integer else Type.SPAN
-    return _field(default, Declared(kind, doc, unit, low=low, what=what, key=key))
+    return _field(default, Declared(kind, doc, unit, low=low, high=high, what=what, key=key))
 
 
 def calendar_date(

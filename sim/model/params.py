@@ -13,7 +13,10 @@ from sim.model.declare import flag, integer, number, span, table
 
 __all__ = [
     "EFFECT_FIELDS",
+    "MAX_AHEAD_DAYS",
     "MAX_SENSITIVITY",
+    "MAX_TEMPO_BOOST",
+    "MIN_STEP_DAYS",
     "ChoiceRule",
     "ConveningRule",
     "Effect",
@@ -25,6 +28,24 @@ __all__ = [
     "Ripeness",
     "World",
 ]
+
+
+#: Shortest mean time between an actor's decisions, and shortest step of the war, in days
+#: (0.01 day is 14.4 minutes): no negotiator decides more often, and a shorter time only
+#: makes a run of millions of events (1e-320 days: one that never ends, time no longer
+#: advancing). See also the engine's event budget (:mod:`sim.engine.run`).
+MIN_STEP_DAYS = 0.01
+
+#: Largest factor by which a focal date speeds up decisions: a hundred times as often is
+#: already a decision every 15 seconds at the shortest tempo; a larger factor only makes a run
+#: that never ends (1e308 divides every wait to 0).
+MAX_TEMPO_BOOST = 100.0
+
+#: Longest time ahead a date can be set, in days (ten years): a stage's lead, a target date,
+#: an extension. No negotiation sets a date further ahead; and with it, no date a run
+#: computes leaves the calendar (the model also stops every date at the calendar's last
+#: day, 31 December 9999; see :class:`~sim.model.actions.ActionContext`).
+MAX_AHEAD_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +95,11 @@ class Effect:
     )
     target_days: float = number(
         14.0,
-        "for a target date: how many days ahead the date is set",
+        "for a target date: how many days ahead the date is set (at most ten years)",
         unit="days",
         low=0.0,
         low_open=True,
+        high=MAX_AHEAD_DAYS,
         what="a number of days",
     )
     fail_readiness: float = number(
@@ -92,10 +114,11 @@ class Effect:
     )
     extension_days: float = number(
         30.0,
-        "for an extension decided in a run: how many days the deadline moves",
+        "for an extension decided in a run: how many days the deadline moves (at most ten years)",
         unit="days",
         low=0.0,
         low_open=True,
+        high=MAX_AHEAD_DAYS,
         what="a number of days",
     )
     cohesion: float = number(
@@ -177,10 +200,11 @@ class FocalDates:
     )
     tempo_boost: float = number(
         1.0,
-        "decisions come this many times as often",
+        "decisions come this many times as often (at most 100: a run must end)",
         unit="factor",
         low=0.0,
         low_open=True,
+        high=MAX_TEMPO_BOOST,
         what="a positive factor",
     )
     weight_boost: float = number(
@@ -240,10 +264,10 @@ class World:
 
     tick_days: float = number(
         7.0,
-        "how often the war takes its random step (at k x tick_days, k = 1, 2, ...)",
+        "how often the war takes its random step (at k x tick_days, k = 1, 2, ...); at least "
+        "0.01 (a quarter of an hour): a run must end",
         unit="days",
-        low=0.0,
-        low_open=True,
+        low=MIN_STEP_DAYS,
         what="a number of days",
     )
     readiness_mean: float = number(
@@ -345,7 +369,8 @@ class ConveningRule:
     )
     lead_days: tuple[int, int] = span(
         doc="days from the announcement to the conference, drawn uniformly among the whole "
-        "days min ... max",
+        "days min ... max (at most ten years)",
+        high=MAX_AHEAD_DAYS,
         integer=True,
         what="whole days",
     )

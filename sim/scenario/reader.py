@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -153,13 +154,23 @@ class Table:
 
     # -- getters ---------------------------------------------------------------
 
-    def string(self, key: str, default: str | None = None) -> str:
-        """A string; required when ``default`` is ``None``."""
+    def string(self, key: str, default: str | None = None, *, lines: bool = False) -> str:
+        """A string of printable text; required when ``default`` is ``None``.
+
+        A control character (an escape sequence, a bell) is refused: text from a
+        scenario is printed on terminals and drawn in figures. Line breaks and
+        tabs are allowed only where ``lines`` is true (a description).
+        """
         value = self._get(key, _MISSING if default is None else default)
         if value is _MISSING:
             return default or ""
         if not isinstance(value, str):
             self.fail(key, f"expected a string, got {describe(value)}")
+            return default or ""
+        bad = _control_character(value, lines)
+        if bad is not None:
+            allowed = "" if lines else " (one line of text)"
+            self.fail(key, f"holds the control character U+{ord(bad):04X}{allowed}")
             return default or ""
         return value
 
@@ -305,10 +316,11 @@ class Table:
         default: tuple[float, float] | None = None,
         *,
         low: float = 0.0,
+        high: float | None = None,
         integer: bool = False,
         what: str = "days",
     ) -> tuple[float, float]:
-        """A number, or a ``[min, max]`` pair with ``low <= min <= max``."""
+        """A number, or a ``[min, max]`` pair with ``low <= min <= max <= high``."""
         fallback = default if default is not None else (low, low)
         value = self._get(key, _MISSING if default is None else default)
         if value is _MISSING or value is default:
@@ -337,7 +349,26 @@ class Table:
         if hi < lo:
             self.fail(key, f"the minimum {_fmt(lo)} exceeds the maximum {_fmt(hi)}")
             return fallback
+        if high is not None and hi > high:
+            self.fail(key, f"must be at most {_fmt(high)}, got {_fmt(hi)}")
+            return fallback
         return lo, hi
+
+
+def _control_character(text: str, lines: bool) -> str | None:
+    """The first control character of ``text`` (line breaks and tabs allowed with ``lines``)."""
+    if text.isprintable():
+        return None
+    allowed = "\n\r\t" if lines else ""
+    for char in text:
+        if unicodedata.category(char) in _CONTROL and char not in allowed:
+            return char
+    return None
+
+
+#: Unicode categories refused in scenario text: control characters, and lone surrogates (bytes
+#: that were not UTF-8; TOML cannot hold them, a dictionary built in Python can).
+_CONTROL = frozenset({"Cc", "Cs"})
 
 
 def _to_float(value: float) -> float:

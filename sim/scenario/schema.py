@@ -29,7 +29,15 @@ from sim.model.declare import (
     text,
     weights,
 )
-from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, World
+from sim.model.params import (
+    MAX_AHEAD_DAYS,
+    MIN_STEP_DAYS,
+    ChoiceRule,
+    ConveningRule,
+    Effect,
+    Mechanisms,
+    World,
+)
 
 __all__ = [
     "ActorSpec",
@@ -210,7 +218,11 @@ class ReactionRule:
         what="a probability",
     )
     delay_days: tuple[float, float] = span(
-        (1.0, 1.0), "days until the answer, drawn uniformly between min and max"
+        (1.0, 1.0),
+        "days until the answer, drawn uniformly between min and max (at most ten years); 0 "
+        "answers at once (answers to answers stop at mechanisms.reactions.max_depth, and a "
+        "run that reacts without end stops at the event budget)",
+        high=MAX_AHEAD_DAYS,
     )
     when: str = choice(
         "any",
@@ -260,10 +272,9 @@ class RegimeSpec:
     )
     tempo_days: float | None = number(
         None,
-        "mean time between its decisions in this regime",
+        "mean time between its decisions in this regime (at least 0.01: a run must end)",
         unit="days",
-        low=0.0,
-        low_open=True,
+        low=MIN_STEP_DAYS,
         what="a number of days",
         optional=True,
     )
@@ -340,10 +351,10 @@ class ActorSpec:
         what="a stance",
     )
     tempo_days: float = number(
-        doc="mean time between its decisions (exponentially distributed)",
+        doc="mean time between its decisions (exponentially distributed; at least 0.01, a "
+        "quarter of an hour: a run must end)",
         unit="days",
-        low=0.0,
-        low_open=True,
+        low=MIN_STEP_DAYS,
         what="a number of days",
     )
     pass_weight: float = number(
@@ -490,7 +501,8 @@ class StageSpec:
     lead_days: tuple[int, int] = span(
         (0, 0),
         "days from taking it (a date announced) to reaching it, drawn uniformly among the whole "
-        "days min ... max; 0: reached at once",
+        "days min ... max (at most ten years); 0: reached at once",
+        high=MAX_AHEAD_DAYS,
         integer=True,
         what="whole days",
     )
@@ -751,7 +763,7 @@ class Scenario:
         default_text="the file name without .toml (if it is a valid id, else scenario)",
     )
     title: str = text(doc="heading in reports; not inherited", default_text="the name")
-    description: str = text("", "what the scenario asks, for a teacher; not inherited")
+    description: str = text("", "what the scenario asks, for a teacher; not inherited", lines=True)
     outcome: str = text(
         "the conference convenes",
         'with [convening]: the sentence said when the last stage is reached (e.g. "the '

@@ -15,12 +15,40 @@ COMMANDS = {
     "trace": ["trace", "--format", "json"],
     "params": ["params", "--key", "as_of", "--format", "json"],
     "play": ["play", "--as", "russia"],
-    "compare": ["compare", "geneva2_2013", "--set-alt", "actors.russia.tempo_days=5"]
-    + ["--runs", "20", "--workers", "1", "--format", "json"],
-    "sweep": ["sweep", "--param", "actors.russia.tempo_days=3:6", "--points", "2"]
-    + ["--runs", "10", "--workers", "1"],
-    "sensitivity": ["sensitivity", "--param", "actors.russia.tempo_days=3:6"]
-    + ["--samples", "4", "--runs", "5", "--workers", "1"],
+    "compare": [
+        "compare",
+        "geneva2_2013",
+        "--set-alt",
+        "actors.russia.tempo_days=5",
+        "--runs",
+        "20",
+        "--workers",
+        "1",
+        "--format",
+        "json",
+    ],
+    "sweep": [
+        "sweep",
+        "--param",
+        "actors.russia.tempo_days=3:6",
+        "--points",
+        "2",
+        "--runs",
+        "10",
+        "--workers",
+        "1",
+    ],
+    "sensitivity": [
+        "sensitivity",
+        "--param",
+        "actors.russia.tempo_days=3:6",
+        "--samples",
+        "4",
+        "--runs",
+        "5",
+        "--workers",
+        "1",
+    ],
 }
 
 

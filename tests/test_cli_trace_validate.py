@@ -76,15 +76,28 @@ def test_trace_tells_the_run_and_the_same_seed_gives_the_same_text(story: str) -
 def test_trace_matches_run_i_of_the_monte_carlo(story: str) -> None:
     scenario = load_scenario()
     result = simulate(scenario, 3, 0)
-    if result.convened_day is None:
-        assert "Outcome: not convened by the horizon" in story
-    else:
+    if result.convened_day is not None:
         date = scenario.date_of(result.convened_day)
         assert f"on {date.day} {date:%B %Y} (day {result.convened_day})" in story
+    elif result.ending >= 0:
+        assert f"Outcome: {scenario.endings[result.ending].label}, on " in story
+    else:
+        assert f"Outcome: {scenario.stages[-1].label} not reached by the horizon" in story
     done = negsim("trace", "--seed", "3", "--run", "5", "--format", "json")
     data = json.loads(done.stdout)
     assert data["run"] == 5
-    assert data["convened_day"] == simulate(scenario, 3, 5).convened_day
+    run5 = simulate(scenario, 3, 5)
+    assert [s["name"] for s in data["stages"]] == [s.id for s in scenario.stages]
+    assert [s["day"] for s in data["stages"]] == list(run5.stage_days)
+    assert data["stages"][-1]["day"] == run5.convened_day
+    if run5.ending < 0:
+        assert data["ending"] is None
+    else:
+        assert data["ending"]["name"] == scenario.endings[run5.ending].id
+        assert data["ending"]["day"] == run5.ending_day
+    assert [d["final_date"] for d in data["deadlines"]] == [
+        scenario.date_of(day).isoformat() for day in run5.deadline_days
+    ]
 
 
 def test_trace_csv_and_json_give_the_same_events_as_data() -> None:

@@ -12,6 +12,7 @@ from sim.experiments import points
 from sim.experiments.compare import compare
 from sim.experiments.designs import Choice, DesignError, Range
 from sim.experiments.executors import ExecutorSpec
+from sim.experiments.frames import RUN_COLUMNS
 from sim.experiments.montecarlo import run_monte_carlo
 from sim.experiments.points import PointError
 from sim.experiments.sensitivity import Sensitivity
@@ -94,12 +95,15 @@ def test_a_sensitivity_analysis_of_an_in_memory_scenario(baseline: Scenario) -> 
 def test_monte_carlo_to_pandas_has_a_row_per_run(baseline: Scenario) -> None:
     pytest.importorskip("pandas", reason="pandas is optional: install it for DataFrames")
     result = run_monte_carlo(baseline, 30, 2, executor=SERIAL)
+    o = result.outcomes
     frame = result.to_pandas()
     assert len(frame) == 30
     assert frame["run"].tolist() == list(range(30))
     for name in (
-        "convened_day",
-        "convened_date",
+        *(f"stage_{stage.id}_day" for stage in baseline.stages),
+        "ending",
+        "ending_day",
+        *(f"deadline_{d.id}_day" for d in baseline.deadlines),
         "announcements",
         "postponements",
         "first_announcement_day",
@@ -110,12 +114,20 @@ def test_monte_carlo_to_pandas_has_a_row_per_run(baseline: Scenario) -> None:
     for gate in baseline.gates:
         assert f"gate_{gate.id}_day" in frame.columns
     assert any(c.startswith("actions_russia_") for c in frame.columns)
-    np.testing.assert_array_equal(frame["convened_day"], result.outcomes.convened_day)
-    convened = frame.dropna(subset=["convened_day"])
-    assert len(convened) == int(result.outcomes.convened_day.__ge__(0).sum())
-    first = convened.iloc[0]
-    assert first["convened_date"].date() == baseline.date_of(first["convened_day"])
-    assert frame["convened_date"].isna().sum() == len(frame) - len(convened)
+    # Every column is one of runs.csv's (frames.RUN_COLUMNS), after the run index.
+    assert all(any(c.match(name) is not None for c in RUN_COLUMNS) for name in frame.columns[1:])
+    for k, stage in enumerate(baseline.stages):
+        np.testing.assert_array_equal(frame[f"stage_{stage.id}_day"], o.stage_days[:, k])
+    last = f"stage_{baseline.stages[-1].id}_day"
+    np.testing.assert_array_equal(frame[last], o.convened_day)
+    convened = frame.dropna(subset=[last])
+    assert len(convened) == int(o.convened_day.__ge__(0).sum())
+    # Ended another way: the ending's id and its day; otherwise "" and nan.
+    ids = ["", *(e.id for e in baseline.endings)]
+    assert frame["ending"].tolist() == [ids[int(e) + 1] for e in o.ending]
+    assert (frame["ending"] == "").tolist() == frame["ending_day"].isna().tolist()
+    for d, deadline in enumerate(baseline.deadlines):
+        np.testing.assert_array_equal(frame[f"deadline_{deadline.id}_day"], o.deadline_days[:, d])
 
 
 def test_comparison_to_pandas_has_both_sides_of_each_pair(baseline: Scenario) -> None:
@@ -125,8 +137,18 @@ def test_comparison_to_pandas_has_both_sides_of_each_pair(baseline: Scenario) ->
     frame = comparison.to_pandas()
     assert len(frame) == 20
     assert frame.columns[0] == "run"
-    assert "base_convened_day" in frame.columns
-    assert "alt_convened_day" in frame.columns
+    last = baseline.stages[-1].id
+    assert alt.stages[-1].id == last
+    for side in ("base", "alt"):
+        for stage in baseline.stages:
+            assert f"{side}_stage_{stage.id}_day" in frame.columns
+        assert f"{side}_ending" in frame.columns
+    np.testing.assert_array_equal(
+        frame[f"base_stage_{last}_day"], comparison.base.outcomes.convened_day
+    )
+    np.testing.assert_array_equal(
+        frame[f"alt_stage_{last}_day"], comparison.alt.outcomes.convened_day
+    )
     np.testing.assert_array_equal(frame["alt_events"], comparison.alt.outcomes.events)
     np.testing.assert_array_equal(frame["base_events"], comparison.base.outcomes.events)
 

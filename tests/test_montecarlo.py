@@ -194,12 +194,24 @@ def test_the_exponential_scenario_is_what_the_closed_form_assumes(expo: Scenario
     assert move.effect.settle_probability == SETTLE
     assert move.effect.readiness == 0.0
     assert move.effect.contention == 0.0
-    # Nothing moves readiness: no world process runs, and readiness is r all along.
+    # Nothing moves readiness: no world process runs, and readiness is r all along. It is
+    # sampled on the weekly grid until the run ends (the day its last stage is reached, a
+    # sample on that day included), and nan after, when nothing is simulated.
     run = simulate(expo, 1, 0, trace=True)
     assert run.trace is not None
     assert {t.source for t in run.trace} <= {Source.DECISION, Source.CONVENING}
-    assert run.readiness == pytest.approx([READINESS] * len(run.readiness), abs=1e-12)
-    assert run.final_readiness == pytest.approx(READINESS, abs=1e-12)
+    sampled = 0
+    for i in range(20):
+        r = run if i == 0 else simulate(expo, 1, i)
+        assert r.convened_day is not None  # the horizon is far: every run convenes
+        readiness = np.array(r.readiness)
+        grid = np.arange(len(readiness)) * r.sample_days
+        going = grid <= r.convened_day
+        assert readiness[going] == pytest.approx([READINESS] * int(going.sum()), abs=1e-12)
+        assert np.isnan(readiness[~going]).all()
+        assert r.final_readiness == pytest.approx(READINESS, abs=1e-12)
+        sampled += int(going.sum())
+    assert sampled > 20  # more than the day-0 sample of each run was checked
 
 
 def test_convening_is_ceil_of_the_first_success_plus_the_lead(
@@ -421,7 +433,16 @@ def test_run_i_is_simulate_with_seed_and_index_i(
         assert math.isnan(first)
     assert np.array_equal(outcomes.gate_days[k], np.array(r.gate_days), equal_nan=True)
     assert outcomes.action_counts[k].ravel().tolist() == list(r.action_counts)
-    assert np.array_equal(outcomes.readiness[k], np.array(r.readiness, dtype=np.float32))
+    # Readiness is nan once the run has ended: nan must be in the same places.
+    readiness = np.array(r.readiness, dtype=np.float32)
+    assert np.array_equal(outcomes.readiness[k], readiness, equal_nan=True)
+    assert np.array_equal(outcomes.stage_days[k], np.array(r.stage_days, float), equal_nan=True)
+    assert outcomes.ending[k] == r.ending
+    if r.ending_day is None:
+        assert math.isnan(outcomes.ending_day[k])
+    else:
+        assert outcomes.ending_day[k] == r.ending_day
+    assert outcomes.deadline_days[k].tolist() == list(r.deadline_days)
     assert outcomes.final_readiness[k] == r.final_readiness
     assert outcomes.events[k] == r.events
 
@@ -542,11 +563,12 @@ def test_to_json_fields_and_types(expo_result: MonteCarloResult) -> None:
         "runs": int,
         "seed": int,
         "start": str,
+        "as_of": str,
         "horizon": str,
+        "stages": list,
+        "endings": list,
         "deadlines": list,
-        "not_convened_by_horizon": dict,
-        "median_convening_date": str,
-        "median_convening_day": float,
+        "by_horizon": dict,
         "max_half_width": float,
         "backend": str,
         "wall_time_s": float,
@@ -562,13 +584,21 @@ def test_to_json_fields_and_types(expo_result: MonteCarloResult) -> None:
     assert obj["version"] == __version__
     assert obj["runs"] == 4000
     assert obj["seed"] == 20130507
-    assert obj["start"] == "2013-01-01"
+    assert obj["start"] == obj["as_of"] == "2013-01-01"
     assert obj["horizon"] == (START + dt.timedelta(days=150)).isoformat()
     assert obj["backend"] == "1 local process"
     assert obj["wall_time_s"] >= 0
     assert obj["events"] == int(r.outcomes.events.sum())
-    assert obj["median_convening_day"] == LEAD + 4
-    assert obj["median_convening_date"] == (START + dt.timedelta(days=LEAD + 4)).isoformat()
+    # The stages, in order, each with its median day; the last is the convening.
+    assert [st["name"] for st in obj["stages"]] == ["announced", "convened"]
+    assert obj["endings"] == []
+    for k, st in enumerate(obj["stages"]):
+        assert isinstance(st["median_day"], float), st
+        assert st["median_day"] == r.median_day(k)
+        assert st["median_date"] == r.scenario.date_of(st["median_day"]).isoformat()
+    last = obj["stages"][-1]
+    assert last["median_day"] == LEAD + 4
+    assert last["median_date"] == (START + dt.timedelta(days=LEAD + 4)).isoformat()
     entries = obj["deadlines"]
     assert [e["name"] for e in entries] == [f"d{k}" for k in OFFSETS]
     widest = 0.0
@@ -576,16 +606,36 @@ def test_to_json_fields_and_types(expo_result: MonteCarloResult) -> None:
         assert e["date"] == d.date.isoformat()
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", e["date"])
         assert e["day"] == d.day
-        assert isinstance(e["convened"], int)
+        assert e["stage"] == "convened"  # a deadline is for the last stage by default
+        assert isinstance(e["reached"], int)
+        assert not isinstance(e["reached"], bool)
         assert e["runs"] == 4000
-        assert e["probability"] == e["convened"] / 4000
+        assert e["probability"] == e["reached"] / 4000
         assert 0.0 <= e["ci_low"] <= e["probability"] <= e["ci_high"] <= 1.0
+        assert e["from_record"] is False
+        assert e["moved"] == 0.0
+        assert e["final_day_median"] == d.day
+        assert e["probability_by_original_date"] == e["probability"]
+        # Every stage (no endings here), by the deadline; its own stage is the one above.
+        outcomes = {o["name"]: o for o in e["outcomes"]}
+        assert list(outcomes) == ["announced", "convened"]
+        assert {o["kind"] for o in e["outcomes"]} == {"stage"}
+        assert outcomes["convened"]["count"] == e["reached"]
+        assert outcomes["convened"]["probability"] == e["probability"]
+        assert outcomes["announced"]["count"] >= e["reached"]  # announced before convened
         widest = max(widest, (e["ci_high"] - e["ci_low"]) / 2)
     assert obj["max_half_width"] == pytest.approx(widest, abs=1e-15)
-    never = obj["not_convened_by_horizon"]
-    assert set(never) >= {"probability", "ci_low", "ci_high"}
-    assert never["probability"] == 0.0
-    assert never["ci_low"] == 0.0 < never["ci_high"]
+    # At the horizon, 150 days in, every run has convened: none is still open.
+    horizon = obj["by_horizon"]
+    assert [(o["name"], o["count"]) for o in horizon["outcomes"]] == [
+        ("announced", 4000),
+        ("convened", 4000),
+    ]
+    still_open = horizon["still_open"]
+    assert set(still_open) >= {"probability", "ci_low", "ci_high", "count"}
+    assert still_open["probability"] == 0.0
+    assert still_open["count"] == 0
+    assert still_open["ci_low"] == 0.0 < still_open["ci_high"]
 
 
 def test_survival_curve_is_monotone_and_matches_the_deadline_estimates(
@@ -605,28 +655,123 @@ def test_survival_curve_is_monotone_and_matches_the_deadline_estimates(
         assert cdf_at(curve, e.deadline.day) == pytest.approx(e.proportion.estimate, abs=1e-12)
 
 
-def test_not_convened_and_probability_by_the_horizon_add_up() -> None:
-    """Censoring: a horizon L + 9 days in, where P(not convened) = exp(-0.2 * 9) = 0.165."""
-    horizon = LEAD + 9
-    scenario = expo_scenario(horizon_days=horizon, offsets=(2, 9))
+def cliff_scenario() -> Scenario:
+    """The censored exponential scenario with a cliff edge: the talks collapse if the
+    conference has not convened by d5 (day L + 5), at the end of that day.
+
+    A run convenes by d5 iff T <= 5 (see the module docstring); otherwise it collapses on
+    day L + 5 (``sim/engine/run.py``, ``_deadline_passed``: a default ending is checked at
+    the end of the deadline's day, dated on it, and changes nothing before). So by d2:
+    P(convened) = 1 - exp(-0.4), P(collapse) = 0; by d5, by d9 and at the horizon
+    (day L + 9): P(convened) = 1 - exp(-1), P(collapse) = exp(-1), none open.
+    """
+    document = expo_dict(horizon_days=LEAD + 9, offsets=(2, 5, 9), name="expo_cliff")
+    document["endings"] = {"collapse": {"label": "the talks collapse"}}
+    document["deadlines"]["d5"]["default_ending"] = "collapse"
+    return scenario_from_dict(document, source="<expo_cliff>")
+
+
+def open_by(result: MonteCarloResult, day: np.ndarray | int) -> int:
+    """Runs neither convened nor ended on or before ``day``, from the per-run arrays."""
+    o = result.outcomes
+    finished = (o.convened_day <= day) | ((o.ending >= 0) & (o.ending_day <= day))
+    return int(np.count_nonzero(~finished))
+
+
+@pytest.mark.parametrize(
+    ("which", "expected"),
+    [
+        # Censoring only: a horizon L + 9 days in, where P(still open) = exp(-0.2 * 9) = 0.165.
+        (
+            "censored",
+            {
+                "d2": {"convened": 1 - math.exp(-0.4), "open": math.exp(-0.4)},
+                "d9": {"convened": 1 - math.exp(-1.8), "open": math.exp(-1.8)},
+            },
+        ),
+        # And a competing ending: the cliff edge at d5 (see cliff_scenario).
+        (
+            "cliff",
+            {
+                "d2": {"convened": 1 - math.exp(-0.4), "collapse": 0.0, "open": math.exp(-0.4)},
+                "d5": {"convened": 1 - math.exp(-1), "collapse": math.exp(-1), "open": 0.0},
+                "d9": {"convened": 1 - math.exp(-1), "collapse": math.exp(-1), "open": 0.0},
+            },
+        ),
+    ],
+)
+def test_the_last_stage_the_endings_and_still_open_add_up(
+    which: str, expected: dict[str, dict[str, float]]
+) -> None:
+    """Competing risks: at each deadline and at the horizon, every run has reached the last
+    stage, or ended another way, or is still open -- one of the three -- so P(last stage) +
+    sum of P(each ending) + P(still open) = 1; and each agrees with its closed form."""
+    if which == "censored":
+        scenario = expo_scenario(horizon_days=LEAD + 9, offsets=(2, 9))
+    else:
+        scenario = cliff_scenario()
     result = run_monte_carlo(scenario, 3000, 77, executor=SERIAL)
-    at_horizon = result.deadline("d9")
+    n = result.runs
+    endings = [e.id for e in scenario.endings]
+
+    def agrees(successes: int, p: float, what: object) -> None:
+        """Within 4 standard errors of p (exactly 0 runs when p is 0)."""
+        if p == 0.0:
+            assert successes == 0, what
+        else:
+            assert abs(successes / n - p) <= 4 * math.sqrt(p * (1 - p) / n), (what, successes, p)
+
+    at_deadlines = {e.deadline.id: e for e in result.deadlines()}
+    assert sorted(at_deadlines) == sorted(expected)
+    for k, (name, e) in enumerate(at_deadlines.items()):
+        outcomes = {o.name: o.proportion for o in e.outcomes}
+        assert list(outcomes) == ["announced", "convened", *endings]
+        assert all(p.n == n for p in outcomes.values())
+        still_open = open_by(result, result.outcomes.deadline_days[:, k])
+        ended = sum(outcomes[x].successes for x in endings)
+        assert outcomes["convened"].successes + ended + still_open == n, name
+        total = outcomes["convened"].estimate + sum(outcomes[x].estimate for x in endings)
+        assert total + still_open / n == pytest.approx(1.0, abs=1e-12), name
+        for outcome, p in expected[name].items():
+            count = still_open if outcome == "open" else outcomes[outcome].successes
+            agrees(count, p, (name, outcome))
+
+    # At the horizon (d9's day): the same, from by_horizon().
+    at_horizon = at_deadlines["d9"]
     assert at_horizon.deadline.day == scenario.horizon_day
+    reached, still = result.by_horizon()
+    found = {o.name: o.proportion for o in reached}
+    assert list(found) == ["announced", "convened", *endings]
+    assert still.n == n
+    assert still.successes == open_by(result, scenario.horizon_day)
+    ended = sum(found[x].successes for x in endings)
+    assert found["convened"].successes + ended + still.successes == n
+    for outcome, p in expected["d9"].items():
+        agrees(still.successes if outcome == "open" else found[outcome].successes, p, outcome)
+    # Nothing happens after the horizon: the last deadline, on its day, says the same.
+    for o in at_horizon.outcomes:
+        assert o.proportion == found[o.name], o.name
+    assert still.low <= still.estimate <= still.high
+
+    # Not convened = ended another way, or still open.
     never = result.not_convened()
-    assert never.n == result.runs
-    assert never.successes + at_horizon.proportion.successes == result.runs
+    assert never.n == n
+    assert never.successes == n - found["convened"].successes
+    assert never.successes == ended + still.successes
     assert never.estimate == pytest.approx(1.0 - at_horizon.proportion.estimate, abs=1e-15)
-    p_never = math.exp(-RATE * (horizon - LEAD))
-    assert abs(never.estimate - p_never) <= 4 * math.sqrt(p_never * (1 - p_never) / result.runs)
-    assert never.low <= never.estimate <= never.high
     day = result.outcomes.convened_day
     assert (day[~np.isnan(day)] <= scenario.horizon_day).all()
     curve = result.survival()
-    assert curve.events == result.runs - never.successes
+    assert curve.events == n - never.successes
     assert cdf_at(curve, scenario.horizon_day) == pytest.approx(1.0 - never.estimate, abs=1e-12)
     assert (np.diff(curve.cdf) >= 0).all()
-    obj = result.to_json()["not_convened_by_horizon"]
-    assert obj["probability"] == never.estimate
+
+    obj = result.to_json()["by_horizon"]
+    assert obj["still_open"]["probability"] == still.estimate
+    assert obj["still_open"]["count"] == still.successes
+    assert {o["name"]: o["count"] for o in obj["outcomes"]} == {
+        name: p.successes for name, p in found.items()
+    }
 
 
 def test_median_is_none_when_under_half_convene() -> None:
@@ -634,9 +779,10 @@ def test_median_is_none_when_under_half_convene() -> None:
     result = run_monte_carlo(scenario, 400, 4, executor=SERIAL)
     assert result.deadline("d2").proportion.estimate < 0.5
     assert result.median_day() is None
-    obj = result.to_json()
-    assert obj["median_convening_day"] is None
-    assert obj["median_convening_date"] is None
+    last = result.to_json()["stages"][-1]
+    assert last["name"] == "convened"
+    assert last["median_day"] is None
+    assert last["median_date"] is None
 
 
 def test_unknown_deadline_lookup_names_the_known_ones(expo_result: MonteCarloResult) -> None:

@@ -75,7 +75,8 @@ def test_state_stays_bounded_under_any_sequence_of_actions(case: ActionSequence)
             assert after.resolved == before.resolved
         if isinstance(moment.step, StageStep) and after.pending_day != NO_DAY:
             rule = case.stages[after.stage]
-            assert after.resolved & rule.gates == rule.gates
+            held = rule.gates & ~after.pending_open  # a date the record set may leave some open
+            assert after.resolved & held == held
             assert due(after, case.stages) is Transition.NONE
         if after.ended != NOT_ENDED:
             assert after.pending_day == NO_DAY

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from sim.experiments.custom import CustomSummary
 from sim.experiments.store import (
+    FORMAT_VERSION,
     LOG_NAME,
     PointRecord,
     PointStore,
@@ -28,7 +32,16 @@ IDENTITY: dict[str, Any] = {
 
 
 def record(point: int, convened: int = 1) -> PointRecord:
-    return PointRecord(point, {"x": point}, 5, {"soon": convened, "late": convened + 1})
+    """A point's record: per deadline, how many of its 5 runs reached each stage or ending."""
+    return PointRecord(
+        point,
+        {"x": point},
+        5,
+        {
+            "soon": {"announced": convened + 1, "convened": convened, "collapse": 0},
+            "late": {"announced": convened + 2, "convened": convened + 1, "collapse": 1},
+        },
+    )
 
 
 def test_a_new_log_holds_a_header_and_each_appended_point(tmp_path: Path) -> None:
@@ -38,14 +51,17 @@ def test_a_new_log_holds_a_header_and_each_appended_point(tmp_path: Path) -> Non
     lines = (tmp_path / LOG_NAME).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3
     header = json.loads(lines[0])
-    assert header["negsim_points"] == 1
+    assert header["negsim_points"] == FORMAT_VERSION == 2
     assert header["fingerprint"] == fingerprint(IDENTITY)
     assert header["points"] == 3
     assert json.loads(lines[1]) == {
         "point": 2,
         "values": {"x": 2},
         "runs": 5,
-        "convened": {"soon": 1, "late": 2},
+        "counts": {
+            "soon": {"announced": 2, "convened": 1, "collapse": 0},
+            "late": {"announced": 3, "convened": 2, "collapse": 1},
+        },
     }
     reopened = PointStore.open(tmp_path, IDENTITY, 3, resume=True)
     assert reopened.records == {0: record(0), 2: record(2)}
@@ -148,3 +164,84 @@ def test_a_point_beyond_the_design_is_refused(tmp_path: Path) -> None:
     PointStore.open(tmp_path, IDENTITY, 3, resume=False).append(record(7))
     with pytest.raises(StoreError, match="holds point 7, but the sweep has 3 points"):
         PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+
+
+def kept_record(point: int, **change: object) -> dict[str, Any]:
+    """A point's record with a custom outcome and its 2 runs kept, as a log line holds it."""
+    runs = 2
+    obj: dict[str, Any] = {
+        "point": point,
+        "values": {"x": point},
+        "runs": runs,
+        "counts": {"soon": {"announced": 2, "convened": 1, "collapse": 1}},
+        "custom": {
+            "fast": CustomSummary.of(
+                "fast", np.array([1.0, math.nan]), np.array([True, False])
+            ).to_json()
+        },
+        "kept": {
+            "stage_days": [[3.0, 9.0], [4.0, None]],
+            "ending": [-1, 0],
+            "ending_day": [None, 12.0],
+            "deadline_days": [[10], [12]],
+            "custom": [[1.0], [None]],
+        },
+    }
+    obj["kept"].update(change)
+    return obj
+
+
+def test_custom_outcomes_and_kept_runs_read_back_exactly() -> None:
+    line = json.dumps(kept_record(0))
+    parsed = PointRecord.from_json(json.loads(line))
+    assert parsed is not None
+    assert json.loads(parsed.to_line()) == json.loads(line)
+    assert parsed.custom["fast"] == CustomSummary.from_json(
+        "fast", kept_record(0)["custom"]["fast"]
+    )
+    kept = parsed.kept
+    assert kept is not None
+    assert np.array_equal(kept.stage_days, [[3, 9], [4, math.nan]], equal_nan=True)
+    assert kept.ending.tolist() == [-1, 0]
+    assert kept.ending.dtype == np.int16
+    assert np.array_equal(kept.ending_day, [math.nan, 12], equal_nan=True)
+    assert kept.deadline_days.tolist() == [[10], [12]]
+    assert kept.deadline_days.dtype == np.int32
+    assert np.array_equal(kept.custom, [[1], [math.nan]], equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"stage_days": [3, 4]},  # rows that are not lists (this raised TypeError)
+        {"deadline_days": [10, 12]},
+        {"stage_days": ["39", "4"]},
+        {"stage_days": [[3.0, 9.0], [4.0]]},  # ragged
+        {"stage_days": [[3.0, "9"], [4.0, None]]},  # not a number
+        {"stage_days": [[3.0, True], [4.0, None]]},
+        {"ending": [-1, 0.5]},  # an ending's index is a whole number
+        {"ending": [-1, -2]},
+        {"ending": [-1, 99999]},  # beyond int16: it wrapped round to -31073
+        {"ending": [-1, None]},
+        {"deadline_days": [[10], [12.5]]},
+        {"deadline_days": [[10], [None]]},
+        {"custom": [[1.0, 2.0], [None, None]]},  # two values for one outcome
+        {"ending_day": [None]},  # one run short
+    ],
+)
+def test_a_record_with_damaged_kept_runs_is_skipped_not_fatal(
+    tmp_path: Path, change: dict[str, Any]
+) -> None:
+    """A line that parses as JSON but whose kept runs are not a table of the right shape and
+    types is not a record: it is skipped like a torn line, and a resumed log is repaired."""
+    assert PointRecord.from_json(kept_record(1, **change)) is None
+    PointStore.open(tmp_path, IDENTITY, 3, resume=False)
+    path = tmp_path / LOG_NAME
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(kept_record(0)) + "\n")
+        f.write(json.dumps(kept_record(1, **change)) + "\n")
+    contents = read_log(path)
+    assert set(contents.records) == {0}
+    assert contents.skipped == 1
+    PointStore.open(tmp_path, IDENTITY, 3, resume=True)
+    assert read_log(path).skipped == 0

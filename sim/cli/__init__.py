@@ -30,6 +30,8 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     from sim.cli import (
+        backtest_cmd,
+        calibrate_cmd,
         compare_cmd,
         discover_cmd,
         params_cmd,
@@ -53,6 +55,8 @@ def build_parser() -> Parser:
         discover_cmd,
         play,
         report_cmd,
+        calibrate_cmd,
+        backtest_cmd,
     ):
         module.register(commands)
     return parser

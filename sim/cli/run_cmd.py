@@ -77,6 +77,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help="write summary.json, deadlines.csv, runs.csv and figures here (see the README)",
     )
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="a posterior.csv from negsim calibrate: run i draws its parameters from it, by "
+        "weight (keyed by seed and i), so the forecast integrates their uncertainty",
+    )
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
@@ -101,6 +107,11 @@ def run(args: argparse.Namespace) -> int:
         custom = normalise_outcomes(args.outcome, scenario)
     except OutcomeError as exc:
         raise UsageError(f"--{exc}") from None
+    task = None
+    if args.posterior is not None:
+        from sim.experiments.posterior import posterior_task, read_posterior
+
+        task = posterior_task(read_posterior(args.posterior, scenario))
     out = prepare_out(args.out)
     spec = executor_spec(args)
     runs = args.runs if args.runs is not None else 1000
@@ -116,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 precision_deadlines=args.deadline or None,
                 on_progress=bar,
                 outcomes=custom,
+                task=task,
             )
         except Interrupted as exc:
             bar.close()

@@ -76,6 +76,7 @@ from sim.scenario.schema import Scenario
 
 __all__ = [
     "BUILTIN_OUTCOMES",
+    "CUSTOM_COLUMNS",
     "CustomEstimate",
     "CustomOutcome",
     "CustomSummary",
@@ -367,6 +368,23 @@ def evaluate(
 
 
 # -- summaries and estimates -----------------------------------------------------------------
+
+
+#: The columns of a custom outcome's estimate in every table file (``custom_outcomes.csv``;
+#: ``sweep_custom.csv`` adds the point first).
+CUSTOM_COLUMNS = (
+    "outcome",
+    "kind",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "interval",
+    "n",
+    "runs",
+    "count",
+    "sd",
+    "median",
+)
 
 
 @dataclass(frozen=True, slots=True)

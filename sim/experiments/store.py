@@ -213,18 +213,29 @@ def _kept_json(ends: Ends) -> dict[str, Any]:
     }
 
 
+def _number(value: object) -> float:
+    """A JSON number as a float, ``null`` as NaN; anything else raises :class:`TypeError`."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)
+
+
+def _width(rows: object) -> int:
+    """How many columns a JSON table has: the length of its first row (0 without one)."""
+    return len(rows[0]) if isinstance(rows, list) and rows and isinstance(rows[0], list) else 0
+
+
 def _floats(rows: object, runs: int, width: int | None) -> np.ndarray | None:
     """A JSON table of numbers and nulls as a float array of ``runs`` rows, or ``None``."""
     if not isinstance(rows, list) or len(rows) != runs:
         return None
+    if width is not None and not all(isinstance(row, list) for row in rows):
+        return None
     try:
         array = np.array(
-            [
-                [math.nan if v is None else float(v) for v in row]
-                if width is not None
-                else (math.nan if row is None else float(row))
-                for row in rows
-            ],
+            [[_number(v) for v in row] if width is not None else _number(row) for row in rows],
             dtype=np.float64,
         )
     except (TypeError, ValueError):
@@ -238,17 +249,19 @@ def _kept_from_json(obj: object, runs: int, custom: int) -> Ends | None:
     if not isinstance(obj, dict):
         return None
     stage_rows = obj.get("stage_days")
-    stages = len(stage_rows[0]) if isinstance(stage_rows, list) and stage_rows else 0
     deadline_rows = obj.get("deadline_days")
-    deadlines = len(deadline_rows[0]) if isinstance(deadline_rows, list) and deadline_rows else 0
-    stage_days = _floats(stage_rows, runs, stages)
+    stage_days = _floats(stage_rows, runs, _width(stage_rows))
     ending_day = _floats(obj.get("ending_day"), runs, None)
-    deadline_days = _floats(deadline_rows, runs, deadlines)
+    deadline_days = _floats(deadline_rows, runs, _width(deadline_rows))
     values = _floats(obj.get("custom"), runs, custom)
     ending = _floats(obj.get("ending"), runs, None)
     if stage_days is None or ending_day is None or deadline_days is None or values is None:
         return None
-    if ending is None or np.isnan(deadline_days).any() or np.isnan(ending).any():
+    # Whole numbers where whole numbers are stored (NaN fails the test too): an ending's
+    # index (-1 for none) and a deadline's day, in the range of their arrays' types.
+    if ending is None or not _whole(ending, -1, np.iinfo(np.int16).max):
+        return None
+    if not _whole(deadline_days, np.iinfo(np.int32).min, np.iinfo(np.int32).max):
         return None
     return Ends(
         stage_days=stage_days,
@@ -258,6 +271,11 @@ def _kept_from_json(obj: object, runs: int, custom: int) -> Ends | None:
         custom=values,
         custom_boolean=np.zeros(values.shape, np.bool_),
     )
+
+
+def _whole(values: np.ndarray, low: int, high: int) -> bool:
+    """Whether every value is a whole number from ``low`` to ``high`` (NaN is not)."""
+    return bool(np.all((values == np.floor(values)) & (values >= low) & (values <= high)))
 
 
 def _is_count(value: object) -> bool:

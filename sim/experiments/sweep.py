@@ -48,6 +48,7 @@ import numpy.typing as npt
 
 from sim._version import __version__
 from sim.experiments.custom import (
+    CUSTOM_COLUMNS,
     CustomEstimate,
     CustomOutcome,
     CustomSummary,
@@ -585,20 +586,7 @@ class SweepResult:
                     )
         return rows
 
-    CUSTOM_COLUMNS = (
-        "point",
-        "outcome",
-        "kind",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "interval",
-        "n",
-        "runs",
-        "count",
-        "sd",
-        "median",
-    )
+    CUSTOM_COLUMNS = ("point", *CUSTOM_COLUMNS)
     """The columns of :meth:`custom_records` and ``sweep_custom.csv``."""
 
     def custom_records(self) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.experiments.custom import CUSTOM_COLUMNS
 from sim.files import csv_text
 from sim.output.tables import format_table
 
@@ -15,22 +16,7 @@ if TYPE_CHECKING:
     from sim.experiments.custom import CustomEstimate
     from sim.experiments.sweep import SweepResult
 
-__all__ = ["CUSTOM_COLUMNS", "custom_table", "sweep_custom_table", "write_custom_outcomes"]
-
-CUSTOM_COLUMNS = (
-    "outcome",
-    "kind",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "interval",
-    "n",
-    "runs",
-    "count",
-    "sd",
-    "median",
-)
-"""The columns of ``custom_outcomes.csv``."""
+__all__ = ["custom_table", "sweep_custom_table", "write_custom_outcomes"]
 
 
 def _value(e: CustomEstimate, x: float) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import one_line
 
@@ -179,8 +179,32 @@ def comparison_table(comparison: Comparison) -> str:
     alt = comparison.alt.scenario
     rows = []
     undefined = False
+    base_record = {e.deadline.id: e for e in comparison.base.deadlines() if e.from_record}
+    alt_record = {e.deadline.id: e for e in comparison.alt.deadlines() if e.from_record}
+
+    def side(found: dict[str, Any], deadline: str, p: float) -> str:
+        if deadline in found:  # before the forecast origin: what the record says
+            return "met" if found[deadline].proportion.estimate >= 0.5 else "missed"
+        return _pct(p)
+
     for d in comparison.differences():
         x = d.difference
+        did = d.deadline.id
+        if did in base_record and did in alt_record:
+            rows.append(
+                [
+                    _label(d.deadline.label),
+                    d.deadline.date.isoformat(),
+                    _label(d.outcomes[d.stage].label, 22),
+                    side(base_record, did, x.p_a),
+                    side(alt_record, did, x.p_b),
+                    "(record)",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+            continue
         runs = x.both + x.only_a + x.only_b + x.neither
         alike = runs in (x.both, x.neither)
         undefined = undefined or alike
@@ -189,8 +213,8 @@ def comparison_table(comparison: Comparison) -> str:
                 _label(d.deadline.label),
                 d.deadline.date.isoformat(),
                 _label(d.outcomes[d.stage].label, 22),
-                _pct(x.p_a),
-                _pct(x.p_b),
+                side(base_record, did, x.p_a),
+                side(alt_record, did, x.p_b),
                 f"{100 * x.difference:+.1f}",
                 f"{100 * x.low:+.1f} – {100 * x.high:+.1f}",
                 f"{x.mcnemar_p:.3g}",

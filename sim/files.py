@@ -1,19 +1,15 @@
-"""Writing results safely, and reading input files safely.
+"""Writing results safely: whole files appear atomically, appends are durable.
 
 A results file is written to a temporary file in the same folder, flushed to
 disk, and renamed over its final name, so a reader (or a crash, or Ctrl-C)
 sees either the old file or the new one, never half of one.
-
-An input file (a scenario, a results file, a design, a replay) is read only
-if it is a regular file of at most a given size (:func:`read_file_bytes`):
-a FIFO, a device or an endless file is refused with one line, never waited
-on or read until memory runs out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -28,17 +24,13 @@ from sim.errors import InputError
 __all__ = [
     "JsonFileError",
     "OutputDirError",
-    "UnreadableFile",
     "append_line_durably",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
     "csv_text",
-    "parse_json_text",
     "prepare_output_dir",
-    "read_file_bytes",
     "read_json_file",
-    "read_text_file",
 ]
 
 
@@ -110,128 +102,54 @@ def read_json_file(path: str | os.PathLike[str], max_bytes: int = 64 * 1024 * 10
     Raises
     ------
     JsonFileError
-        If the file is missing, a folder, not a regular file, too large, not
-        UTF-8 text, unreadable, not valid JSON, nested too deeply, or holds a
-        number too long to read.
-    """
-    try:
-        text = read_text_file(path, max_bytes)
-    except UnreadableFile as exc:
-        raise JsonFileError(str(exc)) from None
-    return parse_json_text(text, str(path), JsonFileError)
-
-
-def parse_json_text(text: str, where: str, error: type[InputError] = InputError) -> Any:
-    """Parse JSON ``text``; every way it can fail is one line ``WHERE: what``.
-
-    Besides a syntax error, :func:`json.loads` can fail on an integer past
-    Python's digit limit (``ValueError``) or on nesting deeper than the
-    interpreter's recursion (``RecursionError``); ``NaN`` and ``Infinity``,
-    which are not JSON, are refused too.
-    """
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise error(
-            f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
-    except _NotJson as exc:
-        raise error(f"{where}: not valid JSON ({exc} is not a JSON number)") from None
-    except ValueError:
-        # What json.loads raises besides a decode error: an integer past Python's digit limit.
-        raise error(f"{where}: holds a number with too many digits to read") from None
-    except RecursionError:
-        raise error(f"{where}: nested too deeply") from None
-
-
-class _NotJson(ValueError):
-    """``NaN``, ``Infinity`` or ``-Infinity``: Python's JSON extensions, refused."""
-
-
-def _no_constant(name: str) -> Any:
-    raise _NotJson(name)
-
-
-# -- reading: only regular files, never more than a cap -----------------------------------------
-
-
-class UnreadableFile(InputError):
-    """A file cannot be read.
-
-    The message is one line, ``FILE: reason``.
-
-    Attributes
-    ----------
-    file
-        The file, as named.
-    reason
-        Why, in a few words ("no such file", "not a regular file (a pipe, a
-        device or a socket)", "too large (...)"), for a caller that words the
-        message its own way (a scenario names the key too).
-    """
-
-    def __init__(self, file: str | os.PathLike[str], reason: str) -> None:
-        super().__init__(f"{file}: {reason}")
-        self.file = str(file)
-        self.reason = reason
-
-
-def read_file_bytes(path: str | os.PathLike[str], max_bytes: int) -> bytes:
-    """The bytes of ``path``, which must be a regular file of at most ``max_bytes``.
-
-    Opened without blocking and checked once open (``fstat``), so that a FIFO
-    with no writer, a device (a link to ``/dev/zero``) or a file that grows
-    while it is read is refused rather than waited on or read for ever. The
-    check is made on the file opened, so swapping the file after a check
-    cannot get round it.
-
-    Raises
-    ------
-    UnreadableFile
-        If the file is missing, a folder, not a regular file, larger than
-        ``max_bytes``, or cannot be opened (no permission, a name too long).
+        If the file is missing, a folder, too large, not UTF-8 text, unreadable,
+        not valid JSON, or holds a number too long to read.
     """
     file = Path(path)
     try:
-        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        data = _read_regular_file(file, max_bytes)
+        text = data.decode("utf-8")
     except FileNotFoundError:
-        raise UnreadableFile(file, "no such file") from None
+        raise JsonFileError(f"{file}: no such file") from None
     except IsADirectoryError:
-        raise UnreadableFile(file, "is a folder, not a file") from None
+        raise JsonFileError(f"{file}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise JsonFileError(f"{file}: not UTF-8 text") from None
     except OSError as exc:
-        raise UnreadableFile(file, f"cannot read it ({exc.strerror or exc})") from None
+        raise JsonFileError(f"{file}: cannot read it ({exc.strerror})") from None
     try:
-        with os.fdopen(fd, "rb") as f:
-            info = os.fstat(f.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise UnreadableFile(file, "is a folder, not a file")
-            if not stat.S_ISREG(info.st_mode):
-                raise UnreadableFile(file, "not a regular file (a pipe, a device or a socket)")
-            if info.st_size > max_bytes:
-                raise UnreadableFile(file, f"too large ({info.st_size} bytes; at most {max_bytes})")
-            data = f.read(max_bytes + 1)
-    except OSError as exc:
-        raise UnreadableFile(file, f"cannot read it ({exc.strerror or exc})") from None
-    if len(data) > max_bytes:
-        raise UnreadableFile(file, f"too large (over {max_bytes} bytes)")
-    return data
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonFileError(
+            f"{file}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except ValueError:
+        # What json.loads raises besides a decode error: an integer past Python's digit limit.
+        raise JsonFileError(f"{file}: holds a number with too many digits to read") from None
+    except RecursionError:
+        raise JsonFileError(f"{file}: nested too deeply") from None
 
 
-def read_text_file(path: str | os.PathLike[str], max_bytes: int) -> str:
-    """The UTF-8 text of a regular file of at most ``max_bytes`` (see :func:`read_file_bytes`).
+def _read_regular_file(file: Path, max_bytes: int) -> bytes:
+    """The bytes of ``file``, which must be a regular file of at most ``max_bytes``.
 
-    A byte-order mark at the start is dropped (a spreadsheet's CSV has one).
-
-    Raises
-    ------
-    UnreadableFile
-        As :func:`read_file_bytes`, or if the bytes are not UTF-8 text.
+    Opened without blocking and checked once open (``fstat``), so that a FIFO
+    with no writer, a device (a link to ``/dev/zero``) or a file that grows
+    while it is read is refused rather than waited on or read forever.
     """
-    data = read_file_bytes(path, max_bytes)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(path, f"not UTF-8 text (byte {exc.start})") from None
+    fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise JsonFileError(f"{file}: not a regular file (a pipe, a device or a socket)")
+        if info.st_size > max_bytes:
+            raise JsonFileError(f"{file}: too large ({info.st_size} bytes; at most {max_bytes})")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise JsonFileError(f"{file}: too large (over {max_bytes} bytes)")
+    return data
 
 
 def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -267,6 +267,9 @@ class _Run:
         self.counts = [0] * (len(model.actors) * n_kinds)
         self.trace: list[TraceRecord] | None = [] if trace else None
         self.events = 0
+        # Answers sent and not yet delivered or dropped count against the budget too: instant
+        # answers multiply faster than they are delivered, and each waits in memory.
+        self.sent = 0
         self.announcements: list[tuple[float, int, int]] = []
         self.postponements: list[tuple[float, int]] = []
         self.gate_days: list[float | None] = [
@@ -809,6 +812,9 @@ class _Run:
         if response is None:  # pragma: no cover - the index excludes the reactor itself
             return
         delay = listener.delay_min_days + u_delay * listener.delay_span_days
+        self.sent += 1
+        if self.sent > self.budget:
+            self._over_budget()
         message = self.env.timeout(delay)
         message.callbacks.append(lambda _: self._deliver(response, u_outcome, depth, u_fire))
 
@@ -1048,6 +1054,7 @@ class _Run:
                 run=self.run,
                 now=self.env.now,
                 counts=self.counts,
+                answers=self.sent > self.budget,
             )
         )
 

@@ -113,6 +113,9 @@ class Declared:
     lines
         For a string: it may hold line breaks (prose); other strings are one
         line of printable text.
+    why
+        Why the bounds are what they are, in a few words ("a run must end"):
+        said in the docs and in the message for a value that breaks them.
     """
 
     kind: str
@@ -133,6 +136,7 @@ class Declared:
     required: bool = False
     optional: bool = False
     lines: bool = False
+    why: str = ""
 
     def within(self, x: float) -> bool:
         """Whether ``x`` lies within the bounds."""
@@ -185,10 +189,12 @@ def number(
     key: str | None = None,
     default_from: str | None = None,
     optional: bool = False,
+    why: str = "",
 ) -> Any:
     """A finite number within optional bounds (integers are accepted; booleans are not).
 
-    ``optional=True`` (with a default of ``None``) lets the key be left out.
+    ``optional=True`` (with a default of ``None``) lets the key be left out; ``why``
+    says why the bounds are what they are.
     """
     if optional and default is not None:
         raise TypeError("an optional number has no default")
@@ -205,6 +211,7 @@ def number(
             what,
             key,
             default_from,
+            why=why,
         ),
     )
 
@@ -274,10 +281,12 @@ def span(
     integer: bool = False,
     what: str = "days",
     key: str | None = None,
+    why: str = "",
 ) -> Any:
     """A number, or a ``[min, max]`` pair with ``low <= min <= max <= high`` (stored as a pair)."""
     kind = Type.INTEGER_SPAN if integer else Type.SPAN
-    return _field(default, Declared(kind, doc, unit, low=low, high=high, what=what, key=key))
+    declared = Declared(kind, doc, unit, low=low, high=high, what=what, key=key, why=why)
+    return _field(default, declared)
 
 
 def calendar_date(

@@ -12,11 +12,14 @@ from dataclasses import dataclass, fields
 from sim.model.declare import flag, integer, number, span, table
 
 __all__ = [
+    "AHEAD_WHY",
+    "BOOST_WHY",
     "EFFECT_FIELDS",
     "MAX_AHEAD_DAYS",
     "MAX_SENSITIVITY",
     "MAX_TEMPO_BOOST",
     "MIN_STEP_DAYS",
+    "STEP_WHY",
     "ChoiceRule",
     "ConveningRule",
     "Effect",
@@ -35,17 +38,23 @@ __all__ = [
 #: makes a run of millions of events (1e-320 days: one that never ends, time no longer
 #: advancing). See also the engine's event budget (:mod:`sim.engine.run`).
 MIN_STEP_DAYS = 0.01
+#: Why, in the docs and in the message for a shorter time.
+STEP_WHY = "a quarter of an hour at the least: a run must end"
 
 #: Largest factor by which a focal date speeds up decisions: a hundred times as often is
 #: already a decision every 15 seconds at the shortest tempo; a larger factor only makes a run
 #: that never ends (1e308 divides every wait to 0).
 MAX_TEMPO_BOOST = 100.0
+#: Why, in the docs and in the message for a larger factor.
+BOOST_WHY = "a hundred times as often at most: a run must end"
 
 #: Longest time ahead a date can be set, in days (ten years): a stage's lead, a target date,
 #: an extension. No negotiation sets a date further ahead; and with it, no date a run
 #: computes leaves the calendar (the model also stops every date at the calendar's last
 #: day, 31 December 9999; see :class:`~sim.model.actions.ActionContext`).
 MAX_AHEAD_DAYS = 3650
+#: Why, in the docs and in the message for a longer time.
+AHEAD_WHY = "ten years at most: every date a run sets stays in the calendar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +104,12 @@ class Effect:
     )
     target_days: float = number(
         14.0,
-        "for a target date: how many days ahead the date is set (at most ten years)",
+        "for a target date: how many days ahead the date is set",
         unit="days",
         low=0.0,
         low_open=True,
         high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         what="a number of days",
     )
     fail_readiness: float = number(
@@ -114,11 +124,12 @@ class Effect:
     )
     extension_days: float = number(
         30.0,
-        "for an extension decided in a run: how many days the deadline moves (at most ten years)",
+        "for an extension decided in a run: how many days the deadline moves",
         unit="days",
         low=0.0,
         low_open=True,
         high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         what="a number of days",
     )
     cohesion: float = number(
@@ -200,11 +211,12 @@ class FocalDates:
     )
     tempo_boost: float = number(
         1.0,
-        "decisions come this many times as often (at most 100: a run must end)",
+        "decisions come this many times as often",
         unit="factor",
         low=0.0,
         low_open=True,
         high=MAX_TEMPO_BOOST,
+        why=BOOST_WHY,
         what="a positive factor",
     )
     weight_boost: float = number(
@@ -264,10 +276,10 @@ class World:
 
     tick_days: float = number(
         7.0,
-        "how often the war takes its random step (at k x tick_days, k = 1, 2, ...); at least "
-        "0.01 (a quarter of an hour): a run must end",
+        "how often the war takes its random step (at k x tick_days, k = 1, 2, ...)",
         unit="days",
         low=MIN_STEP_DAYS,
+        why=STEP_WHY,
         what="a number of days",
     )
     readiness_mean: float = number(
@@ -369,8 +381,9 @@ class ConveningRule:
     )
     lead_days: tuple[int, int] = span(
         doc="days from the announcement to the conference, drawn uniformly among the whole "
-        "days min ... max (at most ten years)",
+        "days min ... max",
         high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         integer=True,
         what="whole days",
     )

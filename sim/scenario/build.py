@@ -118,6 +118,7 @@ def _read(t: Table, key: str, d: Declared, default: Any) -> Any:
             low_open=d.low_open,
             high_open=d.high_open,
             what=d.what,
+            why=d.why,
         )
     if d.kind == Type.INTEGER:
         low = None if d.low is None else int(d.low)
@@ -138,7 +139,9 @@ def _read(t: Table, key: str, d: Declared, default: Any) -> Any:
             return default
         return value
     integer = d.kind == Type.INTEGER_SPAN
-    lo, hi = t.span(key, default, low=d.low or 0.0, high=d.high, integer=integer, what=d.what)
+    lo, hi = t.span(
+        key, default, low=d.low or 0.0, high=d.high, integer=integer, what=d.what, why=d.why
+    )
     return (int(lo), int(hi)) if integer else (lo, hi)
 
 

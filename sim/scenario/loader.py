@@ -25,7 +25,6 @@ from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
 
-from sim.files import UnreadableFile, read_file_bytes
 from sim.model.declare import Declared, Type
 from sim.scenario.build import build
 from sim.scenario.errors import Problem, ScenarioError
@@ -171,9 +170,26 @@ def _is_utf8(text: str) -> bool:
 def _read_toml(path: FsPath) -> dict[str, Any]:
     source = str(path)
     try:
-        raw = read_file_bytes(path, MAX_FILE_BYTES)
-    except UnreadableFile as exc:
-        raise ScenarioError.single(source, "", exc.reason) from None
+        # Opened without blocking and checked once open: a FIFO or a device put in the
+        # file's place after it was found is refused, never waited on or read for ever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise ScenarioError.single(source, "", "is a directory, not a scenario file")
+            if not stat.S_ISREG(info.st_mode):
+                raise ScenarioError.single(source, "", "is not a file")
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError.single(
+                source, "", f"a scenario file is at most {MAX_FILE_BYTES} bytes"
+            )
+    except FileNotFoundError:
+        raise ScenarioError.single(source, "", "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError.single(source, "", "is a directory, not a scenario file") from None
+    except OSError as exc:
+        raise ScenarioError.single(source, "", f"cannot be read: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

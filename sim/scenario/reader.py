@@ -204,10 +204,12 @@ class Table:
         low_open: bool = False,
         high_open: bool = False,
         what: str = "a number",
+        why: str = "",
     ) -> float:
         """A finite number within optional bounds; required when ``default`` is ``None``.
 
-        Integers are accepted as numbers; booleans are not.
+        Integers are accepted as numbers; booleans are not. ``why`` (why the
+        bounds are what they are) ends the message for a number out of bounds.
         """
         fallback = default if default is not None else _midpoint(low, high, low_open, high_open)
         value = self._get(key, _MISSING if default is None else default)
@@ -222,10 +224,10 @@ class Table:
             return fallback
         if not _within(x, low, high, low_open, high_open):
             if low == 0 and not low_open and high is None:
-                self.fail(key, f"must not be negative ({what}), got {_fmt(x)}")
+                self.fail(key, f"must not be negative ({what}), got {_fmt(x)}{_because(why)}")
             else:
                 range_text = _range_text(low, high, low_open, high_open, what)
-                self.fail(key, f"must be {range_text}, got {_fmt(x)}")
+                self.fail(key, f"must be {range_text}, got {_fmt(x)}{_because(why)}")
             return fallback
         return x
 
@@ -319,6 +321,7 @@ class Table:
         high: float | None = None,
         integer: bool = False,
         what: str = "days",
+        why: str = "",
     ) -> tuple[float, float]:
         """A number, or a ``[min, max]`` pair with ``low <= min <= max <= high``."""
         fallback = default if default is not None else (low, low)
@@ -343,16 +346,21 @@ class Table:
                 key,
                 f"must not be negative, got {_fmt(lo)}"
                 if low == 0
-                else f"must be at least {_fmt(low)}, got {_fmt(lo)}",
+                else f"must be at least {_fmt(low)}, got {_fmt(lo)}{_because(why)}",
             )
             return fallback
         if hi < lo:
             self.fail(key, f"the minimum {_fmt(lo)} exceeds the maximum {_fmt(hi)}")
             return fallback
         if high is not None and hi > high:
-            self.fail(key, f"must be at most {_fmt(high)}, got {_fmt(hi)}")
+            self.fail(key, f"must be at most {_fmt(high)}, got {_fmt(hi)}{_because(why)}")
             return fallback
         return lo, hi
+
+
+def _because(why: str) -> str:
+    """The end of a message for a value out of bounds: ``" (why)"``, or nothing."""
+    return f" ({why})" if why else ""
 
 
 def _control_character(text: str, lines: bool) -> str | None:

@@ -30,8 +30,10 @@ from sim.model.declare import (
     weights,
 )
 from sim.model.params import (
+    AHEAD_WHY,
     MAX_AHEAD_DAYS,
     MIN_STEP_DAYS,
+    STEP_WHY,
     ChoiceRule,
     ConveningRule,
     Effect,
@@ -219,10 +221,11 @@ class ReactionRule:
     )
     delay_days: tuple[float, float] = span(
         (1.0, 1.0),
-        "days until the answer, drawn uniformly between min and max (at most ten years); 0 "
-        "answers at once (answers to answers stop at mechanisms.reactions.max_depth, and a "
-        "run that reacts without end stops at the event budget)",
+        "days until the answer, drawn uniformly between min and max; 0 answers at once "
+        "(answers to answers stop at mechanisms.reactions.max_depth, and a run that reacts "
+        "without end stops at the event budget)",
         high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
     )
     when: str = choice(
         "any",
@@ -272,9 +275,10 @@ class RegimeSpec:
     )
     tempo_days: float | None = number(
         None,
-        "mean time between its decisions in this regime (at least 0.01: a run must end)",
+        "mean time between its decisions in this regime",
         unit="days",
         low=MIN_STEP_DAYS,
+        why=STEP_WHY,
         what="a number of days",
         optional=True,
     )
@@ -351,10 +355,10 @@ class ActorSpec:
         what="a stance",
     )
     tempo_days: float = number(
-        doc="mean time between its decisions (exponentially distributed; at least 0.01, a "
-        "quarter of an hour: a run must end)",
+        doc="mean time between its decisions (exponentially distributed)",
         unit="days",
         low=MIN_STEP_DAYS,
+        why=STEP_WHY,
         what="a number of days",
     )
     pass_weight: float = number(
@@ -501,8 +505,9 @@ class StageSpec:
     lead_days: tuple[int, int] = span(
         (0, 0),
         "days from taking it (a date announced) to reaching it, drawn uniformly among the whole "
-        "days min ... max (at most ten years); 0: reached at once",
+        "days min ... max; 0: reached at once",
         high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         integer=True,
         what="whole days",
     )

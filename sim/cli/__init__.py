@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sim._version import __version__
 from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, Parser, UsageError
-from sim.cli.terminal import not_utf8, plain, underlying
+from sim.cli.terminal import bad_argument, plain, underlying
 from sim.errors import NegsimError, one_line
 
 __all__ = ["build_parser", "main"]
@@ -78,12 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     try:
-        bad = not_utf8(argv)
+        bad = bad_argument(argv)
         if bad is not None:
-            raise UsageError(
-                f"the argument '{one_line(bad)}' holds bytes that are not UTF-8; file names "
-                "and values must be UTF-8 text"
-            )
+            raise UsageError(f"the argument '{one_line(bad[0])}' {bad[1]}")
         args = build_parser().parse_args(argv)
         status: int = args.handler(args)
         sys.stdout.flush()

@@ -10,18 +10,22 @@ but a line break, a carriage return and a tab as the six characters
 ``\u001b``: visible, on the same line, and in JSON output the same string
 (JSON reads ``\u001b`` as the character).
 
-:func:`not_utf8` finds a command-line argument that holds bytes which are not
-UTF-8 (Python keeps them as lone surrogates): such an argument is refused
-before anything runs, since no file written from it could be UTF-8 either.
+:func:`bad_argument` finds a command-line argument that holds bytes which
+are not UTF-8 (Python keeps them as lone surrogates), or a control character
+(a line break, an escape): such an argument is refused before anything runs,
+since no file written from it could be UTF-8, and no message quoting it
+could be one line. (A ``--set`` string that needs a line break writes it as
+TOML does, ``"\n"``.)
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 from typing import TextIO
 
-__all__ = ["PlainText", "not_utf8", "plain", "underlying"]
+__all__ = ["PlainText", "bad_argument", "plain", "underlying"]
 
 #: Line breaks, carriage returns (CSV rows end so) and tabs pass; every other character of
 #: Unicode category Cc (C0, DEL and C1) is written as ``\uXXXX``.
@@ -30,6 +34,9 @@ _ESCAPES = {
     for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
     if chr(code) not in "\n\r\t"
 }
+
+#: Unicode categories refused in an argument: control characters, line and paragraph separators.
+_BREAKING = frozenset({"Cc", "Zl", "Zp"})
 
 
 class PlainText(io.TextIOBase):
@@ -85,13 +92,18 @@ def plain(stream: TextIO) -> TextIO:
     return wrapped
 
 
-def not_utf8(argv: Sequence[str]) -> str | None:
-    """The first argument holding bytes that are not UTF-8, or ``None``."""
+def bad_argument(argv: Sequence[str]) -> tuple[str, str] | None:
+    """The first argument that is not one line of UTF-8 text, and what is wrong; or ``None``."""
     for arg in argv:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            return arg
+            return arg, "holds bytes that are not UTF-8; file names and values must be UTF-8 text"
+        if not arg.isprintable() and any(unicodedata.category(c) in _BREAKING for c in arg):
+            return arg, (
+                "holds a line break or a control character; arguments are one line of text "
+                '(a --set string writes a line break as "\\n")'
+            )
     return None
 
 

@@ -64,6 +64,7 @@ from sim.experiments.calibration_tasks import ParticleModel, simulate_particle, 
 from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.posterior import Posterior, weighted_quantile
 from sim.experiments.scheduler import MAX_CHUNK, ProgressCallback, Scheduler, Tally, Task
+from sim.experiments.sizes import PARTICLE_BYTES, check_fits
 from sim.experiments.summaries import SummarySpec, observed, summary_spec, window_scenario
 from sim.files import atomic_write_json, read_json_file
 from sim.scenario.schema import PriorSpec, Scenario
@@ -177,6 +178,7 @@ class CalibrationSettings:
     def __post_init__(self) -> None:
         if self.population < 2:
             raise ValueError(f"the population must be at least 2, got {self.population}")
+        check_fits(self.population, "particles a generation", PARTICLE_BYTES)
         if self.generations < 1:
             raise ValueError(f"generations must be at least 1, got {self.generations}")
         if not 0.0 < self.min_acceptance < 1.0:

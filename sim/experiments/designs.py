@@ -48,6 +48,7 @@ import numpy.typing as npt
 from scipy.stats import qmc
 
 from sim.errors import InputError
+from sim.experiments.sizes import POINT_BYTES, check_fits
 
 __all__ = [
     "KINDS",
@@ -569,6 +570,7 @@ def make_design(params: Sequence[Param], kind: str, points: int, seed: int) -> D
         return Design("grid", params, _grid_points(params, points), seed)
     if points < 2:
         raise DesignError(f"a {kind} design needs points >= 2, got {points}")
+    check_fits(points, "design points", POINT_BYTES * len(params))
     rng = np.random.default_rng(seed)
     engine: qmc.QMCEngine
     if kind == "lhs":
@@ -598,6 +600,11 @@ def _grid_points(params: tuple[Param, ...], points: int) -> tuple[dict[str, Scal
                 f"a grid needs points >= 2 to span the range {param.key!r} "
                 f"({param.low:g}:{param.high:g}), got {points}"
             )
+    if points > MAX_GRID_POINTS and any(isinstance(param, Range) for param in params):
+        raise DesignError(
+            f"a grid of {points:,} values per range would have more than {MAX_GRID_POINTS:,} "
+            "points: use fewer points or an lhs or sobol design"
+        )
     axes = [_grid_axis(param, points) for param in params]
     size = math.prod(len(axis) for axis in axes)
     if size > MAX_GRID_POINTS:

@@ -245,9 +245,7 @@ def summarize(result: RunResult, spec: SummarySpec) -> FloatArray:
         missed.append(float(day <= spec.until_day and not result.reached_by(stage, day)))
     stage_index = {stage: k for k, stage in enumerate(result.stage_ids)}
     postponed = [
-        float(
-            sum(1 for t, k in result.postponements if k == stage_index[s] and t < end)
-        )
+        float(sum(1 for t, k in result.postponements if k == stage_index[s] and t < end))
         for s in spec.postponable
     ]
     return np.concatenate([counts.ravel(), gates, stages, missed, postponed])

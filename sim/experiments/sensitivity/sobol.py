@@ -75,6 +75,7 @@ import scipy.stats
 from scipy.stats import qmc
 
 from sim.experiments.designs import DesignError, Range
+from sim.experiments.sizes import EVALUATION_BYTES, check_fits
 
 __all__ = [
     "MIN_SAMPLES",
@@ -276,6 +277,7 @@ def saltelli_points(ranges: Sequence[Range], samples: int, seed: int) -> FloatAr
     """
     checked = _check_ranges(ranges)
     _check_samples(samples)
+    check_fits(samples * (len(checked) + 2), "evaluations", EVALUATION_BYTES * len(checked))
     _check_seed(seed)
     points_rng, _ = _streams(seed)
     return _saltelli_matrix(checked, samples, points_rng)
@@ -434,6 +436,7 @@ def sobol(
     """
     checked = _check_ranges(ranges)
     _check_samples(samples)
+    check_fits(samples * (len(checked) + 2), "evaluations", EVALUATION_BYTES * len(checked))
     _check_seed(seed)
     names = tuple(outputs)
     if not names or len(set(names)) != len(names):

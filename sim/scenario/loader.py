@@ -199,11 +199,16 @@ def _read_toml(path: FsPath) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError.single(source, "", f"TOML syntax error: {exc}") from None
     except ValueError as exc:  # e.g. an integer literal of thousands of digits
-        raise ScenarioError.single(source, "", f"cannot be read as TOML: {exc}") from None
+        why = _TOO_LONG if "digits" in str(exc) else str(exc)
+        raise ScenarioError.single(source, "", f"cannot be read as TOML: {why}") from None
     except RecursionError:
         raise ScenarioError.single(source, "", _too_deep_message()) from None
     _check_nesting(doc, source)
     return doc
+
+
+#: Python reads an integer of at most 4300 digits (``sys.get_int_max_str_digits``).
+_TOO_LONG = "it holds a number with too many digits (more than 4300)"
 
 
 def _too_deep_message() -> str:

@@ -281,6 +281,7 @@ def test_a_set_value_is_exactly_one_toml_value() -> None:
         parse_override("title=hello\nworld")
     assert parse_override('title="two\\nlines"') == ("title", "two\nlines")
     assert parse_override("title=Hello there") == ("title", "Hello there")
+    assert parse_override("title=Café\xa0au lait") == ("title", "Café\xa0au lait")
     assert bad_argument(["run", "title=ok", "é"]) is None
 
 
@@ -291,6 +292,7 @@ def test_a_set_value_is_exactly_one_toml_value() -> None:
         ('"a\\u001b[31mred" = 1', "a\\x1b[31mred: unknown key"),
         ('title = "\\u001b[2Jboom"', "title: holds the control character U+001B"),
         ('[actors.russia]\nname = "Rus\\nsia"', "actors.russia.name: holds the control character"),
+        ('title = "a\\u2028b"', "title: holds the control character U+2028 (one line of text)"),
     ],
 )
 def test_names_and_keys_from_a_file_are_escaped(tmp_path: Path, text: str, shown: str) -> None:

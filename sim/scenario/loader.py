@@ -28,7 +28,7 @@ from typing import Any
 from sim.model.declare import Declared, Type
 from sim.scenario.build import build
 from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.reader import ID_PATTERN, Document, Path, describe
+from sim.scenario.reader import ID_PATTERN, Document, Path, control_character, describe
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -379,7 +379,7 @@ def parse_override(text: str) -> tuple[str, object]:
     except RecursionError:
         raise ScenarioError.single(SET_SOURCE, key, _too_deep_message()) from None
     except ValueError:  # not TOML (or a TOML value it cannot hold): take the text
-        if not raw.isprintable():
+        if control_character(raw) is not None:
             raise ScenarioError.single(
                 SET_SOURCE,
                 key,

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from sim.scenario.errors import Problem
 
-__all__ = ["ID_PATTERN", "Document", "Path", "Table", "describe"]
+__all__ = ["ID_PATTERN", "Document", "Path", "Table", "control_character", "describe"]
 
 Path = tuple[str, ...]
 
@@ -167,7 +167,7 @@ class Table:
         if not isinstance(value, str):
             self.fail(key, f"expected a string, got {describe(value)}")
             return default or ""
-        bad = _control_character(value, lines)
+        bad = control_character(value, lines)
         if bad is not None:
             allowed = "" if lines else " (one line of text)"
             self.fail(key, f"holds the control character U+{ord(bad):04X}{allowed}")
@@ -363,7 +363,7 @@ def _because(why: str) -> str:
     return f" ({why})" if why else ""
 
 
-def _control_character(text: str, lines: bool) -> str | None:
+def control_character(text: str, lines: bool = False) -> str | None:
     """The first control character of ``text`` (line breaks and tabs allowed with ``lines``)."""
     if text.isprintable():
         return None
@@ -374,9 +374,10 @@ def _control_character(text: str, lines: bool) -> str | None:
     return None
 
 
-#: Unicode categories refused in scenario text: control characters, and lone surrogates (bytes
-#: that were not UTF-8; TOML cannot hold them, a dictionary built in Python can).
-_CONTROL = frozenset({"Cc", "Cs"})
+#: Unicode categories refused in scenario text: control characters, line and paragraph
+#: separators, and lone surrogates (bytes that were not UTF-8; TOML cannot hold them, a
+#: dictionary built in Python can).
+_CONTROL = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 def _to_float(value: float) -> float:

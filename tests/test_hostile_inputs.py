@@ -234,8 +234,9 @@ def test_check_fits_refuses_with_the_estimate() -> None:
         ["sweep", "--design", "lhs", "--points", "1000000000000", "--param", "world.tick_days=2:8"],
         ["sweep", "--runs", "1000000000000", "--param", "actors.russia.tempo_days=2:8"],
         ["sensitivity", "--samples", str(2**40), "--param", "actors.russia.tempo_days=2:8"],
+        ["backtest", "--origins", "2013-06-05", "--runs", "1000000000000"],
     ],
-    ids=["run", "precision", "compare", "grid", "lhs", "sweep-runs", "sensitivity"],
+    ids=["run", "precision", "compare", "grid", "lhs", "sweep-runs", "sensitivity", "backtest"],
 )
 def test_sizes_that_cannot_fit_are_refused_before_anything_runs(
     argv: list[str], tmp_path: Path
@@ -252,6 +253,14 @@ def test_sizes_that_cannot_fit_are_refused_before_anything_runs(
 def test_a_calibration_population_that_cannot_fit_is_refused() -> None:
     with pytest.raises(TooLarge, match="particles a generation would take about"):
         CalibrationSettings(population=10**12)
+
+
+def test_calibration_predictive_runs_that_cannot_fit_are_refused(tmp_path: Path) -> None:
+    pytest.importorskip("pyabc")
+    out = tmp_path / "out"
+    argv = ["calibrate", "--predictive-runs", "1000000000000", "--population", "10"]
+    assert_refused(negsim(*argv, "--out", str(out)), "1,000,000,000,000 predictive runs")
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
 
 
 # -- 4. one-line messages -----------------------------------------------------------------------

@@ -87,6 +87,25 @@ def test_integers_of_5000_digits_are_one_line(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ("actors.russia.tempo_days\n" + "9" * 5000 + "\n", "too large a number"),
+        ("actors.russia.tempo_days,\x1b[2Jx\n3,4\n", "column '\\x1b[2Jx'"),
+        ('actors.russia.tempo_days,"a\nb"\n3,4\n', "column 'a\\nb'"),
+        ("actors.russia.tempo_days\n1e-320\n", "a run must end"),
+    ],
+    ids=["huge", "escape", "newline", "bound"],
+)
+def test_a_design_file_is_read_to_one_line(tmp_path: Path, table: str, fragment: str) -> None:
+    design = tmp_path / "design.csv"
+    design.write_text(table, encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["sweep", "--design-file", str(design), "--runs", "1", "--workers", "1"]
+    assert_refused(negsim(*argv, "--out", str(out)), fragment)
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
 def test_a_file_name_over_255_bytes_is_one_line(tmp_path: Path) -> None:
     name = str(tmp_path / ("x" * 300 + ".toml"))
     assert_refused(negsim("validate", name))

@@ -217,6 +217,19 @@ def test_fast_tempos_spend_the_budget_and_are_named() -> None:
     assert "mechanisms.focal_dates.tempo_boost=100" in message
 
 
+def test_a_horizon_thousands_of_years_away_spends_the_budget_and_says_so() -> None:
+    scenario = load_scenario(
+        None,
+        [
+            "horizon=9999-12-31",
+            "convening.announce_threshold=0.99",
+            "convening.postpone_threshold=0.98",
+        ],
+    )
+    with pytest.raises(EventBudgetExceeded, match=r"horizon day 2,917,134\); a run must end"):
+        simulate(compile_scenario(scenario), seed=1, run=0, max_events=3000)
+
+
 def test_the_budget_is_far_above_every_packaged_run(baseline: Any) -> None:
     # The budget stops nothing real: the baseline's runs make well under a fiftieth of it.
     model = compile_scenario(baseline)

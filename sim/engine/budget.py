@@ -88,7 +88,7 @@ def explain(
     spent = "sent more than {:,} answers" if answers else "made more than {:,} events"
     parts = [
         f"{model.name}: run {run} of seed {seed} {spent.format(budget)} without "
-        f"ending (by day {now:.6g} of {model.horizon_day}); a run must end"
+        f"ending (by day {now:.6g}, horizon day {model.horizon_day:,}); a run must end"
     ]
     n_kinds = len(model.kinds)
     by_actor = [

@@ -146,6 +146,7 @@ def test_dates_stay_in_the_calendar(tmp_path: Path) -> None:
             "horizon": "9999-12-31",
             "deadlines": {"soon": {"date": "9999-12-01"}},
             "initial": {"readiness": 0.99},
+            "gates": {"question": {"resolved": True}},
             "convening": {
                 "announce_threshold": 0.01,
                 "postpone_threshold": 0.005,
@@ -157,7 +158,13 @@ def test_dates_stay_in_the_calendar(tmp_path: Path) -> None:
     for seed in range(3):
         done = negsim("trace", str(path), "--seed", str(seed))
         assert done.returncode == 0, done.stderr
-        assert "9999" in done.stdout
+        # 3000 days or more ahead of June 9999: the date stops at the calendar's last day.
+        assert "the date for convened: 31 December 9999" in done.stdout
+        assert "the conference convenes on 31 December 9999" in done.stdout
+    out = tmp_path / "out"
+    done = negsim("run", str(path), "--runs", "5", "--workers", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert negsim("report", str(out)).returncode == 0
 
 
 # -- 2. physical bounds and the event budget ----------------------------------------------------

@@ -274,8 +274,21 @@ def test_check_fits_refuses_with_the_estimate() -> None:
         ["sweep", "--runs", "1000000000000", "--param", "actors.russia.tempo_days=2:8"],
         ["sensitivity", "--samples", str(2**40), "--param", "actors.russia.tempo_days=2:8"],
         ["backtest", "--origins", "2013-06-05", "--runs", "1000000000000"],
+        ["run", "--workers", "1000000000000"],
+        ["compare", "geneva2_2013", "iran_seat", "--dask-local", "1000000000000"],
     ],
-    ids=["run", "precision", "compare", "grid", "lhs", "sweep-runs", "sensitivity", "backtest"],
+    ids=[
+        "run",
+        "precision",
+        "compare",
+        "grid",
+        "lhs",
+        "sweep-runs",
+        "sensitivity",
+        "backtest",
+        "workers",
+        "dask-local",
+    ],
 )
 def test_sizes_that_cannot_fit_are_refused_before_anything_runs(
     argv: list[str], tmp_path: Path
@@ -287,6 +300,12 @@ def test_sizes_that_cannot_fit_are_refused_before_anything_runs(
     assert "memory" in line or "points" in line
     # Nothing ran, nothing was written (the folder may have been made, empty, to check it).
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("size", [["--runs", "1000000000000"], ["--workers", "1000000000000"]])
+def test_play_refuses_what_cannot_fit_before_the_game(size: list[str]) -> None:
+    done = negsim("play", "--as", "russia", *size, "--quiet")
+    assert_refused(done, "1,000,000,000,000")
 
 
 def test_a_calibration_population_that_cannot_fit_is_refused() -> None:

@@ -125,7 +125,8 @@ def test_trace_takes_overrides_and_refuses_bad_ones(story: str) -> None:
     assert changed.stdout != story
     assert_bad_input(
         negsim("trace", "--set", "actors.russia.tempo_days=-1"),
-        "--set: actors.russia.tempo_days: must be a positive number of days, got -1",
+        "--set: actors.russia.tempo_days: must be a number of days at least 0.01, got -1 "
+        "(a quarter of an hour at the least: a run must end)",
     )
     assert_bad_input(negsim("trace", "--set", "actors.nobody.tempo_days=3"), "actors.nobody")
     assert_bad_input(negsim("trace", "--seed", "-1"), "--seed")
@@ -165,13 +166,15 @@ def test_end_to_end_bad_input_exits_2_with_one_line_per_problem_and_no_traceback
     )
     lines = assert_bad_input(
         python_m_sim("validate", str(bad)),
-        f"negsim: {bad}: actors.russia.tempo_days: must be a positive number of days, got -3",
+        f"negsim: {bad}: actors.russia.tempo_days: must be a number of days at least 0.01, got -3 "
+        "(a quarter of an hour at the least: a run must end)",
         f"negsim: {bad}: convening.announce_threshold: must be a readiness threshold",
     )
     assert len(lines) == 2
     lines = assert_bad_input(
         python_m_sim("trace", "--set", "actors.russia.tempo_days=-1"),
-        "negsim: --set: actors.russia.tempo_days: must be a positive number of days, got -1",
+        "negsim: --set: actors.russia.tempo_days: must be a number of days at least 0.01, got -1 "
+        "(a quarter of an hour at the least: a run must end)",
     )
     assert len(lines) == 1
 
@@ -208,7 +211,8 @@ def test_validate_reports_each_problem_on_its_own_line(tmp_path: Path) -> None:
     assert done.stdout.startswith(ok_line)  # the valid file still gets its line
     lines = assert_bad_input(
         done,
-        f"{bad}: actors.russia.tempo_days: must be a positive number of days, got -3",
+        f"{bad}: actors.russia.tempo_days: must be a number of days at least 0.01, got -3 "
+        "(a quarter of an hour at the least: a run must end)",
         f'{bad}: events.paris.actor: unknown actor "rusia" (did you mean russia?',
         f"{bad}: convening.announce_threshold: must be a readiness threshold",
         f"{bad}: actors.eu.actions.deliveries.weigth: unknown key (did you mean weight?)",

@@ -126,7 +126,7 @@ def test_settings_give_value_unit_range_and_provenance() -> None:
     assert (tempo.value, tempo.unit, tempo.range, tempo.provenance) == (
         4.0,
         "days",
-        "> 0",
+        "≥ 0.01",
         "article",
     )
     assert by_key["actors.russia.stance"].provenance == "--set"
@@ -153,7 +153,7 @@ def test_params_command(capsys) -> None:
     assert "actors.russia.tempo_days" in text
     assert "article" in text
     assert main(["params", "--set", "world.tick_days=-1"]) == 2
-    assert "world.tick_days: must be a positive number of days" in capsys.readouterr().err
+    assert "world.tick_days: must be a number of days at least 0.01" in capsys.readouterr().err
 
 
 def test_every_table_in_the_reference_is_a_table_of_the_file() -> None:

@@ -251,7 +251,10 @@ def test_a_problem_names_the_file_that_set_the_value(write_toml: WriteToml) -> N
     assert (
         f"{parent}: actors.alpha.stance: must be a stance strictly between -1 and 1, got 3" in lines
     )
-    assert f"{kid}: actors.alpha.tempo_days: must be a positive number of days, got 0" in lines
+    assert (
+        f"{kid}: actors.alpha.tempo_days: must be a number of days at least 0.01, got 0 "
+        "(a quarter of an hour at the least: a run must end)" in lines
+    )
     assert len(lines) == 2
 
 
@@ -259,7 +262,11 @@ def test_override_problems_name_set(write_toml: WriteToml) -> None:
     path = write_toml("t.toml", tiny_dict())
     error = problem_of(path, ["actors.alpha.tempo_days=-2"])
     assert_one_line(
-        error, "--set", "actors.alpha.tempo_days", r"must be a positive number of days, got -2"
+        error,
+        "--set",
+        "actors.alpha.tempo_days",
+        r"must be a number of days at least 0.01, got -2 \(a quarter of an hour at the least: a "
+        r"run must end\)",
     )
 
 
@@ -470,12 +477,14 @@ BAD_VALUES = [
     (
         "[actors.russia]\ntempo_days = -1.0",
         "actors.russia.tempo_days",
-        r"must be a positive number of days, got -1",
+        r"must be a number of days at least 0\.01, got -1 \(a quarter of an hour at the least: "
+        r"a run must end\)",
     ),
     (
         "[actors.russia]\ntempo_days = 0",
         "actors.russia.tempo_days",
-        r"must be a positive number of days, got 0",
+        r"must be a number of days at least 0\.01, got 0 \(a quarter of an hour at the least: "
+        r"a run must end\)",
     ),
     (
         "[actors.russia.reactions.arms_answer]\ndelay_days = [-1, 2]",
@@ -501,9 +510,34 @@ BAD_VALUES = [
     (
         "[effects.target_date]\ntarget_days = 0",
         "effects.target_date.target_days",
-        r"must be a positive number of days, got 0",
+        r"must be a number of days above 0 and at most 3650, got 0 \(ten years at most: every "
+        r"date a run sets stays in the calendar\)",
     ),
-    ("[world]\ntick_days = -7", "world.tick_days", r"must be a positive number of days, got -7"),
+    (
+        "[world]\ntick_days = -7",
+        "world.tick_days",
+        r"must be a number of days at least 0\.01, got -7 \(a quarter of an hour at the least: "
+        r"a run must end\)",
+    ),
+    # physical bounds: a run must end, and every date stays in the calendar
+    (
+        "[actors.russia]\ntempo_days = 1e-300",
+        "actors.russia.tempo_days",
+        r"must be a number of days at least 0\.01, got 1e-300 \(a quarter of an hour at the "
+        r"least: a run must end\)",
+    ),
+    (
+        "[mechanisms.focal_dates]\ntempo_boost = 1e308",
+        "mechanisms.focal_dates.tempo_boost",
+        r"must be a positive factor above 0 and at most 100, got 1e\+308 \(a hundred times as "
+        r"often at most: a run must end\)",
+    ),
+    (
+        "[convening]\nlead_days = 100000000",
+        "convening.lead_days",
+        r"must be at most 3650, got 1e\+08 \(ten years at most: every date a run sets stays in "
+        r"the calendar\)",
+    ),
     # NaN and infinity
     (
         "[actors.russia]\ntempo_days = nan",

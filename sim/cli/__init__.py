@@ -12,8 +12,9 @@ import traceback
 from collections.abc import Sequence
 
 from sim._version import __version__
-from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, Parser
-from sim.errors import NegsimError
+from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, Parser, UsageError
+from sim.cli.terminal import bad_argument, plain, underlying
+from sim.errors import NegsimError, one_line
 
 __all__ = ["build_parser", "main"]
 
@@ -62,8 +63,24 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``negsim`` with ``argv`` (default: the process's arguments); return the exit status."""
+    """Run ``negsim`` with ``argv`` (default: the process's arguments); return the exit status.
+
+    What it prints goes through :class:`~sim.cli.terminal.PlainText`: no control
+    character from a file or an argument reaches the terminal raw.
+    """
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = plain(stdout), plain(stderr)
     try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: list[str]) -> int:
+    try:
+        bad = bad_argument(argv)
+        if bad is not None:
+            raise UsageError(f"the argument '{one_line(bad[0])}' {bad[1]}")
         args = build_parser().parse_args(argv)
         status: int = args.handler(args)
         sys.stdout.flush()
@@ -77,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (negsim trace | head): nothing more to say.
-        sys.stderr.close()
+        underlying(sys.stderr).close()
         return 0
     except Exception:
         print("negsim: internal error; please report it with the traceback below", file=sys.stderr)

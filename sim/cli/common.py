@@ -62,7 +62,8 @@ class Parser(argparse.ArgumentParser):
         """
         command = self.prog.partition(" ")[2]
         where = f"{command}: " if command else ""
-        raise UsageError(f"{where}{message} (see '{self.prog} --help')")
+        # argparse quotes the argument it refused: escaped, so the message stays one line.
+        raise UsageError(one_line(f"{where}{message} (see '{self.prog} --help')"))
 
 
 def positive_int(text: str) -> int:
@@ -198,9 +199,16 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
 
 
 def executor_spec(args: argparse.Namespace) -> Any:
-    """The :class:`~sim.experiments.executors.ExecutorSpec` the options ask for."""
-    from sim.experiments.executors import ExecutorSpec
+    """The :class:`~sim.experiments.executors.ExecutorSpec` the options ask for.
 
+    More worker processes than the machine's memory holds are refused before any starts.
+    """
+    from sim.experiments.executors import ExecutorSpec
+    from sim.experiments.sizes import WORKER_BYTES, check_fits
+
+    for count in (getattr(args, "workers", None), getattr(args, "dask_local", None)):
+        if count is not None:
+            check_fits(count, "worker processes", WORKER_BYTES)
     return ExecutorSpec(
         workers=getattr(args, "workers", None),
         scheduler=getattr(args, "scheduler", None),

@@ -693,6 +693,9 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         deadline_days=tuple(d.day for d in scenario.deadlines),
     )
     all_gates = (1 << len(scenario.gates)) - 1
+    # Every date a run sets (a stage's, a target date, an extended deadline) stops at the
+    # calendar's last day, so that each is a date.
+    last_day = (dt.date.max - scenario.start).days
     stages = []
     for k, s in enumerate(scenario.stages):
         gates = all_gates if s.gates is None else sum(1 << index.gates[g] for g in s.gates)
@@ -704,6 +707,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
                 lead_days=s.lead_days,
                 postpone_logit=threshold_logit(s.postpone_below),
                 undo_from=undo,
+                last_day=last_day,
             )
         )
     horizon = scenario.horizon_day
@@ -717,6 +721,7 @@ def compile_scenario(scenario: Scenario) -> CompiledModel:
         slots=MappingProxyType(slots),
         default_rapport_logit=logit(init.rapport),
         regime_stance=_regime_stances(scenario),
+        last_day=last_day,
     )
     return CompiledModel(
         name=scenario.name,

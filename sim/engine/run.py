@@ -42,7 +42,9 @@ An event that changes the state first brings readiness up to date, then
 applies its change, then the stage and ending rules. Reading the state (a
 trace, a person playing an actor) never changes the run. The run stops when
 the last stage is reached, when an ending happens, or at the end of the
-horizon day (time ``horizon_day + 1``).
+horizon day (time ``horizon_day + 1``); a run that spends its event budget
+first is stopped with :class:`~sim.engine.budget.EventBudgetExceeded` (see
+:mod:`sim.engine.budget`).
 
 Order of simultaneous events
 ----------------------------
@@ -75,6 +77,7 @@ import simpy
 from simpy.core import StopSimulation
 from simpy.events import URGENT, Event, EventPriority
 
+from sim.engine.budget import MAX_EVENTS, EventBudgetExceeded, explain
 from sim.engine.compiled import (
     SAMPLE_DAYS,
     WORLD_STREAM,
@@ -247,8 +250,10 @@ class _Run:
         trace: bool,
         check: Check | None,
         players: Mapping[str, Chooser],
+        budget: int = MAX_EVENTS,
     ) -> None:
         self.model = model
+        self.budget = budget
         self.players = players
         self.asked_at: dict[int, int] = {}
         self.seed = seed
@@ -264,6 +269,9 @@ class _Run:
         self.counts = [0] * (len(model.actors) * n_kinds)
         self.trace: list[TraceRecord] | None = [] if trace else None
         self.events = 0
+        # Answers sent and not yet delivered or dropped count against the budget too: instant
+        # answers multiply faster than they are delivered, and each waits in memory.
+        self.sent = 0
         self.announcements: list[tuple[float, int, int]] = []
         self.postponements: list[tuple[float, int]] = []
         self.gate_days: list[float | None] = [
@@ -441,6 +449,8 @@ class _Run:
                 decision += 1
                 continue
             self.events += 1
+            if self.events > self.budget:
+                self._over_budget()
             # The choice depends on stances, settled gates and target dates, which do
             # not move between events: readiness is brought up to date only when the
             # actor acts (or a person must see it).
@@ -588,6 +598,8 @@ class _Run:
         if self.finished:
             return
         self.events += 1
+        if self.events > self.budget:
+            self._over_budget()
         now = self.env.now
         self._advance(now)
         action = event.action
@@ -611,6 +623,8 @@ class _Run:
             if self.finished:
                 return
             self.events += 1
+            if self.events > self.budget:
+                self._over_budget()
             now = env.now
             self._advance(now)
             before = self.state
@@ -809,6 +823,9 @@ class _Run:
         if response is None:  # pragma: no cover - the index excludes the reactor itself
             return
         delay = listener.delay_min_days + u_delay * listener.delay_span_days
+        self.sent += 1
+        if self.sent > self.budget:
+            self._over_budget()
         message = self.env.timeout(delay)
         message.callbacks.append(lambda _: self._deliver(response, u_outcome, depth, u_fire))
 
@@ -821,6 +838,8 @@ class _Run:
         if not can_matter(response, state.resolved, self.requires, state.active):
             return
         self.events += 1
+        if self.events > self.budget:
+            self._over_budget()
         self._advance(self.env.now)
         self._act(response, self.env.now, u_outcome, _REACTION, depth, True, draw=u_fire)
 
@@ -882,6 +901,8 @@ class _Run:
         if self.finished:
             return
         self.events += 1
+        if self.events > self.budget:
+            self._over_budget()
         now = self.env.now
         if now >= self.watch_at:
             self.watch_at = math.inf
@@ -948,6 +969,8 @@ class _Run:
         if self.finished:
             return
         self.events += 1
+        if self.events > self.budget:
+            self._over_budget()
         # Readiness may have slipped below the postpone threshold on its own
         # since the last event: that postponement came first.
         self._advance(float(day))
@@ -1000,6 +1023,8 @@ class _Run:
         if reached is not None and reached <= day:
             return  # met
         self.events += 1
+        if self.events > self.budget:
+            self._over_budget()
         self._advance(self.env.now)
         self._end(self.env.now, self.model.deadline_ending[d], Source.CONVENING, deadline=d)
 
@@ -1030,6 +1055,20 @@ class _Run:
             )
         self._finish()
 
+    def _over_budget(self) -> None:
+        """The run has spent its event budget: stop it, saying what drove it."""
+        raise EventBudgetExceeded(
+            explain(
+                self.model,
+                budget=self.budget,
+                seed=self.seed,
+                run=self.run,
+                now=self.env.now,
+                counts=self.counts,
+                answers=self.sent > self.budget,
+            )
+        )
+
     def _over(self) -> bool:
         """Whether the negotiation is over (read afresh: a transition can end it)."""
         return self.finished
@@ -1054,6 +1093,7 @@ def simulate(
     trace: bool = False,
     check: Check | None = None,
     players: Mapping[str, Chooser] | None = None,
+    max_events: int = MAX_EVENTS,
 ) -> RunResult:
     """Run a scenario once.
 
@@ -1079,6 +1119,9 @@ def simulate(
         :class:`Decision` and returns the index of a move or ``PASS``. The
         actor's draws are consumed as usual, so every other actor's draws
         are unchanged.
+    max_events
+        The run's event budget (:data:`~sim.engine.budget.MAX_EVENTS`, see
+        :mod:`sim.engine.budget`).
 
     Returns
     -------
@@ -1090,6 +1133,9 @@ def simulate(
     ValueError
         If ``seed`` or ``run`` is negative, a player is not an actor, or a
         chooser returns an index out of range.
+    EventBudgetExceeded
+        If the run makes more than ``max_events`` events without ending (a
+        bad input: the scenario makes events too fast).
     """
     if seed < 0:
         raise ValueError(f"the seed must be a non-negative integer, got {seed}")
@@ -1099,4 +1145,4 @@ def simulate(
     for name in players or {}:
         if name not in model.actor_ids:
             raise ValueError(f"unknown actor '{name}' (actors: {', '.join(model.actor_ids)})")
-    return _Run(model, seed, run, trace, check, players or {}).execute()
+    return _Run(model, seed, run, trace, check, players or {}, max_events).execute()

@@ -57,6 +57,7 @@ from sim.experiments.scores import (
     percentile_exponential,
     predictive_percentile,
 )
+from sim.experiments.sizes import check_fits, run_bytes
 from sim.model.actions import ActionKind
 from sim.scenario.loader import with_overrides
 from sim.scenario.schema import Scenario
@@ -470,6 +471,7 @@ def backtest(
     """
     if runs < 1:
         raise ValueError(f"the number of runs must be at least 1, got {runs}")
+    check_fits(runs, "runs at an origin", run_bytes(scenario))
     chosen = check_origins(scenario, origins)
     began = time.perf_counter()
     real = truth(scenario)

@@ -64,6 +64,7 @@ from sim.experiments.calibration_tasks import ParticleModel, simulate_particle, 
 from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.posterior import Posterior, weighted_quantile
 from sim.experiments.scheduler import MAX_CHUNK, ProgressCallback, Scheduler, Tally, Task
+from sim.experiments.sizes import PARTICLE_BYTES, check_fits, run_bytes
 from sim.experiments.summaries import SummarySpec, observed, summary_spec, window_scenario
 from sim.files import atomic_write_json, read_json_file
 from sim.scenario.loader import check_calibration
@@ -183,6 +184,7 @@ class CalibrationSettings:
     def __post_init__(self) -> None:
         if self.population < 2:
             raise ValueError(f"the population must be at least 2, got {self.population}")
+        check_fits(self.population, "particles a generation", PARTICLE_BYTES)
         if self.generations < 1:
             raise ValueError(f"generations must be at least 1, got {self.generations}")
         if not 0.0 < self.min_acceptance < 1.0:
@@ -513,6 +515,7 @@ def calibrate(
     settings = settings or CalibrationSettings()
     if seed < 0:
         raise ValueError(f"the seed must be a non-negative integer, got {seed}")
+    check_fits(settings.predictive_runs, "predictive runs", run_bytes(scenario))
     began = time.perf_counter()
     until = calibration_until(scenario, until)
     spec = summary_spec(scenario, until)

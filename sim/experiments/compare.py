@@ -22,6 +22,7 @@ from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.frames import import_pandas, run_columns
 from sim.experiments.montecarlo import MonteCarloResult, run_range
 from sim.experiments.scheduler import ProgressCallback, Scheduler, Tally
+from sim.experiments.sizes import check_fits, run_bytes
 from sim.experiments.stats import PairedDifference, paired_difference
 from sim.experiments.tasks import MonteCarloTask
 from sim.scenario.schema import Deadline, Scenario
@@ -279,6 +280,7 @@ def compare(
         raise ValueError(f"the seed must be a non-negative integer, got {seed}")
     if runs < 1:
         raise ValueError(f"the number of runs must be at least 1, got {runs}")
+    check_fits(runs, "paired runs", run_bytes(base) + run_bytes(alt))
     tally = Tally(2 * runs, "runs", on_progress)
     results = []
     with Scheduler(executor) as scheduler:

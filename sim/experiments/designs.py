@@ -48,6 +48,7 @@ import numpy.typing as npt
 from scipy.stats import qmc
 
 from sim.errors import InputError
+from sim.experiments.sizes import POINT_BYTES, check_fits
 
 __all__ = [
     "KINDS",
@@ -100,7 +101,7 @@ def _key_problem(key: str) -> str | None:
         return "the key is empty"
     if _KEY_RE.fullmatch(key) is None:
         return (
-            f"key {key!r} is not a dotted path: use letters, digits, '_' and '-', "
+            f"key {_clip(key)} is not a dotted path: use letters, digits, '_' and '-', "
             "in parts joined by single dots"
         )
     return None
@@ -143,7 +144,8 @@ def _values_problem(values: tuple[Scalar, ...]) -> str | None:
             return f"value {value!r} is not finite"
         for earlier in values[:i]:
             if _same_value(earlier, value):
-                return f"value {value!r} is listed twice"
+                shown = _clip(value) if isinstance(value, str) else repr(value)
+                return f"value {shown} is listed twice"
     return None
 
 
@@ -232,14 +234,34 @@ Param = Range | Choice
 
 
 def _parse_number(text: str) -> int | float | None:
-    """Parse a range bound: an int if written as one, else a float; ``None`` if not a number."""
+    """Parse a range bound: an int if written as one, else a float; ``None`` if not a number.
+
+    Raises
+    ------
+    DesignError
+        If the number is too long to read or too large for a float (the message is
+        completed by the caller).
+    """
     token = text.strip().replace("_", "")
     if _INT_RE.fullmatch(token):
-        return int(token)
+        try:
+            value = int(token)
+            float(value)
+        except (ValueError, OverflowError):
+            # Past Python's digit limit, or beyond the largest float.
+            raise DesignError(f"{_clip(token)} is too large a number") from None
+        return value
     try:
         return float(token)
     except ValueError:
         return None
+
+
+def _clip(text: str, width: int = 40) -> str:
+    """``text`` quoted (control characters escaped), cut to about ``width`` characters."""
+    if len(text) > width:
+        return repr(text[: width - 12] + "..." + text[-8:])
+    return repr(text)
 
 
 def _split_values(text: str) -> list[str]:
@@ -292,10 +314,17 @@ def _parse_scalar(token: str) -> Scalar:
         value: object = tomllib.loads(f"v = {token}")["v"]
     except tomllib.TOMLDecodeError:
         value = None
+    except (ValueError, RecursionError):
+        # An integer past Python's digit limit, or brackets nested past the recursion limit.
+        raise DesignError(f"value {_clip(token)} cannot be read (too long or too deep)") from None
     if isinstance(value, bool | int | float | str):
         return value
-    if any(char in token for char in "\"'=[]{}#") or any(char.isspace() for char in token):
-        raise DesignError(f"value {token!r} is not a TOML scalar (bool, number or string)")
+    if (
+        any(char in token for char in "\"'=[]{}#")
+        or any(char.isspace() for char in token)
+        or not token.isprintable()
+    ):
+        raise DesignError(f"value {_clip(token)} is not a TOML scalar (bool, number or string)")
     # A bare word such as `high` or `2013-11-25` (TOML would read the latter as a date).
     return token
 
@@ -332,14 +361,16 @@ def parse_param(text: str) -> Param:
     Choice(key='gates.regional_invitations.resolved', values=(True, False))
     """
     if "=" not in text:
-        raise DesignError(f"invalid parameter {text!r}: no '=', write KEY=LOW:HIGH or KEY=A,B,C")
+        raise DesignError(
+            f"invalid parameter {_clip(text)}: no '=', write KEY=LOW:HIGH or KEY=A,B,C"
+        )
     key, _, spec = text.partition("=")
     key, spec = key.strip(), spec.strip()
     problem = _key_problem(key)
     if problem is not None:
-        raise DesignError(f"invalid parameter {text!r}: {problem}")
+        raise DesignError(f"invalid parameter {_clip(text)}: {problem}")
     if not spec:
-        raise DesignError(f"invalid parameter {text!r}: the value list is empty")
+        raise DesignError(f"invalid parameter {_clip(text)}: the value list is empty")
     is_range = ":" in spec and "," not in spec and spec[0] not in "\"'"
     try:
         if is_range:
@@ -350,19 +381,19 @@ def parse_param(text: str) -> Param:
             raise DesignError(problem)
         return Choice(key, values)
     except DesignError as exc:
-        raise DesignError(f"invalid parameter {text!r}: {exc}") from None
+        raise DesignError(f"invalid parameter {_clip(text)}: {exc}") from None
 
 
 def _parse_range(key: str, spec: str) -> Range:
     """Parse the ``LOW:HIGH`` part of a range (messages are completed by the caller)."""
     parts = spec.split(":")
     if len(parts) != 2:
-        raise DesignError(f"range {spec!r} must be LOW:HIGH with exactly one ':'")
+        raise DesignError(f"range {_clip(spec)} must be LOW:HIGH with exactly one ':'")
     bounds: list[int | float] = []
     for name, part in zip(("LOW", "HIGH"), parts, strict=True):
         number = _parse_number(part)
         if number is None:
-            raise DesignError(f"{name} {part.strip()!r} is not a number")
+            raise DesignError(f"{name} {_clip(part.strip())} is not a number")
         bounds.append(number)
     low, high = bounds
     integer = isinstance(low, int) and isinstance(high, int)
@@ -377,7 +408,7 @@ def _duplicate_key_problem(params: Sequence[Param]) -> str | None:
     seen: set[str] = set()
     for param in params:
         if param.key in seen:
-            return f"parameter key {param.key!r} is given twice"
+            return f"parameter key {_clip(param.key)} is given twice"
         seen.add(param.key)
     return None
 
@@ -539,6 +570,7 @@ def make_design(params: Sequence[Param], kind: str, points: int, seed: int) -> D
         return Design("grid", params, _grid_points(params, points), seed)
     if points < 2:
         raise DesignError(f"a {kind} design needs points >= 2, got {points}")
+    check_fits(points, "design points", POINT_BYTES * len(params))
     rng = np.random.default_rng(seed)
     engine: qmc.QMCEngine
     if kind == "lhs":
@@ -568,6 +600,11 @@ def _grid_points(params: tuple[Param, ...], points: int) -> tuple[dict[str, Scal
                 f"a grid needs points >= 2 to span the range {param.key!r} "
                 f"({param.low:g}:{param.high:g}), got {points}"
             )
+    if points > MAX_GRID_POINTS and any(isinstance(param, Range) for param in params):
+        raise DesignError(
+            f"a grid of {points:,} values per range would have more than {MAX_GRID_POINTS:,} "
+            "points: use fewer points or an lhs or sobol design"
+        )
     axes = [_grid_axis(param, points) for param in params]
     size = math.prod(len(axis) for axis in axes)
     if size > MAX_GRID_POINTS:
@@ -585,9 +622,12 @@ def _grid_points(params: tuple[Param, ...], points: int) -> tuple[dict[str, Scal
 
 def _cell(text: str, where: str) -> int | float:
     """Parse one number of a design table (an int if written as one)."""
-    number = _parse_number(text)
+    try:
+        number = _parse_number(text)
+    except DesignError as exc:
+        raise DesignError(f"{where}: {exc}") from None
     if number is None or (isinstance(number, float) and not math.isfinite(number)):
-        raise DesignError(f"{where}: {text.strip()!r} is not a finite number")
+        raise DesignError(f"{where}: {_clip(text.strip())} is not a finite number")
     return number
 
 
@@ -612,11 +652,11 @@ def _checked_keys(keys: Sequence[str], source: str) -> list[str]:
     for key in cleaned:
         problem = _key_problem(key)
         if problem is not None:
-            raise DesignError(f"{source}: column {key!r}: {problem}")
+            raise DesignError(f"{source}: column {_clip(key)}: {problem}")
     seen: set[str] = set()
     for key in cleaned:
         if key in seen:
-            raise DesignError(f"{source}: column {key!r} is given twice")
+            raise DesignError(f"{source}: column {_clip(key)} is given twice")
         seen.add(key)
     return cleaned
 

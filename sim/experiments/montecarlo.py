@@ -39,6 +39,7 @@ from sim.experiments.custom import (
 from sim.experiments.executors import Backend, ExecutorSpec
 from sim.experiments.frames import import_pandas, run_columns
 from sim.experiments.scheduler import MAX_CHUNK, ProgressCallback, Scheduler, Tally, Task
+from sim.experiments.sizes import check_fits, run_bytes
 from sim.experiments.stats import Proportion, SurvivalCurve, half_width, kaplan_meier, wilson
 from sim.experiments.tasks import MonteCarloTask, Outcomes, simulate_runs
 from sim.scenario.schema import Deadline, Scenario
@@ -553,6 +554,7 @@ def run_monte_carlo(
     for name in precision_deadlines or ():
         if name not in known:
             raise ValueError(f"no deadline '{name}' (deadlines: {', '.join(sorted(known))})")
+    check_fits(max_runs if precision is not None else runs or 0, "runs", run_bytes(scenario))
     began = time.perf_counter()
     with Scheduler(executor) as scheduler:
         if precision is None:

@@ -79,6 +79,7 @@ from sim.experiments.points import (
     run_points,
 )
 from sim.experiments.scheduler import ProgressCallback
+from sim.experiments.sizes import check_fits, run_bytes
 from sim.experiments.stats import Proportion, wilson
 from sim.experiments.store import PointStore, StoreError
 from sim.experiments.tasks import Ends, TaskFunction, simulate_ends
@@ -268,6 +269,7 @@ class Sweep:
                 f"{MAX_KEPT_RUNS} runs; keep fewer (fewer points or runs) or leave keep_runs out"
             )
         base = self.base_scenario()
+        check_fits(self.runs, "runs at a point", run_bytes(base))
         scenarios = point_scenarios(base, design.points)
         return Plan(
             base, tuple(dict(p) for p in design.points), tuple(scenarios), design, self.outcomes

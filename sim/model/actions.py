@@ -25,7 +25,7 @@ from typing import Literal
 
 from sim.model import effects
 from sim.model.params import Effect, Rapport
-from sim.model.state import State, logistic, pair_index
+from sim.model.state import LAST_DAY, State, logistic, pair_index
 from sim.model.words import parse
 
 __all__ = [
@@ -217,6 +217,11 @@ class ActionContext:
         keyed by :func:`~sim.model.state.pair_index`.
     default_rapport_logit
         The rapport (log-odds) of every pair without a slot.
+    last_day
+        The latest day a date set in a run can fall on (a target date, an
+        extended deadline): for a scenario, the calendar's last day (31
+        December 9999) in days from its start, so that every date a run
+        computes is a date. Extensions that would go further stop there.
     """
 
     sides: tuple[int, ...]
@@ -227,6 +232,7 @@ class ActionContext:
     slots: Mapping[int, int] = field(default_factory=dict)
     default_rapport_logit: float = 0.0
     regime_stance: tuple[tuple[float, ...], ...] = ()
+    last_day: int = LAST_DAY
 
     def __post_init__(self) -> None:
         if not self.influence:

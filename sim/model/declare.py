@@ -110,6 +110,12 @@ class Declared:
     optional
         The key may be left out, and then has no value (``None``): a default
         of ``None`` declares it.
+    lines
+        For a string: it may hold line breaks (prose); other strings are one
+        line of printable text.
+    why
+        Why the bounds are what they are, in a few words ("a run must end"):
+        said in the docs and in the message for a value that breaks them.
     """
 
     kind: str
@@ -129,6 +135,8 @@ class Declared:
     nested: type | None = None
     required: bool = False
     optional: bool = False
+    lines: bool = False
+    why: str = ""
 
     def within(self, x: float) -> bool:
         """Whether ``x`` lies within the bounds."""
@@ -181,10 +189,12 @@ def number(
     key: str | None = None,
     default_from: str | None = None,
     optional: bool = False,
+    why: str = "",
 ) -> Any:
     """A finite number within optional bounds (integers are accepted; booleans are not).
 
-    ``optional=True`` (with a default of ``None``) lets the key be left out.
+    ``optional=True`` (with a default of ``None``) lets the key be left out; ``why``
+    says why the bounds are what they are.
     """
     if optional and default is not None:
         raise TypeError("an optional number has no default")
@@ -201,6 +211,7 @@ def number(
             what,
             key,
             default_from,
+            why=why,
         ),
     )
 
@@ -230,9 +241,16 @@ def text(
     *,
     key: str | None = None,
     default_text: str | None = None,
+    lines: bool = False,
 ) -> Any:
-    """A string (a label, a name, a note)."""
-    return _field(default, Declared(Type.TEXT, doc, key=key, default_text=default_text))
+    """A string (a label, a name, a note): one line, or several with ``lines=True``.
+
+    A control character is refused in any string; line breaks and tabs only
+    where ``lines`` allows them.
+    """
+    return _field(
+        default, Declared(Type.TEXT, doc, key=key, default_text=default_text, lines=lines)
+    )
 
 
 def identifier(
@@ -259,13 +277,16 @@ def span(
     *,
     unit: str = "days",
     low: float = 0.0,
+    high: float | None = None,
     integer: bool = False,
     what: str = "days",
     key: str | None = None,
+    why: str = "",
 ) -> Any:
-    """A number, or a ``[min, max]`` pair with ``low <= min <= max`` (stored as a pair)."""
+    """A number, or a ``[min, max]`` pair with ``low <= min <= max <= high`` (stored as a pair)."""
     kind = Type.INTEGER_SPAN if integer else Type.SPAN
-    return _field(default, Declared(kind, doc, unit, low=low, what=what, key=key))
+    declared = Declared(kind, doc, unit, low=low, high=high, what=what, key=key, why=why)
+    return _field(default, declared)
 
 
 def calendar_date(

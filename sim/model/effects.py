@@ -217,10 +217,13 @@ def statement(
 def target_date(
     state: State, action: Action, context: ActionContext, now: float, u: float
 ) -> tuple[State, int]:
-    """Target date: readiness moves and a new focal date is set ``target_days`` ahead."""
+    """Target date: readiness moves and a new focal date is set ``target_days`` ahead.
+
+    The date is at most the context's last day (the calendar's end).
+    """
     s: list[object] = list(state)
     s[READINESS] = state.readiness_logit + action.effect.readiness
-    s[TARGET_DAY] = now + action.effect.target_days
+    s[TARGET_DAY] = min(now + action.effect.target_days, float(context.last_day))
     return _new(State, s), 0
 
 
@@ -412,6 +415,7 @@ def extend_deadline(
 
     It never moves earlier: a date the record gives that is not after where
     the deadline stands (an extension a simulated one overtook) changes nothing.
+    It never moves past the context's last day (the calendar's end).
     """
     s: list[object] = list(state)
     s[READINESS] = state.readiness_logit + action.effect.readiness
@@ -420,7 +424,7 @@ def extend_deadline(
     if action.to_day >= 0:
         days[d] = max(days[d], action.to_day)
     else:
-        days[d] += round(action.effect.extension_days)
+        days[d] = min(days[d] + round(action.effect.extension_days), context.last_day)
     s[DEADLINE_DAYS] = tuple(days)
     return _new(State, s), 0
 

@@ -12,8 +12,14 @@ from dataclasses import dataclass, fields
 from sim.model.declare import flag, integer, number, span, table
 
 __all__ = [
+    "AHEAD_WHY",
+    "BOOST_WHY",
     "EFFECT_FIELDS",
+    "MAX_AHEAD_DAYS",
     "MAX_SENSITIVITY",
+    "MAX_TEMPO_BOOST",
+    "MIN_STEP_DAYS",
+    "STEP_WHY",
     "ChoiceRule",
     "ConveningRule",
     "Effect",
@@ -25,6 +31,30 @@ __all__ = [
     "Ripeness",
     "World",
 ]
+
+
+#: Shortest mean time between an actor's decisions, and shortest step of the war, in days
+#: (0.01 day is 14.4 minutes): no negotiator decides more often, and a shorter time only
+#: makes a run of millions of events (1e-320 days: one that never ends, time no longer
+#: advancing). See also the engine's event budget (:mod:`sim.engine.run`).
+MIN_STEP_DAYS = 0.01
+#: Why, in the docs and in the message for a shorter time.
+STEP_WHY = "a quarter of an hour at the least: a run must end"
+
+#: Largest factor by which a focal date speeds up decisions: a hundred times as often is
+#: already a decision every 15 seconds at the shortest tempo; a larger factor only makes a run
+#: that never ends (1e308 divides every wait to 0).
+MAX_TEMPO_BOOST = 100.0
+#: Why, in the docs and in the message for a larger factor.
+BOOST_WHY = "a hundred times as often at most: a run must end"
+
+#: Longest time ahead a date can be set, in days (ten years): a stage's lead, a target date,
+#: an extension. No negotiation sets a date further ahead; and with it, no date a run
+#: computes leaves the calendar (the model also stops every date at the calendar's last
+#: day, 31 December 9999; see :class:`~sim.model.actions.ActionContext`).
+MAX_AHEAD_DAYS = 3650
+#: Why, in the docs and in the message for a longer time.
+AHEAD_WHY = "ten years at most: every date a run sets stays in the calendar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +108,8 @@ class Effect:
         unit="days",
         low=0.0,
         low_open=True,
+        high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         what="a number of days",
     )
     fail_readiness: float = number(
@@ -96,6 +128,8 @@ class Effect:
         unit="days",
         low=0.0,
         low_open=True,
+        high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         what="a number of days",
     )
     cohesion: float = number(
@@ -181,6 +215,8 @@ class FocalDates:
         unit="factor",
         low=0.0,
         low_open=True,
+        high=MAX_TEMPO_BOOST,
+        why=BOOST_WHY,
         what="a positive factor",
     )
     weight_boost: float = number(
@@ -242,8 +278,8 @@ class World:
         7.0,
         "how often the war takes its random step (at k x tick_days, k = 1, 2, ...)",
         unit="days",
-        low=0.0,
-        low_open=True,
+        low=MIN_STEP_DAYS,
+        why=STEP_WHY,
         what="a number of days",
     )
     readiness_mean: float = number(
@@ -346,6 +382,8 @@ class ConveningRule:
     lead_days: tuple[int, int] = span(
         doc="days from the announcement to the conference, drawn uniformly among the whole "
         "days min ... max",
+        high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         integer=True,
         what="whole days",
     )

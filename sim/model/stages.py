@@ -35,6 +35,7 @@ from enum import IntEnum
 
 from sim.model.state import (
     ENDED,
+    LAST_DAY,
     NO_DAY,
     NOT_ENDED,
     PENDING_DAY,
@@ -90,6 +91,9 @@ class StageRule:
         On postponement, the stages from this index on are undone (the
         number of stages still reached becomes ``undo_from``); equal to the
         stage's own index when only the pending date is withdrawn.
+    last_day
+        The latest day its date can be set for: for a scenario, the
+        calendar's last day (31 December 9999) in days from its start.
     """
 
     gates: int
@@ -97,6 +101,7 @@ class StageRule:
     lead_days: tuple[int, int]
     postpone_logit: float
     undo_from: int
+    last_day: int = LAST_DAY
 
     @property
     def immediate(self) -> bool:
@@ -159,13 +164,14 @@ def take(state: State, rule: StageRule, now: float, u: float) -> State:
     """Take the next stage: reach it at once, or set its date ``lead`` days ahead.
 
     A date falls on a whole day: ``ceil(now) + lead``, so the stage is reached
-    at least ``lead_days[0]`` days after it was taken.
+    at least ``lead_days[0]`` days after it was taken (and never after the
+    rule's last day, the calendar's end).
     """
     s = list(state)
     if rule.immediate:
         s[STAGE] = state.stage + 1
     else:
-        s[PENDING_DAY] = math.ceil(now) + lead_days(rule, u)
+        s[PENDING_DAY] = min(math.ceil(now) + lead_days(rule, u), rule.last_day)
     return _new(State, s)
 
 

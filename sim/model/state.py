@@ -39,6 +39,7 @@ import math
 from typing import NamedTuple
 
 __all__ = [
+    "LAST_DAY",
     "NOT_ENDED",
     "NO_DAY",
     "State",
@@ -54,6 +55,10 @@ __all__ = [
 NO_DAY = -1
 #: Marker for "no ending" in :attr:`State.ended`.
 NOT_ENDED = -1
+#: The latest day a date set in a run can fall on when nothing nearer bounds it: the largest
+#: day the outcomes' arrays hold (32-bit). A compiled scenario bounds dates by the last day of
+#: the calendar instead (see :attr:`sim.model.actions.ActionContext.last_day`).
+LAST_DAY = 2**31 - 1
 
 
 class State(NamedTuple):

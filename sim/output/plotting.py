@@ -375,10 +375,15 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 150) -> No
     """Write a figure as PNG, atomically (through :func:`sim.files.atomic_write_bytes`).
 
     Drawn without TeX whatever ``rcParams`` say: the tick labels made while
-    drawing need no LaTeX installation, like every text the figures set.
+    drawing need no LaTeX installation, like every text the figures set. And
+    every text of the figure is made plain (:func:`plain`) here, once more:
+    a label from a scenario that a figure function forgot to make plain
+    (``$x^$``) is drawn as written rather than failing as mathtext.
     """
     from matplotlib import rc_context
+    from matplotlib.text import Text
 
+    plain(*fig.findobj(Text))
     buffer = io.BytesIO()
     with rc_context({"text.usetex": False}):
         fig.savefig(buffer, format="png", dpi=dpi)

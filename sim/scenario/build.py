@@ -118,6 +118,7 @@ def _read(t: Table, key: str, d: Declared, default: Any) -> Any:
             low_open=d.low_open,
             high_open=d.high_open,
             what=d.what,
+            why=d.why,
         )
     if d.kind == Type.INTEGER:
         low = None if d.low is None else int(d.low)
@@ -126,7 +127,7 @@ def _read(t: Table, key: str, d: Declared, default: Any) -> Any:
     if d.kind == Type.BOOLEAN:
         return t.boolean(key, default)
     if d.kind == Type.TEXT:
-        return t.string(key, default)
+        return t.string(key, default, lines=d.lines)
     if d.kind == Type.ID:
         return t.identifier(key, default)
     if d.kind == Type.DATE:
@@ -138,7 +139,9 @@ def _read(t: Table, key: str, d: Declared, default: Any) -> Any:
             return default
         return value
     integer = d.kind == Type.INTEGER_SPAN
-    lo, hi = t.span(key, default, low=d.low or 0.0, integer=integer, what=d.what)
+    lo, hi = t.span(
+        key, default, low=d.low or 0.0, high=d.high, integer=integer, what=d.what, why=d.why
+    )
     return (int(lo), int(hi)) if integer else (lo, hi)
 
 

@@ -18,8 +18,9 @@ naming the file the offending value came from, its key path and what is wrong.
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from sim.model.declare import Declared, Type
 from sim.scenario.build import build
 from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.reader import ID_PATTERN, Document, Path, describe
+from sim.scenario.reader import ID_PATTERN, Document, Path, control_character, describe
 from sim.scenario.schema import Scenario
 
 __all__ = [
@@ -72,6 +73,11 @@ FILE_KEYS: tuple[tuple[str, Declared], ...] = (
 NOT_INHERITED = ("name", "title", "description")
 #: Largest scenario file read, in bytes (a guard against reading the wrong file).
 MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Deepest nesting of tables and lists read, counting every level of a dotted key. The
+#: format's deepest key is 6 levels down (``actors.ID.reactions.ID.effect.readiness``);
+#: anything much deeper is a mistake, and would exhaust the interpreter's recursion in the
+#: code that walks the document.
+MAX_NESTING = 24
 
 
 # -- finding files ---------------------------------------------------------------
@@ -106,26 +112,56 @@ def find_scenario(name: str | os.PathLike[str] | None) -> FsPath:
     Raises
     ------
     ScenarioError
-        If no such file exists.
+        If no such file exists, the name is not UTF-8 text, or it cannot be
+        looked up (a name too long for the file system).
     """
     if name is None:
         return _packaged_dir() / BASELINE
-    path = FsPath(name)
-    if path.is_file():
+    text = os.fsdecode(name)
+    if not _is_utf8(text):
+        raise ScenarioError.single(text, "", "the file name is not UTF-8 text; rename the file")
+    path = FsPath(text)
+    if _kind(text, path) == "file":
         return path
-    text = str(name)
     stem = text if text.endswith(".toml") else text + ".toml"
     root = _packaged_dir()
-    if (root / stem).is_file():
+    if _kind(text, root / stem) == "file":
         return root / stem
     matches = [p for p in packaged_scenarios() if p.name == FsPath(stem).name]
     if len(matches) == 1:
         return matches[0]
-    if path.exists():
+    if _kind(text, path) == "other":
         raise ScenarioError.single(text, "", "is not a file")
     raise ScenarioError.single(
         text, "", "no such scenario file (and no packaged scenario of that name)"
     )
+
+
+def _kind(name: str, path: FsPath) -> str | None:
+    """``"file"``, ``"other"`` (a folder, a FIFO, a device) or ``None`` (no such path).
+
+    Raises
+    ------
+    ScenarioError
+        If the path cannot be looked up at all (a name longer than the file
+        system allows, a loop of links, no permission).
+    """
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise ScenarioError.single(name, "", f"cannot be read: {exc.strerror or exc}") from None
+    return "file" if stat.S_ISREG(info.st_mode) else "other"
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` is Unicode text (no bytes that were not UTF-8, kept as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- reading and merging -----------------------------------------------------------
@@ -134,12 +170,20 @@ def find_scenario(name: str | os.PathLike[str] | None) -> FsPath:
 def _read_toml(path: FsPath) -> dict[str, Any]:
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        # Opened without blocking and checked once open: a FIFO or a device put in the
+        # file's place after it was found is refused, never waited on or read for ever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise ScenarioError.single(source, "", "is a directory, not a scenario file")
+            if not stat.S_ISREG(info.st_mode):
+                raise ScenarioError.single(source, "", "is not a file")
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
             raise ScenarioError.single(
-                source, "", f"is {size} bytes; a scenario file is at most {MAX_FILE_BYTES} bytes"
+                source, "", f"a scenario file is at most {MAX_FILE_BYTES} bytes"
             )
-        raw = path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError.single(source, "", "no such file") from None
     except IsADirectoryError:
@@ -151,13 +195,44 @@ def _read_toml(path: FsPath) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ScenarioError.single(source, "", f"is not UTF-8 text (byte {exc.start})") from None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError.single(source, "", f"TOML syntax error: {exc}") from None
     except ValueError as exc:  # e.g. an integer literal of thousands of digits
-        raise ScenarioError.single(source, "", f"cannot be read as TOML: {exc}") from None
+        why = _TOO_LONG if "digits" in str(exc) else str(exc)
+        raise ScenarioError.single(source, "", f"cannot be read as TOML: {why}") from None
     except RecursionError:
-        raise ScenarioError.single(source, "", "TOML nesting is too deep") from None
+        raise ScenarioError.single(source, "", _too_deep_message()) from None
+    _check_nesting(doc, source)
+    return doc
+
+
+#: Python reads an integer of at most 4300 digits (``sys.get_int_max_str_digits``).
+_TOO_LONG = "it holds a number with too many digits (more than 4300)"
+
+
+def _too_deep_message() -> str:
+    return f"nested more than {MAX_NESTING} levels deep (tables, lists and dotted keys)"
+
+
+def _check_nesting(value: object, source: str, prefix: Path = ()) -> None:
+    """Refuse a value nested more than :data:`MAX_NESTING` levels deep (counting ``prefix``).
+
+    Walks without recursion, so that the check itself cannot exhaust it.
+    """
+    stack: list[tuple[Path, object]] = [(prefix, value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            items: Iterable[tuple[object, object]] = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            continue
+        if len(path) >= MAX_NESTING:
+            where = path[:MAX_NESTING]
+            raise ScenarioError.single(source, ".".join(where) + "...", _too_deep_message())
+        stack.extend(((*path, str(k)), v) for k, v in items)
 
 
 def _mark(origins: dict[Path, str], path: Path, value: object, source: str) -> None:
@@ -221,7 +296,10 @@ def _remove(data: dict[str, Any], origins: dict[Path, str], dotted: object, sour
 def _resolve(path: FsPath, chain: tuple[FsPath, ...]) -> tuple[dict[str, Any], dict[Path, str]]:
     """Read ``path`` and everything it extends into one document with origins."""
     source = str(path)
-    real = path.resolve()
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links
+        raise ScenarioError.single(source, "", "cannot be read: a loop of links") from None
     if real in chain:
         cycle = " -> ".join(p.name for p in (*chain, real))
         raise ScenarioError.single(source, "extends", f"extends itself through a cycle: {cycle}")
@@ -245,7 +323,11 @@ def _resolve(path: FsPath, chain: tuple[FsPath, ...]) -> tuple[dict[str, Any], d
             source, "extends", f"expected a file name, got {describe(parent_name)}"
         )
     parent_path = path.parent / parent_name
-    if not parent_path.is_file():
+    try:
+        kind = _kind(str(parent_path), parent_path)
+    except ScenarioError as exc:
+        raise ScenarioError.single(source, "extends", exc.problems[0].message) from None
+    if kind != "file":
         raise ScenarioError.single(
             source, "extends", f'no such file "{parent_name}" (looked for {parent_path})'
         )
@@ -265,14 +347,18 @@ def _resolve(path: FsPath, chain: tuple[FsPath, ...]) -> tuple[dict[str, Any], d
 
 
 def parse_override(text: str) -> tuple[str, object]:
-    """Split ``KEY=VALUE`` and parse VALUE as a TOML value.
+    """Split ``KEY=VALUE`` and parse VALUE as one TOML value.
 
-    A VALUE that is not valid TOML (``--set title=Hello``) is taken as a string.
+    A VALUE that is not valid TOML (``--set title=Hello``) is taken as a
+    string, if it is one line of printable text. A VALUE is exactly one TOML
+    value: ``0.5`` followed by a new line holding more TOML (``[x]``) is refused.
 
     Raises
     ------
     ScenarioError
-        If there is no ``=`` or the key is not a dotted path of ids.
+        If there is no ``=``, the key is not a dotted path of ids, the text is
+        not UTF-8, or VALUE is more than one value, nested too deeply, or
+        neither TOML nor one line of text.
     """
     key, sep, raw = text.partition("=")
     key = key.strip()
@@ -280,13 +366,36 @@ def parse_override(text: str) -> tuple[str, object]:
         raise ScenarioError.single(
             SET_SOURCE, text, "expected KEY=VALUE, e.g. actors.russia.tempo_days=10"
         )
-    if not all(ID_PATTERN.match(p) for p in key.split(".")):
+    if not _is_utf8(text):
+        raise ScenarioError.single(SET_SOURCE, key, "holds bytes that are not UTF-8 text")
+    parts = key.split(".")
+    if not all(ID_PATTERN.match(p) for p in parts):
         raise ScenarioError.single(SET_SOURCE, key, "is not a dotted key path (ids joined by dots)")
+    if len(parts) > MAX_NESTING:
+        raise ScenarioError.single(SET_SOURCE, key, _too_deep_message())
     raw = raw.strip()
     try:
-        value: object = tomllib.loads(f"v = {raw}")["v"]
+        parsed = tomllib.loads(f"v = {raw}")
+    except RecursionError:
+        raise ScenarioError.single(SET_SOURCE, key, _too_deep_message()) from None
     except ValueError:  # not TOML (or a TOML value it cannot hold): take the text
-        value = raw
+        if control_character(raw) is not None:
+            raise ScenarioError.single(
+                SET_SOURCE,
+                key,
+                f"{describe(raw)} is not a TOML value, and as text it holds a line break "
+                "or a control character",
+            ) from None
+        return key, raw
+    if list(parsed) != ["v"]:
+        raise ScenarioError.single(
+            SET_SOURCE,
+            key,
+            "VALUE must be one TOML value, and it goes on after the value (more TOML on a "
+            "line of its own)",
+        )
+    value = parsed["v"]
+    _check_nesting(value, SET_SOURCE, tuple(parts))
     return key, value
 
 
@@ -296,6 +405,9 @@ def apply_overrides(
     """Set each dotted key to its value; its parent table must already exist."""
     for key, value in overrides:
         parts = tuple(key.split("."))
+        _check_nesting(value, SET_SOURCE, parts)
+        if not all(_is_utf8(t) for t in (key, *_texts(value))):
+            raise ScenarioError.single(SET_SOURCE, key, "holds bytes that are not UTF-8 text")
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
             nxt = node.get(part)
@@ -314,6 +426,20 @@ def apply_overrides(
         node[parts[-1]] = value
         _unmark(origins, parts)
         _mark(origins, parts, value, SET_SOURCE)
+
+
+def _texts(value: object) -> Iterator[str]:
+    """Every string in a value (its tables' keys included); the value is not deeply nested."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            yield from (str(k) for k in node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 # -- the public loader -------------------------------------------------------------
@@ -416,6 +542,7 @@ def scenario_from_dict(
     ScenarioError
         With one line per problem.
     """
+    _check_nesting(data, source)
     doc = Document(data, origins or {}, source)
     try:
         scenario = build(doc, source, default_name)

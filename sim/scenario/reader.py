@@ -13,12 +13,13 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from sim.scenario.errors import Problem
 
-__all__ = ["ID_PATTERN", "Document", "Path", "Table", "describe"]
+__all__ = ["ID_PATTERN", "Document", "Path", "Table", "control_character", "describe"]
 
 Path = tuple[str, ...]
 
@@ -153,13 +154,23 @@ class Table:
 
     # -- getters ---------------------------------------------------------------
 
-    def string(self, key: str, default: str | None = None) -> str:
-        """A string; required when ``default`` is ``None``."""
+    def string(self, key: str, default: str | None = None, *, lines: bool = False) -> str:
+        """A string of printable text; required when ``default`` is ``None``.
+
+        A control character (an escape sequence, a bell) is refused: text from a
+        scenario is printed on terminals and drawn in figures. Line breaks and
+        tabs are allowed only where ``lines`` is true (a description).
+        """
         value = self._get(key, _MISSING if default is None else default)
         if value is _MISSING:
             return default or ""
         if not isinstance(value, str):
             self.fail(key, f"expected a string, got {describe(value)}")
+            return default or ""
+        bad = control_character(value, lines)
+        if bad is not None:
+            allowed = "" if lines else " (one line of text)"
+            self.fail(key, f"holds the control character U+{ord(bad):04X}{allowed}")
             return default or ""
         return value
 
@@ -193,10 +204,12 @@ class Table:
         low_open: bool = False,
         high_open: bool = False,
         what: str = "a number",
+        why: str = "",
     ) -> float:
         """A finite number within optional bounds; required when ``default`` is ``None``.
 
-        Integers are accepted as numbers; booleans are not.
+        Integers are accepted as numbers; booleans are not. ``why`` (why the
+        bounds are what they are) ends the message for a number out of bounds.
         """
         fallback = default if default is not None else _midpoint(low, high, low_open, high_open)
         value = self._get(key, _MISSING if default is None else default)
@@ -211,10 +224,10 @@ class Table:
             return fallback
         if not _within(x, low, high, low_open, high_open):
             if low == 0 and not low_open and high is None:
-                self.fail(key, f"must not be negative ({what}), got {_fmt(x)}")
+                self.fail(key, f"must not be negative ({what}), got {_fmt(x)}{_because(why)}")
             else:
                 range_text = _range_text(low, high, low_open, high_open, what)
-                self.fail(key, f"must be {range_text}, got {_fmt(x)}")
+                self.fail(key, f"must be {range_text}, got {_fmt(x)}{_because(why)}")
             return fallback
         return x
 
@@ -305,10 +318,12 @@ class Table:
         default: tuple[float, float] | None = None,
         *,
         low: float = 0.0,
+        high: float | None = None,
         integer: bool = False,
         what: str = "days",
+        why: str = "",
     ) -> tuple[float, float]:
-        """A number, or a ``[min, max]`` pair with ``low <= min <= max``."""
+        """A number, or a ``[min, max]`` pair with ``low <= min <= max <= high``."""
         fallback = default if default is not None else (low, low)
         value = self._get(key, _MISSING if default is None else default)
         if value is _MISSING or value is default:
@@ -331,13 +346,38 @@ class Table:
                 key,
                 f"must not be negative, got {_fmt(lo)}"
                 if low == 0
-                else f"must be at least {_fmt(low)}, got {_fmt(lo)}",
+                else f"must be at least {_fmt(low)}, got {_fmt(lo)}{_because(why)}",
             )
             return fallback
         if hi < lo:
             self.fail(key, f"the minimum {_fmt(lo)} exceeds the maximum {_fmt(hi)}")
             return fallback
+        if high is not None and hi > high:
+            self.fail(key, f"must be at most {_fmt(high)}, got {_fmt(hi)}{_because(why)}")
+            return fallback
         return lo, hi
+
+
+def _because(why: str) -> str:
+    """The end of a message for a value out of bounds: ``" (why)"``, or nothing."""
+    return f" ({why})" if why else ""
+
+
+def control_character(text: str, lines: bool = False) -> str | None:
+    """The first control character of ``text`` (line breaks and tabs allowed with ``lines``)."""
+    if text.isprintable():
+        return None
+    allowed = "\n\r\t" if lines else ""
+    for char in text:
+        if unicodedata.category(char) in _CONTROL and char not in allowed:
+            return char
+    return None
+
+
+#: Unicode categories refused in scenario text: control characters, line and paragraph
+#: separators, and lone surrogates (bytes that were not UTF-8; TOML cannot hold them, a
+#: dictionary built in Python can).
+_CONTROL = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 def _to_float(value: float) -> float:

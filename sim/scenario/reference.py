@@ -146,7 +146,7 @@ def _rows(doc: _Doc, prefix: str = "") -> Iterator[tuple[str, str, str, str, str
                 _default_text(f, d),
                 d.range_text(),
                 d.unit or "—",
-                d.doc,
+                f"{d.doc}; bound: {d.why}" if d.why else d.doc,
             )
     for key, d in doc.extra:
         yield f"`{key}`", _type_text(d), d.default_text or "none", d.range_text(), "—", d.doc

@@ -29,7 +29,17 @@ from sim.model.declare import (
     text,
     weights,
 )
-from sim.model.params import ChoiceRule, ConveningRule, Effect, Mechanisms, World
+from sim.model.params import (
+    AHEAD_WHY,
+    MAX_AHEAD_DAYS,
+    MIN_STEP_DAYS,
+    STEP_WHY,
+    ChoiceRule,
+    ConveningRule,
+    Effect,
+    Mechanisms,
+    World,
+)
 
 __all__ = [
     "ActorSpec",
@@ -210,7 +220,12 @@ class ReactionRule:
         what="a probability",
     )
     delay_days: tuple[float, float] = span(
-        (1.0, 1.0), "days until the answer, drawn uniformly between min and max"
+        (1.0, 1.0),
+        "days until the answer, drawn uniformly between min and max; 0 answers at once "
+        "(answers to answers stop at mechanisms.reactions.max_depth, and a run that reacts "
+        "without end stops at the event budget)",
+        high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
     )
     when: str = choice(
         "any",
@@ -262,8 +277,8 @@ class RegimeSpec:
         None,
         "mean time between its decisions in this regime",
         unit="days",
-        low=0.0,
-        low_open=True,
+        low=MIN_STEP_DAYS,
+        why=STEP_WHY,
         what="a number of days",
         optional=True,
     )
@@ -342,8 +357,8 @@ class ActorSpec:
     tempo_days: float = number(
         doc="mean time between its decisions (exponentially distributed)",
         unit="days",
-        low=0.0,
-        low_open=True,
+        low=MIN_STEP_DAYS,
+        why=STEP_WHY,
         what="a number of days",
     )
     pass_weight: float = number(
@@ -491,6 +506,8 @@ class StageSpec:
         (0, 0),
         "days from taking it (a date announced) to reaching it, drawn uniformly among the whole "
         "days min ... max; 0: reached at once",
+        high=MAX_AHEAD_DAYS,
+        why=AHEAD_WHY,
         integer=True,
         what="whole days",
     )
@@ -751,7 +768,7 @@ class Scenario:
         default_text="the file name without .toml (if it is a valid id, else scenario)",
     )
     title: str = text(doc="heading in reports; not inherited", default_text="the name")
-    description: str = text("", "what the scenario asks, for a teacher; not inherited")
+    description: str = text("", "what the scenario asks, for a teacher; not inherited", lines=True)
     outcome: str = text(
         "the conference convenes",
         'with [convening]: the sentence said when the last stage is reached (e.g. "the '

@@ -149,6 +149,11 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         where = "--as" if args.actor is not None else f"--replay {args.replay}"
         raise UsageError(f"{where}: {exc.args[0]}") from None
+    # What cannot fit in memory is refused before the game, not after it.
+    from sim.experiments.sizes import WORKER_BYTES, check_fits, run_bytes
+
+    check_fits(args.runs, "runs", run_bytes(scenario))
+    check_fits(args.workers or 1, "worker processes", WORKER_BYTES)
     turns = getattr(args, "turns", DEFAULT_TURNS)
     seed = args.seed if args.seed is not None else 0
     if replay is not None:

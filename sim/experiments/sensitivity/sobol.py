@@ -75,6 +75,7 @@ import scipy.stats
 from scipy.stats import qmc
 
 from sim.experiments.designs import DesignError, Range
+from sim.experiments.sizes import EVALUATION_BYTES, check_fits
 
 __all__ = [
     "MIN_SAMPLES",
@@ -205,6 +206,12 @@ def _check_samples(samples: int) -> None:
         )
 
 
+def _check_size(samples: int, d: int) -> None:
+    """Refuse a sample whose evaluations cannot fit in memory (see :mod:`sim.experiments.sizes`)."""
+    evaluations = f"evaluations ({samples:,} samples x {d + 2})"
+    check_fits(samples * (d + 2), evaluations, EVALUATION_BYTES * d)
+
+
 def _check_seed(seed: int) -> None:
     """Require a non-negative integer seed."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -276,6 +283,7 @@ def saltelli_points(ranges: Sequence[Range], samples: int, seed: int) -> FloatAr
     """
     checked = _check_ranges(ranges)
     _check_samples(samples)
+    _check_size(samples, len(checked))
     _check_seed(seed)
     points_rng, _ = _streams(seed)
     return _saltelli_matrix(checked, samples, points_rng)
@@ -434,6 +442,7 @@ def sobol(
     """
     checked = _check_ranges(ranges)
     _check_samples(samples)
+    _check_size(samples, len(checked))
     _check_seed(seed)
     names = tuple(outputs)
     if not names or len(set(names)) != len(names):

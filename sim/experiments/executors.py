@@ -29,6 +29,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -308,11 +309,40 @@ def dask_setup(worker: object) -> None:
 
 
 @contextmanager
+def _starting_workers() -> Iterator[None]:
+    """Ignore Ctrl-C in this process while it starts local worker processes.
+
+    A terminal's Ctrl-C goes to the whole process group: a worker still importing, before
+    :func:`_init_worker` could tell it to ignore Ctrl-C, would die of it with a
+    KeyboardInterrupt traceback. An ignored SIGINT stays ignored through fork and exec, and
+    Python leaves it so: workers started now ignore Ctrl-C from their first instruction.
+    The window is the fork and exec of the workers, milliseconds, in which a Ctrl-C to this
+    process is lost. Only the main thread may change a signal's handler; elsewhere this
+    does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _nothing() -> None:
+    """A task that does nothing (it makes a pool start its workers)."""
+
+
+@contextmanager
 def _local_pool(workers: int) -> Iterator[Backend]:
     """A loky pool of ``workers`` processes; on an exception, kill them at once."""
     import loky
 
     pool = loky.ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+    with _starting_workers():
+        # loky starts its workers on the first task: start them here.
+        pool.submit(_nothing)
     try:
         yield Backend(pool, workers, local_pool=True)
     except BaseException:
@@ -451,11 +481,11 @@ def _dask(spec: ExecutorSpec) -> Iterator[Backend]:
             _wait_for_a_worker(client, address)
             threads = sum(client.nthreads().values()) or 1
             yield Backend(client.get_executor(pure=False), threads)
-        except BaseException:
-            failed = True
-            raise
         finally:
             client.close()
+    except BaseException:
+        failed = True
+        raise
     finally:
         if cluster is not None:
             if failed:

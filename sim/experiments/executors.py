@@ -310,24 +310,28 @@ def dask_setup(worker: object) -> None:
 
 @contextmanager
 def _starting_workers() -> Iterator[None]:
-    """Ignore Ctrl-C in this process while it starts local worker processes.
+    """Hold Ctrl-C back in this process while it starts local worker processes.
 
     A terminal's Ctrl-C goes to the whole process group: a worker still importing, before
     :func:`_init_worker` could tell it to ignore Ctrl-C, would die of it with a
-    KeyboardInterrupt traceback. An ignored SIGINT stays ignored through fork and exec, and
-    Python leaves it so: workers started now ignore Ctrl-C from their first instruction.
-    The window is the fork and exec of the workers, milliseconds, in which a Ctrl-C to this
-    process is lost. Only the main thread may change a signal's handler; elsewhere this
-    does nothing.
+    KeyboardInterrupt traceback. An ignored SIGINT stays ignored through fork and
+    exec, and Python leaves it so: workers started in this block ignore Ctrl-C from their
+    first instruction. Meanwhile this thread blocks SIGINT, so that the kernel keeps a
+    Ctrl-C pending instead of discarding it, to be delivered, as a KeyboardInterrupt, on
+    leaving the block. (Another thread that does not block it may still take it and drop
+    it: the block is kept to the milliseconds of a fork and exec.) Only the main thread may
+    change a signal's handler; elsewhere this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _nothing() -> None:
@@ -340,10 +344,10 @@ def _local_pool(workers: int) -> Iterator[Backend]:
     import loky
 
     pool = loky.ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
-    with _starting_workers():
-        # loky starts its workers on the first task: start them here.
-        pool.submit(_nothing)
     try:
+        with _starting_workers():
+            # loky starts its workers on the first task: start them here.
+            pool.submit(_nothing)
         yield Backend(pool, workers, local_pool=True)
     except BaseException:
         # Interrupted or failed: do not wait for the tasks running or queued.
@@ -448,6 +452,8 @@ def _dask(spec: ExecutorSpec) -> Iterator[Backend]:
     failed = False
     try:
         if spec.dask_local is not None:
+            # (Not in _starting_workers: Dask's threads, some started on its import, would
+            # take a Ctrl-C of the seconds the cluster takes to start, and drop it.)
             with warnings.catch_warnings():
                 # The scheduler's HTTP server (on 127.0.0.1) moves to a free port when 8787
                 # is taken, and says so; that is no concern of ours.

@@ -7,10 +7,13 @@ seed, wherever it runs.
 
 Local processes are a :class:`loky.ProcessPoolExecutor` (why loky and not the
 standard library's pool: see :mod:`sim.experiments.scheduler`). Its workers
-ignore Ctrl-C, since the parent stops them, and die with the parent, even by
-``kill -9``. The workers of a Dask LocalCluster started here (``--dask-local``)
-ignore Ctrl-C too, so that a Ctrl-C in the terminal reaches only this process,
-which closes the cluster.
+ignore Ctrl-C from their first instruction (:func:`_starting_workers`), since the
+parent stops them, and die with the parent, even by ``kill -9``. The workers of a
+Dask LocalCluster started here (``--dask-local``) ignore Ctrl-C too, once their
+set-up has run, so that a Ctrl-C in the terminal reaches only this process, which
+closes the cluster. (A Ctrl-C while they still import, in the second or two the
+cluster takes to start, reaches them: Dask starts them from threads of its own, so
+they cannot be started ignoring it, and each prints a KeyboardInterrupt traceback.)
 
 Dask is an optional extra, imported only when asked for. A scheduler's address is checked
 for its form when the :class:`ExecutorSpec` is made, before anything runs; then, before Dask

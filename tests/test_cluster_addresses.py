@@ -137,6 +137,7 @@ def test_the_api_checks_the_form_too_and_keeps_tcp_host_port() -> None:
     assert ExecutorSpec(scheduler="TCP://10.0.0.5:8786").scheduler == "tcp://10.0.0.5:8786"
     assert ExecutorSpec(scheduler="tcp://[::1]:8786").scheduler == "tcp://[::1]:8786"
     assert ExecutorSpec(scheduler="[::1]:8786").label == "dask scheduler tcp://[::1]:8786"
+    assert ExecutorSpec(scheduler="dask_scheduler:8786").scheduler == "tcp://dask_scheduler:8786"
     assert scheduler_address("tcp://node-7.cluster.example:65535") == (
         "node-7.cluster.example",
         65535,

@@ -110,7 +110,8 @@ def _host(text: str) -> str | None:
     for label in labels:
         if len(label) > 63 or label[0] == "-" or label[-1] == "-":
             return None
-        if not all(c.isascii() and (c.isalnum() or c == "-") for c in label):
+        # Underscores are not in the standard, but in container service names.
+        if not all(c.isascii() and (c.isalnum() or c in "-_") for c in label):
             return None
     return text
 

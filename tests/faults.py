@@ -63,3 +63,16 @@ class DieAlways:
     def __call__(self, scenario: Scenario, seed: int, start: int, stop: int) -> Any:
         die()
         raise AssertionError("unreachable")
+
+
+class Announce:
+    """A task that says it has started (a file ``started-<pid>`` in ``folder``), then runs
+    ``task`` (default: the Monte Carlo task): tests wait for it to know a worker is busy."""
+
+    def __init__(self, folder: Path, task: Callable[[Scenario, int, int, int], Any]) -> None:
+        self.folder = str(folder)
+        self.task = task
+
+    def __call__(self, scenario: Scenario, seed: int, start: int, stop: int) -> Any:
+        Path(self.folder, f"started-{os.getpid()}").touch()
+        return self.task(scenario, seed, start, stop)

@@ -3,13 +3,21 @@
 Exit status: 0 done; 2 bad input (usage, scenario, parameter), with one line
 per problem on stderr and no traceback; 130 interrupted; 1 only for an
 internal fault.
+
+Run as the program (``main()`` with no arguments), the command owns the process's Ctrl-C:
+the first stops the work, and any further one is ignored, since it could only interrupt
+the stopping (killing workers, closing a cluster) or the interpreter's exit, and turn a
+prompt exit 130 into a traceback or a death by signal.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
+from types import FrameType
 
 from sim._version import __version__
 from sim.cli.common import EXIT_FAULT, EXIT_INTERRUPTED, Parser, UsageError
@@ -62,12 +70,29 @@ def build_parser() -> Parser:
     return parser
 
 
+def _first_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    """Stop the command (KeyboardInterrupt), and ignore every later Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _own_ctrl_c() -> None:
+    """Answer Ctrl-C with :func:`_first_ctrl_c`, unless someone else set its handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _first_ctrl_c)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``negsim`` with ``argv`` (default: the process's arguments); return the exit status.
 
     What it prints goes through :class:`~sim.cli.terminal.PlainText`: no control
-    character from a file or an argument reaches the terminal raw.
+    character from a file or an argument reaches the terminal raw. With no ``argv``, as
+    the program, it also owns the process's Ctrl-C (see above).
     """
+    if argv is None:
+        _own_ctrl_c()
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = plain(stdout), plain(stderr)
     try:

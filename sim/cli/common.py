@@ -186,6 +186,7 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--scheduler",
+        type=scheduler_address,
         metavar="ADDR",
         help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (needs negsim[dask])",
     )
@@ -196,6 +197,16 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
         help="start a Dask LocalCluster of N workers on 127.0.0.1 for this command "
         "(needs negsim[dask])",
     )
+
+
+def scheduler_address(text: str) -> str:
+    """An argument type: a Dask scheduler's address, checked for its form, nothing run yet."""
+    from sim.experiments.executors import ExecutorSpec, SchedulerAddressError
+
+    try:
+        return str(ExecutorSpec(scheduler=text).scheduler)
+    except SchedulerAddressError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def executor_spec(args: argparse.Namespace) -> Any:

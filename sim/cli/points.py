@@ -94,6 +94,7 @@ def run_points(
         plan = experiment.validate()
     except (DesignError, PointError) as exc:
         raise UsageError(str(exc)) from None
+    spec = executor_spec(args)  # refused (its size, its address) before --out is touched
     out = held.enter_context(out_folder(args.out, command, logs=[LOG_NAME]))
     store = None
     if out is not None:
@@ -109,7 +110,7 @@ def run_points(
             )
     with Progress(progress_enabled(args.quiet)) as bar:
         try:
-            result = experiment.run(executor_spec(args), store=store, on_progress=bar, plan=plan)
+            result = experiment.run(spec, store=store, on_progress=bar, plan=plan)
         except WorkersLost as exc:
             bar.close()
             how = RESUME_HINT if store is not None else "use --out DIR to be able to resume"

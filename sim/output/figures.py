@@ -218,6 +218,8 @@ def plot_stages(
                 texts.append(s.stages[k].label)
         estimates = r.deadlines()
         for e in estimates:
+            if e.from_record:  # the record decided it: no estimate to show
+                continue
             p = e.original
             style = stage_style(e.stage, count)
             ax.errorbar(

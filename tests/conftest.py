@@ -51,6 +51,19 @@ TINY: dict[str, Any] = {
 """A minimal valid scenario: one actor that only passes, one open gate, no world noise."""
 
 
+SLOW_RUNS = [
+    "--set",
+    "horizon=2015-03-31",
+    "--set",
+    "actors.russia.tempo_days=0.01",
+    "--set",
+    "convening.announce_threshold=0.99",
+]
+"""Overrides of the baseline that make one run take about a second, within its event budget
+(at most about 77,000 events of 100,000): a worker that started a run stays busy, for the
+tests of Ctrl-C."""
+
+
 def day(n: int) -> dt.date:
     """The date of day ``n`` of a tiny scenario."""
     return START + dt.timedelta(days=n)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliOutcome, negsim_in_process
+from conftest import SLOW_RUNS, CliOutcome, negsim_in_process
 
 from sim._version import __version__
 from sim.folders import MARKER
@@ -514,18 +514,6 @@ def test_ctrl_c_with_one_worker_also_says_how_far_it_got(tmp_path: Path) -> None
     assert "Traceback" not in stdout + stderr
     assert not out.exists() or os.listdir(out) == []
     assert re.search(r"\d+ of 200000 runs had finished", stderr), stderr
-
-
-SLOW_RUNS = [
-    "--set",
-    "horizon=2015-03-31",
-    "--set",
-    "actors.russia.tempo_days=0.01",
-    "--set",
-    "convening.announce_threshold=0.99",
-]
-"""Overrides that make one run take about a second, within its event budget (at most about
-77,000 events of 100,000): workers stay busy in the middle of a run."""
 
 
 @pytest.mark.slow

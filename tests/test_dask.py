@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SLOW_RUNS
 from faults import DieOnce
 
 from sim.cli import main
@@ -141,8 +142,6 @@ def test_ctrl_c_with_dask_local_is_one_line_and_quick(tmp_path: Path) -> None:
     """A terminal's Ctrl-C reaches the cluster's workers too: they ignore it, this process
     kills them and closes the cluster, and stderr has one line, no traceback."""
     out = tmp_path / "out"
-    slow = ["--set", "horizon=2015-03-31", "--set", "actors.russia.tempo_days=0.01"]
-    slow += ["--set", "convening.announce_threshold=0.99"]
     p = subprocess.Popen(
         [
             sys.executable,
@@ -155,7 +154,7 @@ def test_ctrl_c_with_dask_local_is_one_line_and_quick(tmp_path: Path) -> None:
             "2",
             "--out",
             str(out),
-            *slow,
+            *SLOW_RUNS,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

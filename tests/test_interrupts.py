@@ -18,19 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SLOW_RUNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SLOW_RUNS = [
-    "--set",
-    "horizon=2015-03-31",
-    "--set",
-    "actors.russia.tempo_days=0.01",
-    "--set",
-    "convening.announce_threshold=0.99",
-]
-"""Overrides that make one run take about a second, within its event budget (at most about
-77,000 events of 100,000): a started task keeps its worker busy."""
 
 STOP_LIMIT = 2.0
 """Seconds from Ctrl-C to the exit, at most."""
